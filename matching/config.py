@@ -1,0 +1,40 @@
+"""Where things are: the one place that reads the environment (prefix ``MATCHING_``).
+
+``MATCHING_HOME``         data home (database, caches, indexes); default ``~/.local/share/ikm-matching``
+                          or ``$XDG_DATA_HOME/ikm-matching``.
+``MATCHING_DATABASE_URL`` SQLAlchemy URL; default SQLite file ``<home>/matching.sqlite``. A PostgreSQL URL
+                          (``postgresql+psycopg://user:pass@host/db``) works as well.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "default_home"]
+
+
+def default_home() -> Path:
+    """The documented default data home, following the XDG base-directory convention."""
+    import os
+
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "ikm-matching"
+
+
+class Settings(BaseSettings):
+    """Locations of the data home and the database."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore")
+
+    home: Path = Field(default_factory=default_home)
+    database_url: str | None = None
+
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the explicit one, or SQLite inside the data home."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'matching.sqlite').resolve()}"

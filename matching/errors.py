@@ -1,0 +1,49 @@
+"""Exceptions raised by the matching engine.
+
+Every error the engine raises on purpose derives from :class:`MatchingError`, so callers (the CLI, the
+service) can catch one class and show its message::
+
+    MatchingError
+    ├── ConfigError          a setting, path or option is unusable
+    ├── ImportFileError      an import file cannot be read at all (missing, wrong type, no header)
+    ├── ValidationFailed     rows were read but some are invalid; carries the full report
+    └── StoreError           the database cannot be opened, migrated or written
+
+Messages name the file, row, column and value wherever there is one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matching.ingest import ImportReport
+
+__all__ = ["ConfigError", "ImportFileError", "MatchingError", "StoreError", "ValidationFailed"]
+
+
+class MatchingError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class ConfigError(MatchingError):
+    """Raised when a setting, path or command-line option cannot be used as given."""
+
+
+class ImportFileError(MatchingError):
+    """Raised when an import file cannot be read at all: missing, unsupported type, no usable header."""
+
+
+class ValidationFailed(MatchingError):
+    """Raised when an all-or-nothing import found invalid rows; nothing was written.
+
+    The :class:`~matching.ingest.ImportReport` with every problem is on ``report``.
+    """
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        super().__init__(f"import rejected: {len(report.issues)} problem(s) found; nothing was written")
+
+
+class StoreError(MatchingError):
+    """Raised when the database cannot be opened, migrated or written."""

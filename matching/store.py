@@ -1,0 +1,258 @@
+"""The catalogue store: SQLAlchemy 2.x tables, Alembic migrations, upserts with created/updated counts.
+
+SQLite in the data home is the embedded default; the SQL is kept portable (JSON columns, string keys,
+no SQLite-only statements), so a PostgreSQL URL works as well (``postgresql+psycopg://...``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from matching.errors import StoreError
+from matching.ingest import EntityCounts, ValidatedBatch
+from matching.schema import COLUMNS, IKM, RECORD_TYPES, Buyer, Entity, Product
+
+__all__ = ["Base", "BuyerRow", "IkmRow", "ProductRow", "Store"]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class _Timestamps:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+class IkmRow(_Timestamps, Base):
+    __tablename__ = "ikms"
+
+    ikm_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    province: Mapped[str] = mapped_column(String(64), index=True)
+    regency: Mapped[str] = mapped_column(String(120))
+    village: Mapped[str | None] = mapped_column(String(120))
+    ovop_stars: Mapped[int | None] = mapped_column(Integer)
+    capacity_per_month: Mapped[int | None] = mapped_column(BigInteger)
+    min_order_qty: Mapped[int | None] = mapped_column(BigInteger)
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    export_markets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(64))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProductRow(_Timestamps, Base):
+    __tablename__ = "products"
+
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ikm_id: Mapped[str] = mapped_column(String(64), ForeignKey("ikms.ikm_id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    material: Mapped[str | None] = mapped_column(String(120), index=True)
+    category: Mapped[str | None] = mapped_column(String(120))
+    price_idr: Mapped[int | None] = mapped_column(BigInteger)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class BuyerRow(_Timestamps, Base):
+    __tablename__ = "buyers"
+
+    buyer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    company: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(120))
+    requirement: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int | None] = mapped_column(BigInteger)
+    max_unit_price_idr: Mapped[int | None] = mapped_column(BigInteger)
+    required_certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    preferred_provinces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deadline_days: Mapped[int | None] = mapped_column(Integer)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+ROW_TYPES: dict[Entity, type[IkmRow] | type[ProductRow] | type[BuyerRow]] = {
+    Entity.IKMS: IkmRow,
+    Entity.PRODUCTS: ProductRow,
+    Entity.BUYERS: BuyerRow,
+}
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _record_fields(entity: Entity) -> list[str]:
+    return [spec.name for spec in COLUMNS[entity]] + ["attributes"]
+
+
+class Store:
+    """The catalogue database. ``Store(url)`` connects and brings the schema to the newest migration."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: SqlEngine = create_engine(url, future=True)
+        except (SQLAlchemyError, ValueError, OSError) as exc:
+            raise StoreError(f"cannot open database {url!r}: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if migrate:
+            self.upgrade()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply Alembic migrations up to ``revision``."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot migrate database {self.safe_url}: {exc}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def ids(self, entity: Entity) -> set[str]:
+        row_type = ROW_TYPES[entity]
+        key = getattr(row_type, COLUMNS[entity][0].name)
+        with self.session() as session:
+            return set(session.scalars(select(key)))
+
+    def _all(self, entity: Entity) -> list[Any]:
+        row_type = ROW_TYPES[entity]
+        record_type = RECORD_TYPES[entity]
+        key = getattr(row_type, COLUMNS[entity][0].name)
+        fields = _record_fields(entity)
+        with self.session() as session:
+            rows = session.scalars(select(row_type).order_by(key)).all()
+            return [record_type.model_validate({f: getattr(r, f) for f in fields}) for r in rows]
+
+    def ikms(self) -> list[IKM]:
+        return self._all(Entity.IKMS)
+
+    def products(self) -> list[Product]:
+        return self._all(Entity.PRODUCTS)
+
+    def buyers(self) -> list[Buyer]:
+        return self._all(Entity.BUYERS)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of the catalogue: totals, IKMs by province and by OVOP stars, products by material."""
+        with self.session() as session:
+            ikm_rows = session.execute(select(IkmRow.province, IkmRow.ovop_stars)).all()
+            materials = session.scalars(select(ProductRow.material)).all()
+            buyers = session.scalars(select(BuyerRow.country)).all()
+        return {
+            "ikms": len(ikm_rows),
+            "products": len(materials),
+            "buyers": len(buyers),
+            "ikms_by_province": dict(Counter(p for p, _ in ikm_rows).most_common()),
+            "ikms_by_stars": {
+                ("unrated" if k is None else str(k)): v
+                for k, v in sorted(
+                    Counter(s for _, s in ikm_rows).items(), key=lambda kv: (kv[0] is None, kv[0])
+                )
+            },
+            "products_by_material": dict(Counter((m or "(none)").lower() for m in materials).most_common()),
+            "buyers_by_country": dict(Counter(c or "(none)" for c in buyers).most_common()),
+        }
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def write(self, batch: ValidatedBatch, *, dry_run: bool = False) -> dict[Entity, EntityCounts]:
+        """Upsert every record of ``batch`` in one transaction; count created / updated / unchanged.
+
+        With ``dry_run`` the counts are computed and the transaction is rolled back.
+        """
+        counts = {e: EntityCounts(rejected=batch.rejected_rows[e]) for e in Entity}
+        try:
+            with self.session() as session:
+                try:
+                    for entity in (Entity.IKMS, Entity.PRODUCTS, Entity.BUYERS):
+                        self._upsert(session, entity, batch.records[entity], counts[entity])
+                except BaseException:
+                    session.rollback()
+                    raise
+                if dry_run:
+                    session.rollback()
+                else:
+                    session.commit()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"writing to {self.safe_url} failed; nothing was written: {exc}") from exc
+        return counts
+
+    def _upsert(self, session: Session, entity: Entity, records: list[Any], counts: EntityCounts) -> None:
+        row_type = ROW_TYPES[entity]
+        id_field = COLUMNS[entity][0].name
+        fields = _record_fields(entity)
+        ids = [getattr(r, id_field) for r in records]
+        existing: dict[str, Any] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in session.scalars(select(row_type).where(getattr(row_type, id_field).in_(chunk))):
+                existing[getattr(row, id_field)] = row
+        for record in records:
+            data = record.model_dump(include=set(fields))
+            row = existing.get(data[id_field])
+            if row is None:
+                session.add(row_type(**data))
+                counts.created += 1
+            elif all(getattr(row, f) == data[f] for f in fields):
+                counts.unchanged += 1
+            else:
+                for name in fields:
+                    setattr(row, name, data[name])
+                counts.updated += 1
+        session.flush()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
