@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +113,7 @@ def _read_xlsx(path: Path, kind: Entity | None) -> list[RawTable]:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         raise ImportFileError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
     tables: list[RawTable] = []
     skipped: list[str] = []

@@ -31,6 +31,7 @@ class ProvinceTable:
         for province in rows:
             for form in (province.name, *province.aliases):
                 self._by_key[normalise_header(form)] = province
+        self._by_compact = {key.replace("_", ""): p for key, p in self._by_key.items()}
         self._keys = sorted(self._by_key)
 
     def __len__(self) -> int:
@@ -43,7 +44,7 @@ class ProvinceTable:
             if key.startswith(prefix):
                 key = key[len(prefix) :]
         key = key.removesuffix("_province")
-        return self._by_key.get(key)
+        return self._by_key.get(key) or self._by_compact.get(key.replace("_", ""))
 
     def suggest(self, text: str) -> str | None:
         """The canonical name closest to a misspelt ``text``, if any is close enough."""

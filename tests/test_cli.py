@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import IKM_HEADER, IKM_ROWS, write_csv
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("matching")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "matching"]
+
+
+def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MATCHING_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run([*_command(), *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_help_everywhere(tmp_path: Path) -> None:
+    for args in ([], ["ingest"], ["template"], ["stats"], ["demo"]):
+        result = run(*args, "--help", home=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "Usage" in result.stdout
+
+
+def test_ingest_ok_then_stats(tmp_path: Path, canonical_files: list[Path]) -> None:
+    result = run("ingest", *map(str, canonical_files), home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    stats = run("stats", "--json", home=tmp_path / "home")
+    data = json.loads(stats.stdout)
+    assert (data["ikms"], data["products"], data["buyers"]) == (3, 3, 2)
+    assert data["ikms_by_province"] == {"Jawa Barat": 2, "Nusa Tenggara Barat": 1}
+
+
+def test_validation_failure_exits_1_with_row_column_value(tmp_path: Path) -> None:
+    row = list(IKM_ROWS[0])
+    row[2] = "Jawa Barrat"
+    bad = write_csv(tmp_path / "ikms.csv", [IKM_HEADER, row])
+    report = tmp_path / "problems.csv"
+    result = run("ingest", str(bad), "--report", str(report), home=tmp_path / "home")
+    assert result.returncode == 1
+    assert "row 2" in result.stderr and "province" in result.stderr and "Jawa Barrat" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "Jawa Barrat" in report.read_text(encoding="utf-8")
+    stats = json.loads(run("stats", "--json", home=tmp_path / "home").stdout)
+    assert stats["ikms"] == 0
+
+
+def test_dry_run_json(tmp_path: Path, canonical_files: list[Path]) -> None:
+    result = run("ingest", *map(str, canonical_files), "--dry-run", "--json", home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["counts"]["ikms"]["created"] == 3 and data["committed"] is False
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["ingest", "missing.csv"], ["template", "--format", "pdf"], ["no-such-command"], ["ingest", "--kind", "x"]],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
+    result = run(*args, home=tmp_path / "home")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_unreadable_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    odd = tmp_path / "ikms.xlsx"
+    odd.write_text("not a workbook")
+    result = run("ingest", str(odd), home=tmp_path / "home")
+    assert result.returncode == 1
+    assert "not a readable XLSX" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_template_round_trips_through_ingest(tmp_path: Path) -> None:
+    out = tmp_path / "tpl"
+    assert run("template", "--out", str(out), home=tmp_path / "home").returncode == 0
+    assert {p.name for p in out.iterdir()} == {
+        "ikms.csv", "products.csv", "buyers.csv", "matching-template.xlsx",
+    }
+    csv_files = [str(out / f"{name}.csv") for name in ("ikms", "products", "buyers")]
+    first = run("ingest", *csv_files, "--json", home=tmp_path / "home")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["counts"]["ikms"]["created"] == 1
+    second = run("ingest", str(out / "matching-template.xlsx"), "--json", home=tmp_path / "home")
+    assert second.returncode == 0, second.stderr
+    counts = json.loads(second.stdout)["counts"]
+    assert all(counts[e]["unchanged"] == 1 for e in ("ikms", "products", "buyers"))
