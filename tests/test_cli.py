@@ -60,7 +60,12 @@ def test_dry_run_json(tmp_path: Path, canonical_files: list[Path]) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["ingest", "missing.csv"], ["template", "--format", "pdf"], ["no-such-command"], ["ingest", "--kind", "x"]],
+    [
+        ["ingest", "missing.csv"],
+        ["template", "--format", "pdf"],
+        ["no-such-command"],
+        ["ingest", "--kind", "x"],
+    ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     result = run(*args, home=tmp_path / "home")
@@ -80,7 +85,10 @@ def test_template_round_trips_through_ingest(tmp_path: Path) -> None:
     out = tmp_path / "tpl"
     assert run("template", "--out", str(out), home=tmp_path / "home").returncode == 0
     assert {p.name for p in out.iterdir()} == {
-        "ikms.csv", "products.csv", "buyers.csv", "matching-template.xlsx",
+        "ikms.csv",
+        "products.csv",
+        "buyers.csv",
+        "matching-template.xlsx",
     }
     csv_files = [str(out / f"{name}.csv") for name in ("ikms", "products", "buyers")]
     first = run("ingest", *csv_files, "--json", home=tmp_path / "home")

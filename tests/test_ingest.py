@@ -3,6 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
 from conftest import (
     BUYER_ROWS,
     IKM_HEADER,
@@ -12,10 +16,6 @@ from conftest import (
     snapshot,
     write_csv,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from openpyxl import Workbook
-
 from matching import Engine, Entity, ImportFileError, Settings, ValidationFailed
 
 

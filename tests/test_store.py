@@ -85,19 +85,36 @@ def postgres_url() -> Iterator[str]:
     os.chmod(data, 0o777)
     port = _free_port()
     try:
-        subprocess.run([*as_user, initdb, "-D", str(data / "db"), "-U", "matching", "--auth=trust"],
-                       check=True, capture_output=True)
-        subprocess.run([*as_user, pg_ctl, "-D", str(data / "db"), "-l", str(data / "log"), "-w", "-o",
-                        f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*as_user, initdb, "-D", str(data / "db"), "-U", "matching", "--auth=trust"],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                *as_user,
+                pg_ctl,
+                "-D",
+                str(data / "db"),
+                "-l",
+                str(data / "log"),
+                "-w",
+                "-o",
+                f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
     except subprocess.CalledProcessError as exc:
         shutil.rmtree(data, ignore_errors=True)
         pytest.skip(f"could not start a local PostgreSQL: {exc.stderr.decode(errors='replace')[-300:]}")
     try:
         yield f"postgresql+psycopg://matching@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*as_user, pg_ctl, "-D", str(data / "db"), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(data / "db"), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(data, ignore_errors=True)
 
 
