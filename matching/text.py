@@ -53,7 +53,7 @@ def _stemmers() -> tuple[object, object]:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Stem one folded word: Sastrawi for Indonesian; Snowball for English words that are no Indonesian root."""
+    """Stem a folded word: Sastrawi for Indonesian, Snowball for English words that are no Indonesian root."""
     if not word.isalpha() or len(word) <= 3:
         return word
     indonesian, english = _stemmers()
