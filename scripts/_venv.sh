@@ -17,4 +17,6 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 echo "==> installing ikm-matching$1 into .venv (first run takes a few minutes)"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$1"
+# pip's notes about this machine's local package mirrors are noise to a newcomer; real errors still show
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$1" 2>&1 \
+  | { grep -v "^WARNING: Location 'file://" || true; }
