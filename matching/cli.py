@@ -220,8 +220,11 @@ def stats(
 
 
 @app.command()
-def demo(home: HomeOption = None) -> None:
-    """Import the bundled demo catalogue (400+ IKMs, 1,500+ products, 120+ buyers) and summarise it."""
+def demo(
+    matches: Annotated[int, typer.Option(help="Show top matches for this many demo buyers (0: none).")] = 4,
+    home: HomeOption = None,
+) -> None:
+    """Import the bundled demo catalogue, summarise it, index it and show top matches for a few buyers."""
     engine = _engine(home)
     try:
         with _errors():
@@ -231,8 +234,35 @@ def demo(home: HomeOption = None) -> None:
                 report = engine.import_demo(progress=advance, on_total=set_total)
             _print_report(report)
             _print_stats(engine.stats())
+            if matches:
+                _demo_matches(engine, matches)
     finally:
         engine.close()
+
+
+def _demo_matches(engine: Engine, count: int) -> None:
+    """Index the demo catalogue and show the top matches, with reasons, for a few demo buyers."""
+    from matching.cli_rank import print_matches
+    from matching.experiments import buyer_language
+
+    out.print(f"\n[bold]Search index[/] (encoder {engine.settings.encoder})")
+    with _progress("embedding products") as (advance, set_total):
+        index_report = engine.index(progress=advance, on_total=set_total)
+    out.print(
+        f"{index_report.products} products indexed, {index_report.embedded} embedded now, "
+        f"{index_report.seconds:.1f} s"
+    )
+    buyers = engine.store.buyers()
+    picked = [b for lang in ("en", "id") for b in buyers if buyer_language(b) == lang][: count * 20 : 20]
+    picked = sorted(picked, key=lambda b: buyer_language(b))[:count]
+    results = engine.rank_buyers(picked, k=3)
+    for buyer in picked:
+        lang = buyer_language(buyer)
+        out.print(
+            f"\n[bold cyan]{buyer.buyer_id} {buyer.company}[/] ({buyer.country}): {buyer.requirement}",
+            highlight=False,
+        )
+        print_matches(results[buyer.buyer_id], lang=lang)
 
 
 def main() -> None:
@@ -250,3 +280,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+from matching import cli_rank as _cli_rank  # noqa: E402  registers the ranking commands
+
+_ = _cli_rank

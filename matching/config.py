@@ -4,11 +4,18 @@
                           or ``$XDG_DATA_HOME/ikm-matching``.
 ``MATCHING_DATABASE_URL`` SQLAlchemy URL; default SQLite file ``<home>/matching.sqlite``. A PostgreSQL URL
                           (``postgresql+psycopg://user:pass@host/db``) works as well.
+``MATCHING_ENCODER``      ``e5-small`` (default), ``minilm``, ``hashing`` or a sentence-transformers folder.
+``MATCHING_INDEX_KIND``   ``auto`` (exact up to 200k products, HNSW above), ``flat`` or ``hnsw``.
+``MATCHING_CONSTRAINTS``  ``penalty`` (infeasible IKMs sink but stay visible), ``filter`` or ``ignore``.
+``MATCHING_RANKER``       ``auto`` (newest model in ``MATCHING_MODELS_DIR``, else hand-set weights),
+                          ``weights``, or a model folder.
+``MATCHING_MODELS_DIR``   where trained models live; default ``models/`` of this checkout.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +39,11 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=default_home)
     database_url: str | None = None
+    encoder: str = "e5-small"
+    index_kind: Literal["auto", "flat", "hnsw"] = "auto"
+    constraints: Literal["penalty", "filter", "ignore"] = "penalty"
+    ranker: str = "auto"
+    models_dir: Path = Field(default_factory=lambda: Path(__file__).resolve().parents[1] / "models")
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, or SQLite inside the data home."""

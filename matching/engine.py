@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from matching.config import Settings
-from matching.errors import ValidationFailed
+from matching.errors import ConfigError, ValidationFailed
 from matching.ingest import ImportReport, validate_tables
 from matching.readers import iter_files, read_tables
-from matching.schema import Entity
+from matching.schema import Buyer, Entity
 from matching.store import Store
+
+if TYPE_CHECKING:
+    from matching.catalogue import Catalogue
+    from matching.embed import Encoder
+    from matching.explain import Explanation
+    from matching.indexing import IndexReport
+    from matching.lexical import LexicalIndex
+    from matching.query import BuyerNeeds
+    from matching.search import Searcher
 
 __all__ = ["Engine", "demo_data_dir"]
 
@@ -28,6 +39,9 @@ class Engine:
     def __init__(self, settings: Settings | None = None, *, store: Store | None = None) -> None:
         self.settings = settings or Settings()
         self._store = store
+        self._encoder: Encoder | None = None
+        self._searcher: Searcher | None = None
+        self.ranker_version = "weights"
 
     @property
     def store(self) -> Store:
@@ -67,6 +81,8 @@ class Engine:
             raise ValidationFailed(report)
         report.counts = self.store.write(batch, dry_run=dry_run)
         report.committed = not dry_run
+        if report.committed:
+            self._searcher = None  # the next search sees the new catalogue
         return report
 
     def import_demo(self, **kwargs: Any) -> ImportReport:
@@ -75,3 +91,156 @@ class Engine:
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()
+
+    # -- ranking ---------------------------------------------------------------------------------------
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            from matching.embed import load_encoder
+
+            self._encoder = load_encoder(self.settings.encoder, home=self.settings.home)
+        return self._encoder
+
+    def _catalogue(self, progress: Callable[[int], None] | None = None) -> Catalogue:
+        from matching.catalogue import Catalogue
+
+        return Catalogue.build(self.store.ikms(), self.store.products(), progress=progress)
+
+    def index(
+        self,
+        *,
+        rebuild: bool = False,
+        progress: Callable[[int], None] | None = None,
+        on_total: Callable[[int], None] | None = None,
+    ) -> IndexReport:
+        """Embed new or changed products and update the dense index atomically (see matching.indexing)."""
+        from matching.indexing import update_dense_index
+        from matching.vectors import EmbeddingCache
+
+        catalogue = self._catalogue()
+        with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
+            _, report = update_dense_index(
+                self.settings.home / "index" / "dense",
+                catalogue,
+                self.encoder,
+                cache,
+                kind=self.settings.index_kind,
+                rebuild=rebuild,
+                progress=progress,
+                on_total=on_total,
+            )
+        self._searcher = None
+        return report
+
+    def lexical_index(
+        self, catalogue: Catalogue, *, concepts: bool = True, stemmed: bool = True
+    ) -> LexicalIndex:
+        """BM25 over the catalogue's product texts (with lexicon concept terms unless ``concepts=False``)."""
+        from matching.lexical import LexicalIndex
+        from matching.lexicon import lexicon
+
+        lex = lexicon()
+        index = LexicalIndex(concepts=lex.concept_terms if concepts else None, stemmed=stemmed)
+        return index.fit(*catalogue.texts())
+
+    def searcher(self) -> Searcher:
+        """The ranking pipeline over the current catalogue and index (built on first use)."""
+        if self._searcher is not None:
+            return self._searcher
+        from matching.index import VectorIndex
+        from matching.lexicon import lexicon
+        from matching.registry import resolve_ranker
+        from matching.search import Searcher
+
+        directory = self.settings.home / "index" / "dense"
+        catalogue = self._catalogue()
+        ids, _ = catalogue.texts()
+        dense = VectorIndex.load(directory) if VectorIndex.exists(directory) else None
+        stale = (
+            dense is None
+            or dense.meta.get("model_id") != self.encoder.model_id
+            or set(dense.ids()) != set(ids)
+        )
+        if stale:
+            self.index()
+            dense = VectorIndex.load(directory)
+        assert dense is not None
+        ranker, self.ranker_version = resolve_ranker(self.settings.ranker, self.settings.models_dir)
+        loaded = dense
+
+        def vectors_of(product_ids: Sequence[str]) -> np.ndarray:
+            return np.stack([loaded.vector(p) for p in product_ids])
+
+        self._searcher = Searcher(
+            catalogue,
+            encoder=self.encoder,
+            dense=dense,
+            vectors_of=vectors_of,
+            lexical=self.lexical_index(catalogue),
+            ranker=ranker,
+            lex=lexicon(),
+            constraint_mode=self.settings.constraints,
+        )
+        return self._searcher
+
+    @staticmethod
+    def needs(
+        text: str,
+        *,
+        quantity: int | None = None,
+        certifications: Sequence[str] | None = None,
+        provinces: Sequence[str] | None = None,
+        max_unit_price_idr: int | None = None,
+        deadline_days: int | None = None,
+    ) -> BuyerNeeds:
+        """Parse a requirement (structured values win over what the text says)."""
+        from matching.query import parse_needs
+
+        return parse_needs(
+            text,
+            quantity=quantity,
+            certifications=certifications or None,
+            provinces=provinces or None,
+            max_unit_price_idr=max_unit_price_idr,
+            deadline_days=deadline_days,
+        )
+
+    def buyer_needs(self, buyer: Buyer) -> BuyerNeeds:
+        return self.needs(
+            buyer.requirement,
+            quantity=buyer.quantity,
+            certifications=buyer.required_certifications,
+            provinces=buyer.preferred_provinces,
+            max_unit_price_idr=buyer.max_unit_price_idr,
+            deadline_days=buyer.deadline_days,
+        )
+
+    def search(self, text: str, *, k: int = 10, **structured: Any) -> list[Explanation]:
+        """Ranked, explained IKMs for one free-text requirement plus structured values."""
+        from matching.explain import explain
+        from matching.lexicon import lexicon
+
+        searcher = self.searcher()
+        return [explain(m, lexicon()) for m in searcher.rank(self.needs(text, **structured), k)]
+
+    def rank_buyers(self, buyers: Sequence[Buyer], *, k: int = 10) -> dict[str, list[Explanation]]:
+        """Ranked, explained IKMs for each buyer (buyers need not be in the store)."""
+        from matching.explain import explain
+        from matching.lexicon import lexicon
+
+        searcher = self.searcher()
+        results = searcher.rank_many([self.buyer_needs(b) for b in buyers], k)
+        return {b.buyer_id: [explain(m, lexicon()) for m in r] for b, r in zip(buyers, results, strict=True)}
+
+    @staticmethod
+    def read_buyers(path: Path) -> list[Buyer]:
+        """Validated buyers from a CSV or XLSX file, not stored; invalid rows raise ValidationFailed."""
+        tables = [t for t in read_tables(path, Entity.BUYERS)]
+        batch, issues = validate_tables(tables, set())
+        report = ImportReport(issues=issues)
+        if report.errors:
+            raise ValidationFailed(report)
+        if not batch.records[Entity.BUYERS]:
+            raise ConfigError(f"{path}: no buyers found")
+        return list(batch.records[Entity.BUYERS])

@@ -367,7 +367,10 @@ def parse_needs(
     for clause in _clauses(text):
         words = fold(clause).split()
         mentions = lex.find(clause)
+        cert_spans = [(o.start, o.end) for o in mentions if o.kind == "certification"]
         for m in mentions:
+            if m.kind != "certification" and any(a < m.end and m.start < b for a, b in cert_spans):
+                continue  # "timber legality" names a certificate, not a wanted material
             same_kind = [(o.start, o.end) for o in mentions if o.kind == m.kind]
             is_cert = m.kind == "certification"
             negated = _negated(words, (m.start, m.end), same_kind, after=is_cert)

@@ -1,0 +1,217 @@
+"""Ranking benchmarks: quality on the dev set, index-build throughput, and in-process query latency.
+
+    .venv/bin/python scripts/bench_ranking.py quality  [--encoder e5-small] [--json out.json]
+    .venv/bin/python scripts/bench_ranking.py throughput [--repeats 3]
+    .venv/bin/python scripts/bench_ranking.py latency [--products 100000] [--queries 300]
+
+Every figure of BENCHMARKS.md's ranking section comes from this script. Timings are medians; ratios are
+measured in one run (engine vs raw encoder), as the machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from matching import Engine, Settings, demo_data_dir
+from matching.catalogue import Catalogue
+from matching.evaluate import read_qrels
+from matching.experiments import evaluate_systems, metrics_table, system_runs
+from matching.index import VectorIndex
+from matching.lexicon import lexicon
+from matching.schema import IKM, Product
+from matching.search import Searcher
+
+DEV = demo_data_dir().parent / "dev"
+
+
+def _engine(home: Path, encoder: str, ranker: str = "weights") -> Engine:
+    engine = Engine(Settings(home=home, encoder=encoder, ranker=ranker))
+    engine.import_demo()
+    return engine
+
+
+def _rrf(*rankings: list[tuple[str, float]], k: int = 10, c: int = 60) -> list[tuple[str, float]]:
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, (doc, _) in enumerate(ranking, start=1):
+            scores[doc] = scores.get(doc, 0.0) + 1.0 / (c + rank)
+    return sorted(scores.items(), key=lambda p: (-p[1], p[0]))[:k]
+
+
+def quality(args: argparse.Namespace) -> dict[str, Any]:
+    engine = _engine(args.home, args.encoder, "weights")
+    buyers = engine.read_buyers(demo_data_dir() / "buyers.csv")
+    qrels = read_qrels(DEV / "qrels.txt")
+    runs = system_runs(engine, buyers, k=100)
+    runs.runs["hybrid"] = {q: _rrf(runs.runs["dense"][q], runs.runs["bm25"][q]) for q in runs.runs["dense"]}
+    runs.runs = {name: {q: r[:10] for q, r in run.items()} for name, run in runs.runs.items()}
+    runs.runs["engine (weights)"] = runs.runs.pop("engine")
+    rows = metrics_table(evaluate_systems(runs, qrels))
+    engine.close()
+    return {"encoder": args.encoder, "rows": rows}
+
+
+def throughput(args: argparse.Namespace) -> dict[str, Any]:
+    from matching.embed import load_encoder
+
+    home = args.home
+    engine = _engine(home, args.encoder)
+    encoder = load_encoder(args.encoder, home=home)
+    catalogue = Catalogue.build(engine.store.ikms(), engine.store.products())
+    _, texts = catalogue.texts()
+    texts = texts[: args.limit] if args.limit else texts
+    raw, eng = [], []
+    for repeat in range(args.repeats):
+        start = time.perf_counter()
+        encoder.encode_passages(texts)
+        raw.append(len(texts) / (time.perf_counter() - start))
+        for path in (home / "cache", home / "index"):
+            shutil.rmtree(path, ignore_errors=True)
+        start = time.perf_counter()
+        report = engine.index(rebuild=True)
+        eng.append(report.embedded / (time.perf_counter() - start))
+        print(f"repeat {repeat + 1}: raw {raw[-1]:.1f}/s, engine {eng[-1]:.1f}/s", file=sys.stderr)
+    # incremental: change 1% of the products, re-index, count what was embedded
+    products = engine.store.products()
+    changed = products[:: max(1, len(products) // max(1, len(products) // 100))][
+        : max(1, len(products) // 100)
+    ]
+    from matching.ingest import ValidatedBatch
+    from matching.schema import Entity
+
+    batch = ValidatedBatch()
+    batch.records[Entity.PRODUCTS] = [
+        p.model_copy(update={"description": (p.description or "") + " (edisi baru)"}) for p in changed
+    ]
+    engine.store.write(batch)
+    report = engine.index()
+    engine.close()
+    return {
+        "encoder": encoder.model_id,
+        "products": len(texts),
+        "raw_per_s": statistics.median(raw),
+        "engine_per_s": statistics.median(eng),
+        "ratio": statistics.median(e / r for e, r in zip(eng, raw, strict=True)),
+        "incremental": {"changed": len(changed), "embedded": report.embedded, "upserted": report.upserted},
+    }
+
+
+def _scale_out(engine: Engine, n_products: int, seed: int = 0) -> tuple[Catalogue, VectorIndex, list[str]]:
+    """Replicate the demo catalogue to ``n_products`` (new ids; vectors = real ones plus small noise)."""
+    rng = np.random.default_rng(seed)
+    base = engine.searcher()
+    ikms = engine.store.ikms()
+    products = engine.store.products()
+    copies = -(-n_products // len(products))
+    all_ikms: list[IKM] = []
+    all_products: list[Product] = []
+    for c in range(copies):
+        suffix = "" if c == 0 else f"-r{c}"
+        all_ikms += [i.model_copy(update={"ikm_id": i.ikm_id + suffix}) for i in ikms]
+        all_products += [
+            p.model_copy(update={"product_id": p.product_id + suffix, "ikm_id": p.ikm_id + suffix})
+            for p in products
+        ]
+    all_products = all_products[:n_products]
+    catalogue = Catalogue.build(all_ikms, all_products)
+    dense = VectorIndex(engine.encoder.dim, kind="flat")
+    base_vectors = {p: base.vectors_of([p])[0] for p in base.catalogue.products}
+    ids = [p.product_id for p in all_products]
+    for start in range(0, len(ids), 20_000):
+        chunk = ids[start : start + 20_000]
+        vectors = np.stack([base_vectors[i.split("-r")[0]] for i in chunk])
+        vectors += rng.normal(0, 0.01, vectors.shape).astype(np.float32)
+        dense.upsert(chunk, vectors)
+    return catalogue, dense, ids
+
+
+def latency(args: argparse.Namespace) -> dict[str, Any]:
+    engine = _engine(args.home, args.encoder, args.ranker)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    catalogue, dense, _ = _scale_out(engine, args.products)
+    lexical = engine.lexical_index(catalogue)
+    base = engine.searcher()
+    searcher = Searcher(
+        catalogue,
+        encoder=engine.encoder,
+        dense=dense,
+        vectors_of=lambda ids: np.stack([dense.vector(i) for i in ids]),
+        lexical=lexical,
+        ranker=base.ranker,
+        lex=lexicon(),
+    )
+    build_s = time.perf_counter() - start
+    buyers = engine.read_buyers(demo_data_dir() / "buyers.csv")
+    texts = [b.requirement for b in buyers]
+    for text in texts[:10]:  # warm-up
+        searcher.rank(engine.needs(text), 10)
+    gc.collect()
+    timings: list[float] = []
+    encode: list[float] = []
+    for i in range(args.queries):
+        text = texts[i % len(texts)]
+        t0 = time.perf_counter()
+        needs = engine.needs(text)
+        vector = engine.encoder.encode_queries([needs.text])[0]
+        t1 = time.perf_counter()
+        searcher.rank(needs, 10, query_vector=vector)
+        timings.append((time.perf_counter() - t0) * 1000)
+        encode.append((t1 - t0) * 1000)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    engine.close()
+    q = np.percentile(timings, [50, 95, 99])
+    return {
+        "products": args.products,
+        "encoder": args.encoder,
+        "ranker": args.ranker,
+        "queries": args.queries,
+        "p50_ms": float(q[0]),
+        "p95_ms": float(q[1]),
+        "p99_ms": float(q[2]),
+        "encode_p50_ms": float(np.percentile(encode, 50)),
+        "build_s": build_s,
+        "peak_rss_mb": rss / 1024,
+        "rss_before_mb": rss0 / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("what", choices=["quality", "throughput", "latency"])
+    parser.add_argument("--encoder", default="e5-small")
+    parser.add_argument("--ranker", default="weights")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=0, help="throughput: only the first N product texts")
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=Path(".matching-bench"),
+        help="data home for the run (demo data is imported; the converted model is kept)",
+    )
+    args = parser.parse_args()
+    result = {"quality": quality, "throughput": throughput, "latency": latency}[args.what](args)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
