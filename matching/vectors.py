@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
     dim INTEGER NOT NULL,
     vector BLOB NOT NULL,
     PRIMARY KEY (model_id, text_sha256)
-) WITHOUT ROWID
+)
 """
 _LOOKUP_CHUNK = 500  # keys per SELECT ... IN (...), well under SQLite's host-parameter limit
 
@@ -56,6 +56,7 @@ class EmbeddingCache:
             self.path, timeout=timeout, isolation_level=None, check_same_thread=False
         )
         self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self._conn.execute("PRAGMA page_size = 8192")  # a new file only: fits ~5 384-d vectors a page
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = NORMAL")
         self._conn.execute(_SCHEMA)
