@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from matching.catalogue import Catalogue
     from matching.embed import Encoder
     from matching.explain import Explanation
+    from matching.index import VectorIndex
     from matching.indexing import IndexReport
     from matching.lexical import LexicalIndex
     from matching.query import BuyerNeeds
@@ -115,23 +116,25 @@ class Engine:
         on_total: Callable[[int], None] | None = None,
     ) -> IndexReport:
         """Embed new or changed products and update the dense index atomically (see matching.indexing)."""
+        _, report = self._update_index(
+            self._catalogue(), rebuild=rebuild, progress=progress, on_total=on_total
+        )
+        self._searcher = None
+        return report
+
+    def _update_index(self, catalogue: Catalogue, **kwargs: Any) -> tuple[VectorIndex, IndexReport]:
         from matching.indexing import update_dense_index
         from matching.vectors import EmbeddingCache
 
-        catalogue = self._catalogue()
         with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
-            _, report = update_dense_index(
+            return update_dense_index(
                 self.settings.home / "index" / "dense",
                 catalogue,
                 self.encoder,
                 cache,
                 kind=self.settings.index_kind,
-                rebuild=rebuild,
-                progress=progress,
-                on_total=on_total,
+                **kwargs,
             )
-        self._searcher = None
-        return report
 
     def lexical_index(
         self, catalogue: Catalogue, *, concepts: bool = True, stemmed: bool = True
@@ -148,24 +151,12 @@ class Engine:
         """The ranking pipeline over the current catalogue and index (built on first use)."""
         if self._searcher is not None:
             return self._searcher
-        from matching.index import VectorIndex
         from matching.lexicon import lexicon
         from matching.registry import resolve_ranker
         from matching.search import Searcher
 
-        directory = self.settings.home / "index" / "dense"
         catalogue = self._catalogue()
-        ids, _ = catalogue.texts()
-        dense = VectorIndex.load(directory) if VectorIndex.exists(directory) else None
-        stale = (
-            dense is None
-            or dense.meta.get("model_id") != self.encoder.model_id
-            or set(dense.ids()) != set(ids)
-        )
-        if stale:
-            self.index()
-            dense = VectorIndex.load(directory)
-        assert dense is not None
+        dense, _ = self._update_index(catalogue)  # embeds what changed since the last index, if anything
         ranker, self.ranker_version = resolve_ranker(self.settings.ranker, self.settings.models_dir)
         loaded = dense
 

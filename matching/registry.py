@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,11 @@ def resolve_ranker(spec: str, models_dir: Path) -> tuple[Any, str]:
         versions = model_versions(models_dir)
         if not versions:
             return _weights(), "weights"
-        ranker, _ = load_ranker(versions[-1])
+        try:
+            ranker, _ = load_ranker(versions[-1])
+        except Exception as exc:  # an unloadable artifact must not take search down: fall back, loudly
+            warnings.warn(f"cannot load {versions[-1]} ({exc}); using hand-set weights", stacklevel=2)
+            return _weights(), "weights"
         return ranker, versions[-1].name
     folder = Path(spec)
     if not folder.is_dir():

@@ -1,0 +1,79 @@
+"""Incremental, atomic indexing through the engine (hashing encoder; the real model has its own tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete
+
+from matching import Engine, Entity, Settings
+from matching.index import VectorIndex
+from matching.ingest import ValidatedBatch
+from matching.store import ProductRow
+
+
+@pytest.fixture
+def indexed(tmp_path: Path) -> Engine:
+    engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", ranker="weights"))
+    engine.import_demo()
+    first = engine.index()
+    assert first.upserted == first.products == len(engine.store.products())
+    assert 0 < first.embedded <= first.products  # identical texts are embedded once
+    return engine
+
+
+def _edit(engine: Engine, fraction: float) -> list[str]:
+    products = engine.store.products()
+    step = int(1 / fraction)
+    changed = [
+        p.model_copy(update={"description": (p.description or "") + " edisi 2027"}) for p in products[::step]
+    ]
+    batch = ValidatedBatch()
+    batch.records[Entity.PRODUCTS] = changed
+    engine.store.write(batch)
+    return [p.product_id for p in changed]
+
+
+def test_reindex_after_one_percent_changes_embeds_only_those(indexed: Engine) -> None:
+    changed = _edit(indexed, 0.01)
+    report = indexed.index()
+    assert report.embedded == report.upserted == len(changed)
+    assert report.unchanged == report.products - len(changed)
+    again = indexed.index()
+    assert (again.embedded, again.upserted, again.deleted) == (0, 0, 0)
+
+
+def test_deleted_products_leave_the_index(indexed: Engine) -> None:
+    gone = [p.product_id for p in indexed.store.products()[:5]]
+    with indexed.store.session() as session:
+        session.execute(delete(ProductRow).where(ProductRow.product_id.in_(gone)))
+        session.commit()
+    report = indexed.index()
+    assert report.deleted == 5 and report.embedded == 0
+    dense = VectorIndex.load(indexed.settings.home / "index" / "dense")
+    assert not set(gone) & set(dense.ids())
+
+
+def test_a_crash_while_saving_leaves_the_previous_index_usable(
+    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = indexed.settings.home / "index" / "dense"
+    before = set(VectorIndex.load(directory).ids())
+    changed = _edit(indexed, 0.02)
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt("power cut while writing the index")
+
+    monkeypatch.setattr("matching.index._write_faiss", crash)
+    with pytest.raises(KeyboardInterrupt):
+        indexed.index()
+    monkeypatch.undo()
+
+    survivor = VectorIndex.load(directory)
+    assert set(survivor.ids()) == before
+    fresh = Engine(Settings(home=indexed.settings.home, encoder="hashing", ranker="weights"))
+    assert fresh.search("tas anyaman pandan", k=3)  # reindexes what changed, then answers
+    assert fresh.index().upserted == 0
+    assert set(VectorIndex.load(directory).ids()) == before
+    assert changed
