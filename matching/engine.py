@@ -7,8 +7,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from matching.config import Settings
 from matching.errors import ConfigError, ValidationFailed
 from matching.ingest import ImportReport, validate_tables
@@ -158,16 +156,10 @@ class Engine:
         catalogue = self._catalogue()
         dense, _ = self._update_index(catalogue)  # embeds what changed since the last index, if anything
         ranker, self.ranker_version = resolve_ranker(self.settings.ranker, self.settings.models_dir)
-        loaded = dense
-
-        def vectors_of(product_ids: Sequence[str]) -> np.ndarray:
-            return np.stack([loaded.vector(p) for p in product_ids])
-
         self._searcher = Searcher(
             catalogue,
             encoder=self.encoder,
             dense=dense,
-            vectors_of=vectors_of,
             lexical=self.lexical_index(catalogue),
             ranker=ranker,
             lex=lexicon(),

@@ -163,7 +163,7 @@ def build_features(
             [
                 denses[0] if denses else 0.0,
                 0.0,  # dense_gap, filled below
-                float(np.mean(denses[:3])) if denses else 0.0,
+                sum(denses[:3]) / len(denses[:3]) if denses else 0.0,
                 bm25,
                 joint_max,
                 1.0 if exact else 0.0,

@@ -75,7 +75,7 @@ class VectorIndex:
         dim: int,
         *,
         kind: Kind = "auto",
-        hnsw_threshold: int = 200_000,
+        hnsw_threshold: int = 50_000,
         hnsw_m: int = 32,
         ef_construction: int = 128,
         ef_search: int = 128,
@@ -129,6 +129,13 @@ class VectorIndex:
     def vector(self, id_: str) -> np.ndarray:
         """The stored (normalised) vector of one id; ``KeyError`` if absent."""
         return np.asarray(self._index.reconstruct(self._label_of[id_]), dtype=np.float32)
+
+    def vectors(self, ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of ``ids`` as one ``(n, dim)`` array, in one FAISS call; KeyError if absent."""
+        if not ids:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        labels = np.fromiter((self._label_of[i] for i in ids), dtype=np.int64, count=len(ids))
+        return np.asarray(self._index.reconstruct_batch(labels), dtype=np.float32)
 
     # -- changes ---------------------------------------------------------------------------------------
 

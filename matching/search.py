@@ -10,11 +10,13 @@ IKMs do: ``penalty`` (default; they sink below feasible ones but stay visible), 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal, Protocol
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from matching.catalogue import Catalogue
 from matching.embed import Encoder
@@ -43,6 +45,8 @@ class Ranker(Protocol):
 class DenseIndex(Protocol):
     def search(self, queries: np.ndarray, k: int) -> list[list[tuple[str, float]]]: ...
 
+    def vectors(self, ids: Sequence[str]) -> np.ndarray: ...
+
 
 @dataclass
 class Match:
@@ -65,39 +69,58 @@ class Searcher:
         *,
         encoder: Encoder,
         dense: DenseIndex,
-        vectors_of: Callable[[Sequence[str]], np.ndarray],
         lexical: LexicalIndex,
         ranker: Ranker,
         lex: Lexicon,
         constraint_mode: ConstraintMode = "penalty",
-        fetch_factor: int = 10,
-        max_concept_candidates: int = 400,
+        fetch_factor: int = 5,
+        max_concept_candidates: int = 150,
     ) -> None:
         self.catalogue = catalogue
         self.encoder = encoder
         self.dense = dense
-        self.vectors_of = vectors_of
         self.lexical = lexical
         self.ranker = ranker
         self.lex = lex
         self.constraint_mode = constraint_mode
         self.fetch_factor = fetch_factor
         self.max_concept_candidates = max_concept_candidates
-        self._by_concept: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for pid, product in catalogue.products.items():
+        # products by row: their vectors as one matrix (cosines of any subset are one product), their IKM,
+        # and for each lexicon concept the rows that carry it
+        self._pids = list(catalogue.products)
+        self._matrix = dense.vectors(self._pids) if self._pids else np.zeros((0, 1), dtype=np.float32)
+        ikm_ids = sorted(catalogue.ikms)
+        self._ikm_ids = np.array(ikm_ids, dtype=object)
+        position = {ikm: i for i, ikm in enumerate(ikm_ids)}
+        row_of = {pid: i for i, pid in enumerate(self._pids)}
+        self._ikm_of_row = np.array(
+            [position[catalogue.products[p].ikm_id] for p in self._pids], dtype=np.int64
+        )
+        self._rows_of_ikm = [
+            np.array([row_of[p] for p in catalogue.ikms[i].product_ids], dtype=np.int64) for i in ikm_ids
+        ]
+        by_concept: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for row, pid in enumerate(self._pids):
+            product = catalogue.products[pid]
             for material in product.materials:
-                self._by_concept[("material", material)].append(pid)
+                by_concept[("material", material)].append(row)
             for kind in product.products:
-                self._by_concept[("product", kind)].append(pid)
+                by_concept[("product", kind)].append(row)
+        self._by_concept = {key: np.array(rows, dtype=np.int64) for key, rows in by_concept.items()}
 
     # -- retrieval -------------------------------------------------------------------------------------
 
-    def _concept_hits(self, needs: BuyerNeeds) -> set[str]:
-        by_material = {p for c in needs.materials for p in self._by_concept.get(("material", c), [])}
-        by_type = {p for c in needs.products for p in self._by_concept.get(("product", c), [])}
+    def _rows(self, kind: str, concepts: Sequence[str]) -> np.ndarray:
+        arrays = [self._by_concept[(kind, c)] for c in concepts if (kind, c) in self._by_concept]
+        return np.unique(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.int64)
+
+    def _concept_rows(self, needs: BuyerNeeds) -> np.ndarray:
+        """Rows of products whose material and product type are exactly those asked for."""
+        materials = self._rows("material", needs.materials)
+        types = self._rows("product", needs.products)
         if needs.materials and needs.products:
-            return by_material & by_type
-        return by_material or by_type
+            return np.intersect1d(materials, types, assume_unique=True)
+        return materials if needs.materials else types
 
     def candidates(
         self, needs: BuyerNeeds, query_vector: np.ndarray, k: int
@@ -106,23 +129,41 @@ class Searcher:
         fetch = max(50, k * self.fetch_factor)
         dense_hits = self.dense.search(query_vector.reshape(1, -1), fetch)[0]
         bm25_hits = dict(self.lexical.search([needs.text], fetch)[0])
-        pool = {pid for pid, _ in dense_hits} | set(bm25_hits)
-        concept = self._concept_hits(needs)
         products = self.catalogue.products
-        ikm_ids = {products[pid].ikm_id for pid in pool if pid in products}
-        concept_ikms = {products[pid].ikm_id for pid in concept if pid in products}
-        if len(concept_ikms) > self.max_concept_candidates:
-            concept_ikms = set(sorted(concept_ikms)[: self.max_concept_candidates])
-        ikm_ids |= concept_ikms
+        ikm_ids = {products[pid].ikm_id for pid, _ in dense_hits if pid in products}
+        ikm_ids.update(products[pid].ikm_id for pid in bm25_hits if pid in products)
+        rows = self._concept_rows(needs)
+        if rows.size:
+            # every IKM with an exact material + product-type match is a candidate; the best by cosine
+            # when there are too many
+            order = rows[np.argsort(-(self._matrix[rows] @ query_vector), kind="stable")]
+            owners = self._ikm_of_row[order]
+            _, first = np.unique(owners, return_index=True)
+            best = owners[np.sort(first)][: self.max_concept_candidates]
+            ikm_ids.update(self._ikm_ids[best].tolist())
         ordered = sorted(ikm_ids)
-        product_ids = [pid for i in ordered for pid in self.catalogue.ikms[i].product_ids]
-        cosines = self.vectors_of(product_ids) @ query_vector if product_ids else np.zeros(0)
-        return ordered, dict(zip(product_ids, map(float, cosines), strict=True)), bm25_hits
+        positions = np.searchsorted(self._ikm_ids, np.array(ordered, dtype=object)) if ordered else []
+        product_rows = (
+            np.concatenate([self._rows_of_ikm[i] for i in positions])
+            if ordered
+            else np.zeros(0, dtype=np.int64)
+        )
+        cosines = (self._matrix[product_rows] @ query_vector).tolist()
+        product_ids = [self._pids[r] for r in product_rows.tolist()]
+        return ordered, dict(zip(product_ids, cosines, strict=True)), bm25_hits
 
     # -- ranking ---------------------------------------------------------------------------------------
 
     def rank(self, needs: BuyerNeeds, k: int = 10, *, query_vector: np.ndarray | None = None) -> list[Match]:
-        """The ``k`` best IKMs for ``needs``, best first; ties broken by IKM id."""
+        """The ``k`` best IKMs for ``needs``, best first; ties broken by IKM id.
+
+        BLAS runs single-threaded meanwhile: one query's matrix products are small, and idle BLAS threads
+        spinning on the second core slowed the encoder by a third (measured at 100k products).
+        """
+        with _blas().limit(limits=1, user_api="blas"):
+            return self._rank(needs, k, query_vector)
+
+    def _rank(self, needs: BuyerNeeds, k: int, query_vector: np.ndarray | None) -> list[Match]:
         if query_vector is None:
             query_vector = self.encoder.encode_queries([needs.text])[0]
         ikm_ids, dense, bm25 = self.candidates(needs, query_vector, k)
@@ -171,6 +212,11 @@ class Searcher:
         """IKMs by their best product's cosine: the dense-only baseline."""
         hits = self.dense.search(query_vector.reshape(1, -1), k * self.fetch_factor)[0]
         return _best_per_ikm(hits, self.catalogue, k)
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
 
 
 def _sink_infeasible(scores: np.ndarray, feasible: np.ndarray, joint: np.ndarray) -> np.ndarray:
