@@ -104,11 +104,16 @@ def parse_number(raw: object) -> float:
     return -value if match.group("sign") == "-" else value
 
 
+MAX_WHOLE = 10**15  # a thousand trillion: above any real quantity or rupiah price; fits every SQL BIGINT
+
+
 def parse_whole_number(raw: object) -> int:
-    """Parse a non-negative whole number (quantities, days, rupiah)."""
+    """Parse a non-negative whole number (quantities, days, rupiah), at most :data:`MAX_WHOLE`."""
     value = parse_number(raw)
     if value < 0:
         raise CellError("must not be negative")
+    if value > MAX_WHOLE:
+        raise CellError(f"too large (at most {MAX_WHOLE:,})")
     rounded = round(value)
     if abs(value - rounded) > 1e-9:
         raise CellError("must be a whole number")

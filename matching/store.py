@@ -222,7 +222,7 @@ class Store:
                     session.rollback()
                 else:
                     session.commit()
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OverflowError) as exc:
             raise StoreError(f"writing to {self.safe_url} failed; nothing was written: {exc}") from exc
         return counts
 
