@@ -105,14 +105,21 @@ def build_features(
     bm25_top = max(product_bm25.values(), default=0.0) or 1.0
     rows: list[list[float]] = []
     evidence: list[PairEvidence] = []
+    # products share few distinct concept sets: match each set once per query
+    material_memo: dict[frozenset[str], tuple[float, list[str]]] = {}
+    type_memo: dict[frozenset[str], tuple[float, list[str]]] = {}
     for ikm_id in ikm_ids:
         profile = catalogue.ikms[ikm_id]
         ikm = profile.ikm
         scored: list[tuple[float, float, ProductProfile, list[str], list[str], float, float]] = []
         for pid in profile.product_ids:
             product = catalogue.products[pid]
-            m_score, m_hits = _match(needs.materials, product.materials, lex)
-            t_score, t_hits = _match(needs.products, product.products, lex)
+            if product.materials not in material_memo:
+                material_memo[product.materials] = _match(needs.materials, product.materials, lex)
+            if product.products not in type_memo:
+                type_memo[product.products] = _match(needs.products, product.products, lex)
+            m_score, m_hits = material_memo[product.materials]
+            t_score, t_hits = type_memo[product.products]
             if needs.materials and needs.products:
                 joint = m_score * t_score
             else:

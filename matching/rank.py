@@ -66,8 +66,8 @@ class WeightedRanker(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         return check_array(X) @ self.coef_
 
-    def contributions(self, row: np.ndarray) -> dict[str, float]:
-        """Each feature's share of the score of one row (for explanations)."""
+    def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:
+        """Each feature's share of the score of one row (for explanations); ``score`` is not needed."""
         check_is_fitted(self, "coef_")
         return {n: float(v * w) for n, v, w in zip(self.feature_names, row, self.coef_, strict=True) if w}
 
@@ -112,7 +112,12 @@ class LearnedRanker(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         return self.model_.predict(check_array(X))
 
-    def contributions(self, row: np.ndarray) -> dict[str, float]:
-        """The predicted grade (trees have no additive per-feature split without SHAP)."""
+    def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:
+        """The predicted grade: trees have no additive per-feature split (that would need SHAP).
+
+        ``score``, when the caller already has it, saves a second predict.
+        """
         check_is_fitted(self, "model_")
-        return {"learned_score": float(self.predict(row.reshape(1, -1))[0])}
+        if score is None:
+            score = float(self.predict(row.reshape(1, -1))[0])
+        return {"learned_score": float(score)}

@@ -39,7 +39,7 @@ _CONSTRAINTS = [
 class Ranker(Protocol):
     def predict(self, X: np.ndarray) -> np.ndarray: ...
 
-    def contributions(self, row: np.ndarray) -> dict[str, float]: ...
+    def contributions(self, row: np.ndarray, score: float) -> dict[str, float]: ...
 
 
 class DenseIndex(Protocol):
@@ -112,6 +112,8 @@ class Searcher:
 
     def _rows(self, kind: str, concepts: Sequence[str]) -> np.ndarray:
         arrays = [self._by_concept[(kind, c)] for c in concepts if (kind, c) in self._by_concept]
+        if len(arrays) == 1:
+            return arrays[0]  # already sorted and unique
         return np.unique(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.int64)
 
     def _concept_rows(self, needs: BuyerNeeds) -> np.ndarray:
@@ -188,7 +190,7 @@ class Searcher:
                 rank=rank,
                 score=float(scores[i]),
                 features=dict(zip(FEATURE_NAMES, map(float, matrix[i]), strict=True)),
-                contributions=self.ranker.contributions(matrix[i]),
+                contributions=self.ranker.contributions(scored[i], float(raw[i])),
                 evidence=evidence[i],
             )
             for rank, i in enumerate(order, start=1)
@@ -229,10 +231,11 @@ def _sink_infeasible(scores: np.ndarray, feasible: np.ndarray, joint: np.ndarray
     adjusted = scores.copy()
     if feasible.all() or not feasible.any():
         return adjusted
-    for i in np.flatnonzero(~feasible):
-        peers = feasible & (joint >= joint[i])
+    for level in np.unique(joint[~feasible]):  # few distinct match levels (0, 0.25, 0.5, 1)
+        peers = feasible & (joint >= level)
         if peers.any():
-            adjusted[i] = min(scores[i], float(scores[peers].min()) - 1e-6)
+            rows = ~feasible & (joint == level)
+            adjusted[rows] = np.minimum(scores[rows], float(scores[peers].min()) - 1e-6)
     return adjusted
 
 
