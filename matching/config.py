@@ -5,7 +5,7 @@
 ``MATCHING_DATABASE_URL`` SQLAlchemy URL; default SQLite file ``<home>/matching.sqlite``. A PostgreSQL URL
                           (``postgresql+psycopg://user:pass@host/db``) works as well.
 ``MATCHING_ENCODER``      ``e5-small`` (default), ``minilm``, ``hashing`` or a sentence-transformers folder.
-``MATCHING_INDEX_KIND``   ``auto`` (exact up to 200k products, HNSW above), ``flat`` or ``hnsw``.
+``MATCHING_INDEX_KIND``   ``auto`` (exact up to 50k products, HNSW above), ``flat`` or ``hnsw``.
 ``MATCHING_CONSTRAINTS``  ``penalty`` (infeasible IKMs sink but stay visible), ``filter`` or ``ignore``.
 ``MATCHING_RANKER``       ``auto`` (newest model in ``MATCHING_MODELS_DIR``, else hand-set weights),
                           ``weights``, or a model folder.
