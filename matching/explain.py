@@ -82,6 +82,7 @@ class Explanation:
     product_types: list[dict[str, str]]
     constraints: list[dict[str, Any]] = field(default_factory=list)
     score_breakdown: dict[str, float] = field(default_factory=dict)
+    features: dict[str, float] = field(default_factory=dict)  # the ranker's inputs, by name
 
     @property
     def feasible(self) -> bool:
@@ -134,4 +135,5 @@ def explain(match: Match, lex: Lexicon) -> Explanation:
         ],
         constraints=constraints,
         score_breakdown=dict(sorted(match.contributions.items(), key=lambda kv: -abs(kv[1]))),
+        features=dict(match.features),
     )

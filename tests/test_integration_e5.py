@@ -63,3 +63,12 @@ def test_dev_set_quality_meets_the_acceptance_bar(e5_engine: Engine) -> None:
     assert engine["all"].ndcg >= 0.85
     assert engine["all"].ndcg >= 2 * bm25["all"].ndcg
     assert abs(engine["en"].ndcg - engine["id"].ndcg) <= 0.05
+
+
+def test_english_minilm_fallback_loads_from_its_package(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from matching.embed import load_encoder
+
+    encoder = load_encoder("minilm", home=tmp_path_factory.mktemp("minilm"))
+    vectors = encoder.encode_queries(["woven rattan basket", "stainless steel knife"])
+    assert vectors.shape == (2, encoder.dim) and encoder.dim == 384
+    assert abs(float((vectors**2).sum(axis=1).mean()) - 1.0) < 1e-4
