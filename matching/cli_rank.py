@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from matching.cli import HomeOption, _engine, _errors, _progress, app, err, out
+from matching.engine import Engine
 from matching.explain import Explanation
 
 __all__ = ["print_matches"]
@@ -28,6 +29,12 @@ def print_matches(results: list[Explanation], *, lang: str = "en", limit_product
         why = x.summary(lang)
         if why:
             out.print(f"    [dim]why:[/] {why}", highlight=False)
+
+
+def _ensure_index(engine: Engine) -> None:
+    """Embed what is new or changed before ranking, with a progress bar (a no-op when up to date)."""
+    with _progress("embedding new or changed products") as (advance, set_total):
+        engine.index(progress=advance, on_total=set_total)
 
 
 @app.command()
@@ -74,6 +81,7 @@ def search(
     engine = _engine(home)
     try:
         with _errors():
+            _ensure_index(engine)
             results = engine.search(
                 text,
                 k=top,
@@ -125,6 +133,7 @@ def rank(
     try:
         with _errors():
             records = engine.read_buyers(buyers)
+            _ensure_index(engine)
             results = engine.rank_buyers(records, k=top)
     finally:
         engine.close()
@@ -168,6 +177,7 @@ def evaluate(
         with _errors():
             records = engine.read_buyers(buyers)
             judged = read_qrels(qrels)
+            _ensure_index(engine)
             with _progress("ranking buyers") as (advance, set_total):
                 set_total(len(records))
                 runs = system_runs(engine, records, k=top, progress=advance)
@@ -243,6 +253,7 @@ def train(
         with _errors():
             records = engine.read_buyers(buyers)
             judged = read_qrels(qrels)
+            _ensure_index(engine)
             with _progress("building training rows") as (advance, set_total):
                 set_total(len(records))
                 data = training_set(engine, records, judged, progress=advance)

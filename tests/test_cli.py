@@ -98,3 +98,66 @@ def test_template_round_trips_through_ingest(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     counts = json.loads(second.stdout)["counts"]
     assert all(counts[e]["unchanged"] == 1 for e in ("ikms", "products", "buyers"))
+
+
+def _ranking_env_run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "MATCHING_HOME": str(home),
+        "MATCHING_ENCODER": "hashing",
+        "MATCHING_RANKER": "weights",
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
+    return subprocess.run([*_command(), *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_rank_writes_trec_csv_and_json_and_evaluate_prints_all_systems(tmp_path: Path) -> None:
+    from matching import demo_data_dir
+
+    home = tmp_path / "home"
+    demo = demo_data_dir()
+    assert _ranking_env_run("demo", "--matches", "0", home=home).returncode == 0
+    buyers = str(demo / "buyers.csv")
+    run_file = tmp_path / "run.txt"
+    result = _ranking_env_run(
+        "rank",
+        "--buyers",
+        buyers,
+        "--top",
+        "5",
+        "--format",
+        "trec",
+        "--out",
+        str(run_file),
+        "--tag",
+        "t1",
+        home=home,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = run_file.read_text().splitlines()
+    first = lines[0].split()
+    assert len(lines) == 133 * 5 and len(first) == 6
+    assert first[0] == "B001" and first[1] == "Q0" and first[3] == "1" and first[5] == "t1"
+    csv_file = tmp_path / "run.csv"
+    assert (
+        _ranking_env_run(
+            "rank", "--buyers", buyers, "--format", "csv", "--out", str(csv_file), home=home
+        ).returncode
+        == 0
+    )
+    assert csv_file.read_text().splitlines()[0] == "buyer_id,rank,ikm_id,ikm_name,score,reason"
+    evaluation = _ranking_env_run(
+        "evaluate", "--buyers", buyers, "--qrels", str(demo.parent / "dev" / "qrels.txt"), "--json", home=home
+    )
+    assert evaluation.returncode == 0, evaluation.stderr
+    rows = json.loads(evaluation.stdout)["rows"]
+    assert {(r["system"], r["split"]) for r in rows} == {
+        (s, split) for s in ("bm25", "dense", "engine") for split in ("all", "en", "id")
+    }
+    search = _ranking_env_run(
+        "search", "keranjang rotan 800 pcs per bulan", "--cert", "SVLK", "--json", home=home
+    )
+    assert search.returncode == 0, search.stderr
+    found = json.loads(search.stdout)["data"]
+    assert found and found[0]["constraints"]
