@@ -169,6 +169,43 @@ class Searcher:
         if query_vector is None:
             query_vector = self.encoder.encode_queries([needs.text])[0]
         ikm_ids, dense, bm25 = self.candidates(needs, query_vector, k)
+        return self._order(needs, ikm_ids, dense, bm25, k)
+
+    def score(
+        self, needs: BuyerNeeds, ikm_ids: Sequence[str], *, query_vector: np.ndarray | None = None
+    ) -> list[Match]:
+        """Every IKM of ``ikm_ids`` (that the catalogue knows) scored for ``needs``, best first.
+
+        For event planning, where the participants are given rather than retrieved.
+        """
+        with _blas().limit(limits=1, user_api="blas"):
+            if query_vector is None:
+                query_vector = self.encoder.encode_queries([needs.text])[0]
+            ordered = sorted(set(ikm_ids) & set(self.catalogue.ikms))
+            if not ordered:
+                return []
+            positions = np.searchsorted(self._ikm_ids, np.array(ordered, dtype=object))
+            rows = np.concatenate([self._rows_of_ikm[i] for i in positions])
+            dense = dict(
+                zip(
+                    (self._pids[r] for r in rows.tolist()),
+                    (self._matrix[rows] @ query_vector).tolist(),
+                    strict=True,
+                )
+            )
+            fetch = max(50, 10 * self.fetch_factor)
+            bm25 = dict(self.lexical.search([needs.text], fetch)[0])
+            return self._order(needs, ordered, dense, bm25, len(ordered))
+
+    def _order(
+        self,
+        needs: BuyerNeeds,
+        ikm_ids: list[str],
+        dense: dict[str, float],
+        bm25: dict[str, float],
+        k: int,
+    ) -> list[Match]:
+        """Features, ranker scores and constraint handling for the given IKMs; the ``k`` best first."""
         if not ikm_ids:
             return []
         matrix, evidence = build_features(needs, ikm_ids, self.catalogue, dense, bm25, self.lex)

@@ -87,3 +87,11 @@ def test_rank_for_buyers_not_in_store(demo_engine: Engine, tmp_path: Path) -> No
     buyers = demo_engine.read_buyers(path)
     ranked = demo_engine.rank_buyers(buyers, k=5)
     assert list(ranked) == ["X1"] and len(ranked["X1"]) == 5
+
+
+def test_score_ranks_exactly_the_given_ikms(demo_engine: Engine) -> None:
+    searcher = demo_engine.searcher()
+    wanted = sorted(searcher.catalogue.ikms)[:40]
+    matches = searcher.score(demo_engine.needs("tas anyaman pandan"), [*wanted, "NO-SUCH-IKM"])
+    assert sorted(m.ikm_id for m in matches) == wanted
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
