@@ -6,6 +6,7 @@ The public surface is re-exported here; the CLI, the service and notebooks use :
 from matching.config import Settings
 from matching.engine import Engine, demo_data_dir
 from matching.errors import ConfigError, ImportFileError, MatchingError, StoreError, ValidationFailed
+from matching.event import Event, EventFileError, load_event
 from matching.ingest import EntityCounts, ImportReport, Issue
 from matching.schema import IKM, Buyer, Entity, Product
 from matching.templates import write_templates
@@ -17,6 +18,8 @@ __all__ = [
     "Engine",
     "Entity",
     "EntityCounts",
+    "Event",
+    "EventFileError",
     "ImportFileError",
     "ImportReport",
     "Issue",
@@ -26,6 +29,7 @@ __all__ = [
     "StoreError",
     "ValidationFailed",
     "demo_data_dir",
+    "load_event",
     "write_templates",
 ]
 

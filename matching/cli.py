@@ -285,3 +285,7 @@ if __name__ == "__main__":
 from matching import cli_rank as _cli_rank  # noqa: E402  registers the ranking commands
 
 _ = _cli_rank
+
+from matching import cli_event as _cli_event  # noqa: E402  registers `matching event ...`
+
+_ = _cli_event

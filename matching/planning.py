@@ -1,0 +1,247 @@
+"""Planning a business-matching event: scores -> match list -> schedule -> checked plan -> exports.
+
+:func:`plan_event` scores every (buyer, IKM) pair of the event with the ranker (each buyer's best ``top``
+IKMs among the event's IKMs become candidates), chooses the meetings (:mod:`matching.assign`), puts them into
+slots and tables (:mod:`matching.schedule`) and checks the result (:mod:`matching.check`).
+:func:`write_exports` writes ``meetings.csv``, ``scores.csv`` and ``plan.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from matching.assign import MatchResult, choose_meetings
+from matching.check import Violation, check_schedule
+from matching.engine import Engine
+from matching.event import Event, Slot
+from matching.meetings import MatchProblem, Meeting, Pair, ScheduleProblem
+from matching.schedule import ScheduleResult, schedule_meetings
+from matching.schema import Entity
+
+__all__ = ["PlanResult", "event_scores", "plan_event", "write_exports"]
+
+
+@dataclass
+class PlanResult:
+    """A planned event: the chosen, scheduled meetings and how good and valid they are."""
+
+    event: Event
+    slots: list[Slot]
+    buyers: list[str]
+    ikms: list[str]
+    scores: dict[Pair, float]
+    reasons: dict[Pair, str]
+    match: MatchResult
+    schedule: ScheduleResult
+    violations: list[Violation]
+    seconds: dict[str, float] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # participant id -> company / IKM name
+
+    @property
+    def meetings(self) -> list[Meeting]:
+        return self.schedule.meetings
+
+    def summary(self) -> dict[str, Any]:
+        per_ikm = {i: 0 for i in self.ikms}
+        for m in self.meetings:
+            per_ikm[m.ikm] = per_ikm.get(m.ikm, 0) + 1
+        return {
+            "event": self.event.name,
+            "buyers": len(self.buyers),
+            "ikms": len(self.ikms),
+            "slots": len(self.slots),
+            "tables": len(self.event.table_names()),
+            "candidate_pairs": len(self.scores),
+            "chosen": len(self.match.meetings),
+            "scheduled": len(self.meetings),
+            "unplaced": [
+                {"buyer": m.buyer, "ikm": m.ikm, "reason": why} for m, why in self.schedule.unplaced
+            ],
+            "objective": self.match.objective,
+            "lp_bound": self.match.lp_bound,
+            "gap": self.match.gap,
+            "min_meetings_per_ikm": min(per_ikm.values(), default=0),
+            "ikm_shortfall": self.match.ikm_shortfall,
+            "idle_gaps_total": self.schedule.idle_gaps_total,
+            "violations": [v.message for v in self.violations],
+            "seconds": self.seconds,
+        }
+
+
+def event_scores(
+    engine: Engine, buyers: list[str], ikms: list[str], *, top: int = 50
+) -> tuple[dict[Pair, float], dict[Pair, str]]:
+    """The ranker's score (floored at a small positive value) of each buyer's ``top`` IKMs, with reasons."""
+    from matching.explain import explain
+    from matching.lexicon import lexicon
+
+    searcher = engine.searcher()
+    records = {b.buyer_id: b for b in engine.store.buyers()}
+    scores: dict[Pair, float] = {}
+    reasons: dict[Pair, str] = {}
+    for buyer_id in buyers:
+        needs = engine.buyer_needs(records[buyer_id])
+        for match in searcher.score(needs, ikms)[:top]:
+            pair = (buyer_id, match.ikm_id)
+            scores[pair] = round(max(match.score, 0.0) + 1e-3, 6)
+            reasons[pair] = explain(match, lexicon()).summary("en")
+    return scores, reasons
+
+
+def plan_event(
+    engine: Engine,
+    event: Event,
+    *,
+    top: int = 50,
+    time_limit: float = 20.0,
+    drop_unplaceable: bool = False,
+) -> PlanResult:
+    """Choose and schedule the event's meetings; see the module docstring."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    buyers, ikms = event.resolve_participants(engine.store.ids(Entity.BUYERS), engine.store.ids(Entity.IKMS))
+    slots = event.slots()
+    tables = event.table_names()
+    scores, reasons = event_scores(engine, buyers, ikms, top=top)
+    timings["scoring"] = time.perf_counter() - started
+
+    kinds = event.preference_kinds()
+    fixed = {(f.buyer, f.ikm): f for f in event.fixed_meetings}
+    free = {p: len(event.available_slots(p)) for p in [*buyers, *ikms]}
+    buyer_cap = event.max_meetings_per_buyer or len(slots)
+    ikm_cap = event.max_meetings_per_ikm or len(slots)
+    problem = MatchProblem(
+        buyers=buyers,
+        ikms=ikms,
+        scores=scores,
+        max_per_buyer={b: min(buyer_cap, free[b]) for b in buyers},
+        max_per_ikm={i: min(ikm_cap, free[i]) for i in ikms},
+        capacity=len(slots) * len(tables),
+        min_per_ikm=event.min_meetings_per_ikm,
+        must_meet={p for p, k in kinds.items() if k == "must_meet"},
+        meet={p for p, k in kinds.items() if k == "meet"},
+        no_thanks={p for p, k in kinds.items() if k == "no_thanks"},
+        fixed=set(fixed),
+    )
+    step = time.perf_counter()
+    match = choose_meetings(problem, time_limit=time_limit)
+    timings["match_list"] = time.perf_counter() - step
+
+    meetings = []
+    for m in match.meetings:
+        confirmed = fixed.get(m.pair)
+        if confirmed is not None:
+            m = replace(m, fixed=True, slot=event.fixed_slot(confirmed).index, table=confirmed.table_name)
+        meetings.append(replace(m, reason=reasons.get(m.pair, m.reason)))
+    schedule_problem = ScheduleProblem(
+        meetings=meetings,
+        n_slots=len(slots),
+        tables=tables,
+        availability={p: event.available_slots(p) for p in [*buyers, *ikms] if p in event.availability},
+        ikm_fixed_tables=event.ikm_fixed_tables,
+    )
+    step = time.perf_counter()
+    schedule = schedule_meetings(schedule_problem, time_limit=time_limit, drop_unplaceable=drop_unplaceable)
+    timings["schedule"] = time.perf_counter() - step
+    violations = check_schedule(
+        schedule_problem,
+        schedule.meetings,
+        max_per_buyer=problem.max_per_buyer,
+        max_per_ikm=problem.max_per_ikm,
+        no_thanks=problem.no_thanks,
+        fixed=[m for m in meetings if m.fixed],
+    )
+    timings["total"] = time.perf_counter() - started
+    names = {b.buyer_id: b.company for b in engine.store.buyers()} | {
+        i.ikm_id: i.name for i in engine.store.ikms()
+    }
+    return PlanResult(
+        event, slots, buyers, ikms, scores, reasons, match, schedule, violations, timings, names
+    )
+
+
+def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
+    """Every export of a plan into ``out_dir``.
+
+    ``meetings.csv`` (slot_start, slot_end, table, buyer_id, ikm_id, score, reason), ``scores.csv`` (every
+    pair the optimiser could choose), ``plan.json`` (the summary), ``master-grid.xlsx``,
+    ``agendas-id.pdf`` and ``agendas-en.pdf`` (a page per participant), ``agendas/<id>-<lang>.txt``
+    (WhatsApp-ready) and ``calendars/<id>.ics`` (when the event has a date).
+    """
+    from matching.export import agenda_text, write_agenda_pdf, write_calendars, write_master_grid
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    slots = {s.index: s for s in plan.slots}
+    meetings_path = out_dir / "meetings.csv"
+    with meetings_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["slot_start", "slot_end", "table", "buyer_id", "ikm_id", "score", "reason"])
+        for m in sorted(plan.meetings, key=lambda m: (m.slot or 0, m.table or "", m.buyer)):
+            slot = slots[m.slot] if m.slot is not None else None
+            writer.writerow(
+                [
+                    slot.start.strftime("%H:%M") if slot else "",
+                    slot.end.strftime("%H:%M") if slot else "",
+                    m.table or "",
+                    m.buyer,
+                    m.ikm,
+                    f"{m.score:.4f}",
+                    m.reason,
+                ]
+            )
+    scores_path = out_dir / "scores.csv"
+    with scores_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["buyer_id", "ikm_id", "score"])
+        for (buyer, ikm), score in sorted(plan.scores.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
+            writer.writerow([buyer, ikm, f"{score:.4f}"])
+    summary_path = out_dir / "plan.json"
+    summary_path.write_text(json.dumps(plan.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    written = [meetings_path, scores_path, summary_path]
+    event, people = plan.event, [*plan.buyers, *plan.ikms]
+    common = {"event_name": event.name}
+    written.append(
+        write_master_grid(
+            out_dir / "master-grid.xlsx", plan.meetings, plan.slots, event.table_names(), plan.names, **common
+        )
+    )
+    for lang in ("id", "en"):
+        written.append(
+            write_agenda_pdf(
+                out_dir / f"agendas-{lang}.pdf",
+                people,
+                plan.meetings,
+                plan.slots,
+                plan.names,
+                day=event.date,
+                lang=lang,
+                **common,
+            )
+        )
+        for person in people:
+            path = out_dir / "agendas" / f"{person}-{lang}.txt"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(
+                agenda_text(
+                    person, plan.meetings, plan.slots, plan.names, day=event.date, lang=lang, **common
+                ),
+                encoding="utf-8",
+            )
+            written.append(path)
+    if event.date is not None:
+        written += write_calendars(
+            out_dir / "calendars",
+            people,
+            plan.meetings,
+            plan.slots,
+            plan.names,
+            day=event.date,
+            venue=event.venue,
+            **common,
+        )
+    return written

@@ -1,0 +1,414 @@
+"""Time-slot scheduling: put chosen meetings into (slot, table) places with few idle gaps.
+
+:func:`schedule_meetings` runs in four steps:
+
+1. confirmed (``fixed``) meetings keep their slot and table; with ``ikm_fixed_tables`` every IKM gets one
+   table for the day (its preset table, the table of a confirmed meeting, else the next free one);
+2. a greedy pass places the most constrained meetings first (fewest common free slots), each in the slot
+   that adds the fewest idle gaps for its two participants;
+3. a CP-SAT model (a boolean per meeting and allowed slot; one meeting per participant and slot; at most
+   ``len(tables)`` meetings per slot) warm-started with the greedy slots places as many meetings as possible,
+   then minimises every participant's span (first to last slot), i.e. the idle gaps;
+4. tables are given per slot: confirmed ones first, then the rest in the event's table order.
+
+Meetings that cannot be placed are never forced in: they come back in ``unplaced`` with the binding reason.
+The result always passes :func:`matching.check.check_schedule`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from matching.check import idle_gaps
+from matching.meetings import Meeting, ScheduleProblem
+
+__all__ = ["ScheduleResult", "schedule_meetings"]
+
+
+@dataclass
+class ScheduleResult:
+    """Scheduled meetings (slot and table set), the meetings left out with why, and quality figures.
+
+    ``status`` is ``"optimal"`` or ``"feasible"`` (CP-SAT), ``"greedy"`` (the solver found nothing better),
+    or ``"incomplete"`` when some meetings could not be placed and ``drop_unplaceable`` was not set.
+    """
+
+    meetings: list[Meeting]
+    unplaced: list[tuple[Meeting, str]] = field(default_factory=list)
+    idle_gaps_total: int = 0
+    seconds: float = 0.0
+    status: str = "optimal"
+
+
+@dataclass
+class _Plan:
+    """Working state shared by the steps."""
+
+    problem: ScheduleProblem
+    pinned: list[Meeting] = field(default_factory=list)  # confirmed: slot kept (table may be None)
+    movable: list[Meeting] = field(default_factory=list)
+    unplaced: list[tuple[Meeting, str]] = field(default_factory=list)
+    busy: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    pinned_tables: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    pinned_count: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    table_of: dict[str, str] = field(default_factory=dict)  # IKM -> its table, with ikm_fixed_tables
+    bad_ikm: dict[str, str] = field(default_factory=dict)  # IKM -> why it has no table
+
+    def free_in(self, slot: int) -> int:
+        """Tables still free in ``slot`` once confirmed meetings sit (unbounded with IKM tables)."""
+        if self.problem.ikm_fixed_tables:
+            return len(self.problem.meetings) + 1
+        return len(self.problem.tables) - self.pinned_count[slot]
+
+
+def _pin_fixed(plan: _Plan) -> None:
+    """Step 1: keep confirmed meetings where they are, unless they break a rule (then report them)."""
+    problem = plan.problem
+    tables = set(problem.tables)
+    owner: dict[str, str] = {}  # table -> IKM, with ikm_fixed_tables
+    if problem.ikm_fixed_tables:
+        for ikm, table in sorted(problem.ikm_tables.items()):
+            if table not in tables:
+                plan.bad_ikm[ikm] = f"preset table {table} of IKM {ikm} does not exist"
+            elif table in owner:
+                plan.bad_ikm[ikm] = f"preset table {table} of IKM {ikm} is already IKM {owner[table]}'s"
+            else:
+                owner[table] = ikm
+                plan.table_of[ikm] = table
+    fixed = [m for m in problem.meetings if m.fixed and m.slot is not None]
+    plan.movable = [m for m in problem.meetings if not (m.fixed and m.slot is not None)]
+    for m in sorted(fixed, key=lambda m: (m.slot, m.table is None, m.table or "", m.buyer, m.ikm)):
+        s = m.slot
+        assert s is not None
+        why = ""
+        if not 0 <= s < problem.n_slots:
+            why = f"confirmed slot {s} is outside 0..{problem.n_slots - 1}"
+        elif m.ikm in plan.bad_ikm:
+            why = plan.bad_ikm[m.ikm]
+        elif m.table is not None and m.table not in tables:
+            why = f"confirmed table {m.table} does not exist"
+        elif m.table is not None and m.table in plan.pinned_tables[s]:
+            why = f"table {m.table} already holds another confirmed meeting in slot {s}"
+        elif m.table is None and plan.free_in(s) <= 0:
+            why = f"slot capacity: all tables of slot {s} hold confirmed meetings"
+        else:
+            for who in (m.buyer, m.ikm):
+                if s not in problem.available(who):
+                    why = why or f"{who} is not available in confirmed slot {s}"
+                elif s in plan.busy[who]:
+                    why = why or f"{who} already has a confirmed meeting in slot {s}"
+        if not why and problem.ikm_fixed_tables and m.table is not None:
+            mine = plan.table_of.get(m.ikm)
+            if mine is None and m.table in owner:
+                why = f"table {m.table} belongs to IKM {owner[m.table]}"
+            elif mine is not None and mine != m.table:
+                why = f"IKM {m.ikm} sits at table {mine}, not {m.table}"
+            elif mine is None:
+                owner[m.table] = m.ikm
+                plan.table_of[m.ikm] = m.table
+        if why:
+            plan.unplaced.append((m, why))
+            continue
+        plan.pinned.append(m)
+        plan.busy[m.buyer].add(s)
+        plan.busy[m.ikm].add(s)
+        plan.pinned_count[s] += 1
+        if m.table is not None:
+            plan.pinned_tables[s].add(m.table)
+    if problem.ikm_fixed_tables:
+        _give_ikm_tables(plan, owner)
+
+
+def _give_ikm_tables(plan: _Plan, owner: dict[str, str]) -> None:
+    """Every IKM with meetings but no table takes the next free table; the rest cannot meet."""
+    problem = plan.problem
+    free = iter([t for t in problem.tables if t not in owner])
+    need = sorted({m.ikm for m in plan.movable + plan.pinned} - set(plan.table_of) - set(plan.bad_ikm))
+    n_ikms = len(need) + len(plan.table_of)
+    for ikm in need:
+        table = next(free, None)
+        if table is None:
+            plan.bad_ikm[ikm] = f"no table left for IKM {ikm}: {len(problem.tables)} tables for {n_ikms} IKMs"
+        else:
+            plan.table_of[ikm] = table
+    lost = [m for m in plan.pinned if m.ikm in plan.bad_ikm]
+    for m in lost:
+        assert m.slot is not None
+        plan.pinned.remove(m)
+        plan.busy[m.buyer].discard(m.slot)
+        plan.busy[m.ikm].discard(m.slot)
+        plan.pinned_count[m.slot] -= 1
+        plan.unplaced.append((m, plan.bad_ikm[m.ikm]))
+
+
+def _gap_cost(lo_hi: tuple[int, int] | None, s: int) -> int:
+    """Change in idle gaps when a participant whose meetings span ``lo_hi`` gets slot ``s``."""
+    if lo_hi is None:
+        return 0
+    lo, hi = lo_hi
+    return max(hi, s) - min(lo, s) - (hi - lo) - 1
+
+
+def _greedy(plan: _Plan, allowed: dict[int, list[int]]) -> dict[int, int]:
+    """Step 2: meeting index -> slot for as many meetings as fit, most constrained first."""
+    busy = {who: set(s) for who, s in plan.busy.items()}
+    span: dict[str, tuple[int, int]] = {}
+    for who, slots in busy.items():
+        if slots:
+            span[who] = (min(slots), max(slots))
+    load: dict[int, int] = defaultdict(int)
+    order = sorted(
+        allowed,
+        key=lambda k: (len(allowed[k]), -plan.movable[k].score, plan.movable[k].buyer, plan.movable[k].ikm),
+    )
+    chosen: dict[int, int] = {}
+    for k in order:
+        m = plan.movable[k]
+        b, i = busy.setdefault(m.buyer, set()), busy.setdefault(m.ikm, set())
+        options = [s for s in allowed[k] if s not in b and s not in i and load[s] < plan.free_in(s)]
+        if not options:
+            continue
+        s = min(
+            options,
+            key=lambda s: (_gap_cost(span.get(m.buyer), s) + _gap_cost(span.get(m.ikm), s), load[s], s),
+        )
+        chosen[k] = s
+        load[s] += 1
+        for who, taken in ((m.buyer, b), (m.ikm, i)):
+            taken.add(s)
+            lo_hi = span.get(who)
+            span[who] = (s, s) if lo_hi is None else (min(lo_hi[0], s), max(lo_hi[1], s))
+    return chosen
+
+
+def _gaps(slots: set[int]) -> int:
+    return max(slots) - min(slots) + 1 - len(slots) if slots else 0
+
+
+def _improve(plan: _Plan, allowed: dict[int, list[int]], chosen: dict[int, int], rounds: int = 20) -> None:
+    """Local search on ``chosen`` (in place): move single meetings to slots that shrink idle gaps."""
+    used: dict[str, set[int]] = defaultdict(set)
+    for who, slots in plan.busy.items():
+        used[who] |= slots
+    load: dict[int, int] = defaultdict(int)
+    for k, s in chosen.items():
+        used[plan.movable[k].buyer].add(s)
+        used[plan.movable[k].ikm].add(s)
+        load[s] += 1
+    for _ in range(rounds):
+        moved = False
+        for k in sorted(chosen):
+            m, s = plan.movable[k], chosen[k]
+            b, i = used[m.buyer], used[m.ikm]
+            before = _gaps(b) + _gaps(i)
+            b.discard(s)
+            i.discard(s)
+            best, best_cost = s, before
+            for t in allowed[k]:
+                if t != s and t not in b and t not in i and load[t] < plan.free_in(t):
+                    cost = _gaps(b | {t}) + _gaps(i | {t})
+                    if cost < best_cost:
+                        best, best_cost = t, cost
+            b.add(best)
+            i.add(best)
+            if best != s:
+                load[s] -= 1
+                load[best] += 1
+                chosen[k] = best
+                moved = True
+        if not moved:
+            return
+
+
+def _solve(
+    plan: _Plan, allowed: dict[int, list[int]], hint: dict[int, int], *, time_limit: float, weigh_scores: bool
+) -> tuple[dict[int, int], str] | None:
+    """Step 3: CP-SAT over the allowed slots, warm-started with ``hint``; None when it finds nothing."""
+    model = cp_model.CpModel()
+    n_slots = plan.problem.n_slots
+    must_all = len(hint) == len(allowed)
+    y: dict[int, dict[int, cp_model.IntVar]] = {
+        k: {s: model.NewBoolVar(f"y{k}_{s}") for s in slots} for k, slots in allowed.items()
+    }
+    at: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    per_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    mine: dict[str, list[int]] = defaultdict(list)
+    for k, ys in y.items():
+        m = plan.movable[k]
+        (model.AddExactlyOne if must_all else model.AddAtMostOne)(list(ys.values()))
+        for s, var in ys.items():
+            at[(m.buyer, s)].append(var)
+            at[(m.ikm, s)].append(var)
+            per_slot[s].append(var)
+            model.AddHint(var, hint.get(k) == s)
+        mine[m.buyer].append(k)
+        mine[m.ikm].append(k)
+    for vars_ in at.values():
+        if len(vars_) > 1:
+            model.AddAtMostOne(vars_)
+    for s, vars_ in per_slot.items():
+        if len(vars_) > plan.free_in(s):
+            model.Add(sum(vars_) <= plan.free_in(s))
+    spans = []
+    pinned_slots: dict[str, list[int]] = defaultdict(list)
+    for m in plan.pinned:
+        assert m.slot is not None
+        pinned_slots[m.buyer].append(m.slot)
+        pinned_slots[m.ikm].append(m.slot)
+    for who, ks in sorted(mine.items()):
+        if len(ks) + len(pinned_slots[who]) < 2:
+            continue
+        first, last = model.NewIntVar(0, n_slots - 1, ""), model.NewIntVar(0, n_slots - 1, "")
+        model.Add(first <= last)
+        for s in pinned_slots[who]:
+            model.Add(first <= s)
+            model.Add(last >= s)
+        for k in ks:
+            if must_all:
+                slot = sum(s * var for s, var in y[k].items())
+                model.Add(first <= slot)
+                model.Add(last >= slot)
+            else:
+                for s, var in y[k].items():
+                    model.Add(first <= s).OnlyEnforceIf(var)
+                    model.Add(last >= s).OnlyEnforceIf(var)
+        hinted = [*pinned_slots[who], *(hint[k] for k in ks if k in hint)]
+        if hinted:
+            model.AddHint(first, min(hinted))
+            model.AddHint(last, max(hinted))
+        spans.append(last - first)
+    gaps = sum(spans)
+    if must_all:
+        model.Minimize(gaps)
+    else:
+        value = {
+            k: (round(100 * max(0.0, min(1.0, plan.movable[k].score))) if weigh_scores else 0) for k in y
+        }
+        per_meeting = sum(value.values()) + 1  # one more meeting beats any score gain
+        weight = 2 * n_slots * len(y) + 1  # any placement gain beats any gap saving
+        placed = sum(weight * (per_meeting + value[k]) * var for k, ys in y.items() for var in ys.values())
+        model.Maximize(placed - gaps)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver.parameters.max_deterministic_time = max(0.05, 0.8 * time_limit)  # stops the same way each run
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    chosen = {k: s for k, ys in y.items() for s, var in ys.items() if solver.BooleanValue(var)}
+    return chosen, "optimal" if status == cp_model.OPTIMAL else "feasible"
+
+
+def _reason(plan: _Plan, m: Meeting, common: list[int], load: dict[int, int], counts: dict[str, int]) -> str:
+    """The binding reason why ``m`` found no place."""
+    problem = plan.problem
+    if not common:
+        return f"no common free slot for {m.buyer} and {m.ikm}"
+    for side, who in (("buyer", m.buyer), ("IKM", m.ikm)):
+        free = len(problem.available(who))
+        if counts[who] > free:
+            return f"{side} {who} is free in {free} slots but has {counts[who]} meetings"
+    if all(load[s] >= plan.free_in(s) for s in common):
+        return f"slot capacity: tables full in every common free slot of {m.buyer} and {m.ikm}"
+    return (
+        f"every common free slot of {m.buyer} and {m.ikm} ({', '.join(map(str, common))}) "
+        "is taken by their other meetings"
+    )
+
+
+def _tables(plan: _Plan, slots: dict[int, int]) -> list[Meeting]:
+    """Step 4: tables per slot, confirmed ones first, then the rest in the event's table order."""
+    problem = plan.problem
+    out: list[Meeting] = []
+    by_slot: dict[int, list[Meeting]] = defaultdict(list)
+    for m in plan.pinned:
+        if m.table is not None:
+            out.append(m)
+        else:
+            by_slot[m.slot or 0].append(m)
+    for k, s in sorted(slots.items()):
+        by_slot[s].append(plan.movable[k])
+    for s, ms in sorted(by_slot.items()):
+        free = iter([t for t in problem.tables if t not in plan.pinned_tables[s]])
+        for m in sorted(ms, key=lambda m: (not m.fixed, m.buyer, m.ikm)):
+            table = plan.table_of[m.ikm] if problem.ikm_fixed_tables else next(free)
+            out.append(Meeting(m.buyer, m.ikm, m.score, s, table, m.fixed, m.reason))
+    return sorted(out, key=lambda m: (m.slot or 0, m.table or "", m.buyer, m.ikm))
+
+
+def schedule_meetings(
+    problem: ScheduleProblem, *, time_limit: float = 20.0, drop_unplaceable: bool = False
+) -> ScheduleResult:
+    """Give every meeting of ``problem`` a slot and a table; confirmed meetings keep theirs.
+
+    Places as many meetings as possible and, among those schedules, minimises idle gaps within
+    ``time_limit`` seconds. Meetings that do not fit come back in ``unplaced`` with the binding reason.
+    With ``drop_unplaceable`` the lowest-score meetings are the ones left out and the status stays
+    ``optimal``/``feasible``; without it any left-out meeting makes the status ``"incomplete"``.
+    Nothing is raised. Deterministic for a given problem (one solver worker, fixed seed) when the
+    solver proves optimality within the time limit.
+    """
+    start = time.perf_counter()
+    plan = _Plan(problem)
+    _pin_fixed(plan)
+    allowed: dict[int, list[int]] = {}
+    no_slot: list[int] = []
+    for k, m in enumerate(plan.movable):
+        if m.ikm in plan.bad_ikm:
+            plan.unplaced.append((m, plan.bad_ikm[m.ikm]))
+            continue
+        common = sorted(
+            (problem.available(m.buyer) & problem.available(m.ikm) & set(range(problem.n_slots)))
+            - plan.busy[m.buyer]
+            - plan.busy[m.ikm]
+        )
+        if common:
+            allowed[k] = common
+        else:
+            no_slot.append(k)
+    slots = _greedy(plan, allowed)
+    _improve(plan, allowed, slots)
+    status = "greedy"
+    remaining = time_limit - (time.perf_counter() - start)
+    if allowed and remaining > 0.05:
+        solved = _solve(plan, allowed, slots, time_limit=remaining, weigh_scores=drop_unplaceable)
+        if solved is not None:
+            better, solver_status = solved
+            if _quality(plan, better, drop_unplaceable) >= _quality(plan, slots, drop_unplaceable):
+                slots, status = better, solver_status
+    counts: dict[str, int] = defaultdict(int)
+    for m in problem.meetings:
+        counts[m.buyer] += 1
+        counts[m.ikm] += 1
+    load: dict[int, int] = defaultdict(int)
+    for s in slots.values():
+        load[s] += 1
+    for k in no_slot:
+        plan.unplaced.append(
+            (plan.movable[k], f"no common free slot for {plan.movable[k].buyer} and {plan.movable[k].ikm}")
+        )
+    for k in sorted(set(allowed) - set(slots)):
+        plan.unplaced.append((plan.movable[k], _reason(plan, plan.movable[k], allowed[k], load, counts)))
+    meetings = _tables(plan, slots)
+    if plan.unplaced and not drop_unplaceable:
+        status = "incomplete"
+    return ScheduleResult(
+        meetings=meetings,
+        unplaced=plan.unplaced,
+        idle_gaps_total=sum(idle_gaps(meetings).values()),
+        seconds=time.perf_counter() - start,
+        status=status,
+    )
+
+
+def _quality(plan: _Plan, slots: dict[int, int], weigh_scores: bool) -> tuple[int, float, int]:
+    """Placed meetings, their total score (if weighed), minus idle gaps: larger is better."""
+    placed = [Meeting(plan.movable[k].buyer, plan.movable[k].ikm, slot=s) for k, s in slots.items()]
+    gaps = sum(idle_gaps([*plan.pinned, *placed]).values())
+    score = sum(plan.movable[k].score for k in slots) if weigh_scores else 0.0
+    return len(slots), score, -gaps

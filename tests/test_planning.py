@@ -1,0 +1,65 @@
+"""Planning the demo event end to end: match list, schedule, checker and every export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from matching import Engine, Settings, demo_data_dir
+from matching.event import load_event
+from matching.planning import PlanResult, plan_event, write_exports
+
+EVENT = demo_data_dir() / "event.yaml"
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[PlanResult, Path]:
+    engine = Engine(Settings(home=tmp_path_factory.mktemp("home"), encoder="hashing", ranker="weights"))
+    engine.import_demo()
+    result = plan_event(engine, load_event(EVENT), time_limit=3)
+    out = tmp_path_factory.mktemp("exports")
+    write_exports(result, out)
+    return result, out
+
+
+def test_plan_is_valid_and_near_optimal(planned: tuple[PlanResult, Path]) -> None:
+    result, _ = planned
+    event = result.event
+    assert result.violations == []
+    assert result.meetings and not result.schedule.unplaced
+    assert result.match.objective >= 0.99 * result.match.lp_bound
+    kinds = event.preference_kinds()
+    pairs = {m.pair for m in result.meetings}
+    assert not {p for p, k in kinds.items() if k == "no_thanks"} & pairs
+    assert {p for p, k in kinds.items() if k == "must_meet"} <= pairs
+    for fixed in event.fixed_meetings:
+        (meeting,) = [m for m in result.meetings if m.pair == (fixed.buyer, fixed.ikm)]
+        assert (meeting.slot, meeting.table) == (event.fixed_slot(fixed).index, fixed.table_name)
+    counts = {i: 0 for i in result.ikms}
+    for m in result.meetings:
+        counts[m.ikm] += 1
+    assert min(counts.values()) >= event.min_meetings_per_ikm
+
+
+def test_exports(planned: tuple[PlanResult, Path]) -> None:
+    result, out = planned
+    with (out / "meetings.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["slot_start", "slot_end", "table", "buyer_id", "ikm_id", "score", "reason"]
+    assert len(rows) == len(result.meetings)
+    with (out / "scores.csv").open() as handle:
+        scores = list(csv.DictReader(handle))
+    assert len(scores) == len(result.scores) and list(scores[0]) == ["buyer_id", "ikm_id", "score"]
+    assert (out / "master-grid.xlsx").stat().st_size > 0
+    assert (out / "agendas-id.pdf").read_bytes().startswith(b"%PDF")
+    buyer = result.buyers[0]
+    indonesian = (out / "agendas" / f"{buyer}-id.txt").read_text()
+    english = (out / "agendas" / f"{buyer}-en.txt").read_text()
+    assert "Agenda untuk" in indonesian and "Maret" in indonesian and "Meja" in indonesian
+    assert "Agenda for" in english and "March" in english
+    ics = (out / "calendars" / f"{buyer}.ics").read_text()
+    assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") == sum(
+        m.buyer == buyer for m in result.meetings
+    )
