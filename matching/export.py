@@ -14,7 +14,13 @@ from pathlib import Path
 from matching.event import Slot
 from matching.meetings import Meeting
 
-__all__ = ["agenda_text", "write_agenda_pdf", "write_calendars", "write_master_grid"]
+__all__ = [
+    "agenda_text",
+    "meetings_by_participant",
+    "write_agenda_pdf",
+    "write_calendars",
+    "write_master_grid",
+]
 
 _MONTHS_ID = [
     "Januari",
@@ -56,7 +62,8 @@ def _date(day: dt.date | None, lang: str) -> str:
     return day.strftime("%d %B %Y").lstrip("0")
 
 
-def _by_participant(meetings: list[Meeting]) -> dict[str, list[Meeting]]:
+def meetings_by_participant(meetings: list[Meeting]) -> dict[str, list[Meeting]]:
+    """Each participant's meetings in slot order (group once, then pass each list to the agenda writers)."""
     mine: dict[str, list[Meeting]] = defaultdict(list)
     for m in meetings:
         mine[m.buyer].append(m)
@@ -68,7 +75,7 @@ def _by_participant(meetings: list[Meeting]) -> dict[str, list[Meeting]]:
 
 def agenda_text(
     participant: str,
-    meetings: list[Meeting],
+    mine: list[Meeting],
     slots: list[Slot],
     names: dict[str, str],
     *,
@@ -76,10 +83,9 @@ def agenda_text(
     day: dt.date | None,
     lang: str = "id",
 ) -> str:
-    """One participant's agenda as plain text, ready to paste into WhatsApp (``*bold*`` title)."""
+    """One participant's agenda (``mine``: its meetings in slot order) as text ready for WhatsApp."""
     words = _TEXT[lang]
     by_index = {s.index: s for s in slots}
-    mine = _by_participant(meetings).get(participant, [])
     lines = [
         f"*{event_name}*" + (f" - {_date(day, lang)}" if day else ""),
         f"{words['agenda']}: {names.get(participant, participant)} ({participant})",
@@ -165,9 +171,12 @@ def write_agenda_pdf(
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
+    grouped = meetings_by_participant(meetings)
     for participant in participants:
         pdf.add_page()
-        text = agenda_text(participant, meetings, slots, names, event_name=event_name, day=day, lang=lang)
+        text = agenda_text(
+            participant, grouped.get(participant, []), slots, names, event_name=event_name, day=day, lang=lang
+        )
         title, who, _, *rest = text.splitlines()
         pdf.set_font("Helvetica", "B", 15)
         pdf.multi_cell(0, 8, latin(title.strip("*")), new_x="LMARGIN", new_y="NEXT")
@@ -198,7 +207,7 @@ def write_calendars(
     from icalendar import Event as IcsEvent
 
     by_index = {s.index: s for s in slots}
-    mine = _by_participant(meetings)
+    mine = meetings_by_participant(meetings)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for participant in participants:

@@ -173,7 +173,13 @@ def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
     ``agendas-id.pdf`` and ``agendas-en.pdf`` (a page per participant), ``agendas/<id>-<lang>.txt``
     (WhatsApp-ready) and ``calendars/<id>.ics`` (when the event has a date).
     """
-    from matching.export import agenda_text, write_agenda_pdf, write_calendars, write_master_grid
+    from matching.export import (
+        agenda_text,
+        meetings_by_participant,
+        write_agenda_pdf,
+        write_calendars,
+        write_master_grid,
+    )
 
     out_dir.mkdir(parents=True, exist_ok=True)
     slots = {s.index: s for s in plan.slots}
@@ -205,6 +211,7 @@ def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
     written = [meetings_path, scores_path, summary_path]
     event, people = plan.event, [*plan.buyers, *plan.ikms]
     common = {"event_name": event.name}
+    grouped = meetings_by_participant(plan.meetings)
     written.append(
         write_master_grid(
             out_dir / "master-grid.xlsx", plan.meetings, plan.slots, event.table_names(), plan.names, **common
@@ -228,7 +235,13 @@ def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
             path.parent.mkdir(exist_ok=True)
             path.write_text(
                 agenda_text(
-                    person, plan.meetings, plan.slots, plan.names, day=event.date, lang=lang, **common
+                    person,
+                    grouped.get(person, []),
+                    plan.slots,
+                    plan.names,
+                    day=event.date,
+                    lang=lang,
+                    **common,
                 ),
                 encoding="utf-8",
             )

@@ -59,6 +59,9 @@ def test_exports(planned: tuple[PlanResult, Path]) -> None:
     english = (out / "agendas" / f"{buyer}-en.txt").read_text()
     assert "Agenda untuk" in indonesian and "Maret" in indonesian and "Meja" in indonesian
     assert "Agenda for" in english and "March" in english
+    mine = [m for m in result.meetings if buyer in m.pair]
+    assert sum(" Meja " in line for line in indonesian.splitlines()) == len(mine)
+    assert all(f"({m.ikm})" in indonesian for m in mine)
     ics = (out / "calendars" / f"{buyer}.ics").read_text()
     assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") == sum(
         m.buyer == buyer for m in result.meetings
