@@ -222,9 +222,14 @@ def stats(
 @app.command()
 def demo(
     matches: Annotated[int, typer.Option(help="Show top matches for this many demo buyers (0: none).")] = 4,
+    event_out: Annotated[
+        Path | None,
+        typer.Option("--event-out", help="Plan the demo event and write its exports here.", file_okay=False),
+    ] = Path("demo-output"),
+    plan_event: Annotated[bool, typer.Option("--event/--no-event", help="Plan the demo event.")] = True,
     home: HomeOption = None,
 ) -> None:
-    """Import the bundled demo catalogue, summarise it, index it and show top matches for a few buyers."""
+    """Import the demo catalogue, summarise and index it, show matches, plan the demo event and export it."""
     engine = _engine(home)
     try:
         with _errors():
@@ -236,8 +241,29 @@ def demo(
             _print_stats(engine.stats())
             if matches:
                 _demo_matches(engine, matches)
+            if plan_event and event_out is not None:
+                _demo_event(engine, event_out)
     finally:
         engine.close()
+
+
+def _demo_event(engine: Engine, out_dir: Path) -> None:
+    """Plan the bundled demo event (``matching/data/demo/event.yaml``) and write every export."""
+    from matching.event import load_event
+    from matching.planning import plan_event, write_exports
+
+    event = load_event(demo_data_dir() / "event.yaml")
+    out.print(f"\n[bold]Demo event[/]: {event.name}")
+    with _progress("choosing and scheduling meetings") as (_advance, _total):
+        plan = plan_event(engine, event, time_limit=5)
+    written = write_exports(plan, out_dir)
+    summary = plan.summary()
+    out.print(
+        f"{summary['scheduled']} meetings in {summary['slots']} slots x {summary['tables']} tables for "
+        f"{summary['buyers']} buyers and {summary['ikms']} IKMs; gap to the LP bound {summary['gap']:.2%}; "
+        f"{len(summary['violations'])} violations; {len(written)} files in {out_dir}/ "
+        "(meetings.csv, master-grid.xlsx, agendas-id.pdf, agendas/*.txt, calendars/*.ics ...)"
+    )
 
 
 def _demo_matches(engine: Engine, count: int) -> None:

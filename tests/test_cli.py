@@ -117,7 +117,10 @@ def test_rank_writes_trec_csv_and_json_and_evaluate_prints_all_systems(tmp_path:
 
     home = tmp_path / "home"
     demo = demo_data_dir()
-    assert _ranking_env_run("demo", "--matches", "0", home=home).returncode == 0
+    demo_run = _ranking_env_run("demo", "--matches", "0", "--event-out", str(tmp_path / "event"), home=home)
+    assert demo_run.returncode == 0, demo_run.stderr
+    assert (tmp_path / "event" / "meetings.csv").exists() and (tmp_path / "event" / "agendas-en.pdf").exists()
+    assert "0 violations" in demo_run.stdout
     buyers = str(demo / "buyers.csv")
     run_file = tmp_path / "run.txt"
     result = _ranking_env_run(
