@@ -5,10 +5,12 @@
 1. confirmed (``fixed``) meetings keep their slot and table; with ``ikm_fixed_tables`` every IKM gets one
    table for the day (its preset table, the table of a confirmed meeting, else the next free one);
 2. a greedy pass places the most constrained meetings first (fewest common free slots), each in the slot
-   that adds the fewest idle gaps for its two participants;
-3. a CP-SAT model (a boolean per meeting and allowed slot; one meeting per participant and slot; at most
-   ``len(tables)`` meetings per slot) warm-started with the greedy slots places as many meetings as possible,
-   then minimises every participant's span (first to last slot), i.e. the idle gaps;
+   that adds the fewest idle gaps for its two participants; a local search then moves single meetings and
+   swaps pairs of meetings that share a participant while that removes idle gaps;
+3. unless that left nothing to gain, a CP-SAT model (a boolean per meeting and allowed slot; one meeting
+   per participant and slot; at most ``len(tables)`` meetings per slot) warm-started with those slots places
+   as many meetings as possible, then minimises every participant's span (first to last slot), i.e. the
+   idle gaps; its answer is kept only when it is at least as good;
 4. tables are given per slot: confirmed ones first, then the rest in the event's table order.
 
 Meetings that cannot be placed are never forced in: they come back in ``unplaced`` with the binding reason.
@@ -190,14 +192,25 @@ def _gaps(slots: set[int]) -> int:
 
 
 def _improve(plan: _Plan, allowed: dict[int, list[int]], chosen: dict[int, int], rounds: int = 20) -> None:
-    """Local search on ``chosen`` (in place): move single meetings to slots that shrink idle gaps."""
+    """Local search on ``chosen`` (in place) that shrinks idle gaps without unplacing anything.
+
+    Two moves, each taken only when it strictly lowers the idle gaps of the participants it touches:
+    *move* one meeting to another slot where both sides are free and a table is left, and *swap* the
+    slots of two meetings that share a participant (whose day is then unchanged) when each other side is
+    free in the other slot. Stops when a round changes nothing.
+    """
     used: dict[str, set[int]] = defaultdict(set)
     for who, slots in plan.busy.items():
         used[who] |= slots
     load: dict[int, int] = defaultdict(int)
+    by_who: dict[str, list[int]] = defaultdict(list)
+    allowed_set = {k: set(v) for k, v in allowed.items()}
     for k, s in chosen.items():
-        used[plan.movable[k].buyer].add(s)
-        used[plan.movable[k].ikm].add(s)
+        m = plan.movable[k]
+        used[m.buyer].add(s)
+        used[m.ikm].add(s)
+        by_who[m.buyer].append(k)
+        by_who[m.ikm].append(k)
         load[s] += 1
     for _ in range(rounds):
         moved = False
@@ -205,6 +218,8 @@ def _improve(plan: _Plan, allowed: dict[int, list[int]], chosen: dict[int, int],
             m, s = plan.movable[k], chosen[k]
             b, i = used[m.buyer], used[m.ikm]
             before = _gaps(b) + _gaps(i)
+            if before == 0:
+                continue
             b.discard(s)
             i.discard(s)
             best, best_cost = s, before
@@ -220,8 +235,47 @@ def _improve(plan: _Plan, allowed: dict[int, list[int]], chosen: dict[int, int],
                 load[best] += 1
                 chosen[k] = best
                 moved = True
+        for who in sorted(by_who):
+            ks = sorted(by_who[who])
+            for x, k1 in enumerate(ks):
+                for k2 in ks[x + 1 :]:
+                    if _swap(plan, allowed_set, chosen, used, who, k1, k2):
+                        moved = True
         if not moved:
             return
+
+
+def _swap(
+    plan: _Plan,
+    allowed: dict[int, set[int]],
+    chosen: dict[int, int],
+    used: dict[str, set[int]],
+    who: str,
+    k1: int,
+    k2: int,
+) -> bool:
+    """Swap the slots of meetings ``k1`` and ``k2`` (both with ``who``) when that shrinks idle gaps."""
+    s1, s2 = chosen[k1], chosen[k2]
+    m1, m2 = plan.movable[k1], plan.movable[k2]
+    o1 = m1.ikm if m1.buyer == who else m1.buyer
+    o2 = m2.ikm if m2.buyer == who else m2.buyer
+    if o1 == o2 or s2 not in allowed[k1] or s1 not in allowed[k2]:
+        return False
+    u1, u2 = used[o1], used[o2]
+    if s2 in u1 or s1 in u2:
+        return False
+    before = _gaps(u1) + _gaps(u2)
+    if before == 0:
+        return False
+    after = _gaps((u1 - {s1}) | {s2}) + _gaps((u2 - {s2}) | {s1})
+    if after >= before:
+        return False
+    u1.discard(s1)
+    u1.add(s2)
+    u2.discard(s2)
+    u2.add(s1)
+    chosen[k1], chosen[k2] = s2, s1
+    return True
 
 
 def _solve(
@@ -264,6 +318,8 @@ def _solve(
             continue
         first, last = model.NewIntVar(0, n_slots - 1, ""), model.NewIntVar(0, n_slots - 1, "")
         model.Add(first <= last)
+        if must_all:  # every meeting takes its own slot: the span covers them all (tightens the bound)
+            model.Add(last - first >= len(ks) + len(pinned_slots[who]) - 1)
         for s in pinned_slots[who]:
             model.Add(first <= s)
             model.Add(last >= s)
@@ -342,14 +398,20 @@ def _tables(plan: _Plan, slots: dict[int, int]) -> list[Meeting]:
 
 
 def schedule_meetings(
-    problem: ScheduleProblem, *, time_limit: float = 20.0, drop_unplaceable: bool = False
+    problem: ScheduleProblem,
+    *,
+    time_limit: float = 20.0,
+    gap_time_limit: float = 2.0,
+    drop_unplaceable: bool = False,
 ) -> ScheduleResult:
     """Give every meeting of ``problem`` a slot and a table; confirmed meetings keep theirs.
 
     Places as many meetings as possible and, among those schedules, minimises idle gaps within
-    ``time_limit`` seconds. Meetings that do not fit come back in ``unplaced`` with the binding reason.
-    With ``drop_unplaceable`` the lowest-score meetings are the ones left out and the status stays
-    ``optimal``/``feasible``; without it any left-out meeting makes the status ``"incomplete"``.
+    ``time_limit`` seconds. When the greedy pass and local search already place every meeting, the solver
+    only hunts idle gaps, for at most ``gap_time_limit`` seconds (it rarely beats the local search on large
+    events, and a gap is a comfort, not a rule). Meetings that do not fit come back in ``unplaced`` with
+    the binding reason. With ``drop_unplaceable`` the lowest-score meetings are the ones left out and the
+    status stays ``optimal``/``feasible``; without it any left-out meeting makes the status ``"incomplete"``.
     Nothing is raised. Deterministic for a given problem (one solver worker, fixed seed) when the
     solver proves optimality within the time limit.
     """
@@ -375,8 +437,12 @@ def schedule_meetings(
     _improve(plan, allowed, slots)
     status = "greedy"
     remaining = time_limit - (time.perf_counter() - start)
-    if allowed and remaining > 0.05:
-        solved = _solve(plan, allowed, slots, time_limit=remaining, weigh_scores=drop_unplaceable)
+    all_placed = len(slots) == len(allowed)
+    if all_placed and _quality(plan, slots, False)[2] == 0:
+        status = "optimal"  # everything placed without a single idle gap: nothing left to improve
+    elif allowed and remaining > 0.05:
+        budget = min(remaining, gap_time_limit) if all_placed else remaining
+        solved = _solve(plan, allowed, slots, time_limit=budget, weigh_scores=drop_unplaceable)
         if solved is not None:
             better, solver_status = solved
             if _quality(plan, better, drop_unplaceable) >= _quality(plan, slots, drop_unplaceable):

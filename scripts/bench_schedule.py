@@ -37,7 +37,7 @@ def make_problem(
     load: Counter[str] = Counter()
     meetings: list[Meeting] = []
     for b in buyers:
-        wanted = rng.randint(4, 8)
+        wanted = min(rng.randint(4, 8), len(availability.get(b, range(n_slots))))
         for i in rng.sample(ikms, min(len(ikms), 3 * wanted)):
             if wanted == 0:
                 break
