@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from matching.catalogue import Catalogue, IkmProfile, ProductProfile
 from matching.lexicon import Lexicon
 from matching.query import BuyerNeeds
 
-__all__ = ["FEATURE_NAMES", "Check", "PairEvidence", "build_features"]
+__all__ = ["FEATURE_NAMES", "Check", "PairEvidence", "build_features", "concept_match", "pair_evidence"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "dense_max",  # best cosine of the query with one of the IKM's products
@@ -68,7 +69,8 @@ class PairEvidence:
     checks: list[Check] = field(default_factory=list)
 
 
-def _match(wanted: Sequence[str], have: frozenset[str], lex: Lexicon) -> tuple[float, list[str]]:
+def concept_match(wanted: Sequence[str], have: frozenset[str], lex: Lexicon) -> tuple[float, list[str]]:
+    """How well concepts ``have`` meet ``wanted``: 1 some exact, 0.5 only related ones, 0; and the hits."""
     if not wanted:
         return 0.0, []
     exact = [c for c in wanted if c in have]
@@ -88,6 +90,121 @@ def _as_value(ok: bool | None, *, asked: bool) -> float:
     return 1.0 if ok else 0.0
 
 
+class _Scored(NamedTuple):
+    """One product of an IKM against the query."""
+
+    joint: float
+    dense: float
+    product: ProductProfile
+    material_hits: list[str]
+    type_hits: list[str]
+    material: float
+    kind: float
+
+
+class _Matcher:
+    """Concept matches of products for one query; products share few concept sets, each is matched once."""
+
+    def __init__(self, needs: BuyerNeeds, lex: Lexicon) -> None:
+        self.needs = needs
+        self.lex = lex
+        self.materials: dict[frozenset[str], tuple[float, list[str]]] = {}
+        self.types: dict[frozenset[str], tuple[float, list[str]]] = {}
+
+    def __call__(self, product: ProductProfile, dense: float) -> _Scored:
+        needs = self.needs
+        if product.materials not in self.materials:
+            self.materials[product.materials] = concept_match(needs.materials, product.materials, self.lex)
+        if product.products not in self.types:
+            self.types[product.products] = concept_match(needs.products, product.products, self.lex)
+        m_score, m_hits = self.materials[product.materials]
+        t_score, t_hits = self.types[product.products]
+        if needs.materials and needs.products:
+            joint = m_score * t_score
+        else:
+            joint = m_score if needs.materials else t_score
+        return _Scored(joint, dense, product, m_hits, t_hits, m_score, t_score)
+
+
+@dataclass
+class _Assessment:
+    """One IKM against the query: its products scored (best first) and its constraints checked."""
+
+    scored: list[_Scored]  # by (-joint, -dense, product id)
+    exact: list[_Scored]  # the right product type in the right material
+    checks: list[Check]
+    ok: dict[str, bool | None]  # per check name; None = unknown or not asked
+    ratio: float  # log(capacity / quantity), clipped; 0 when unknown
+
+
+def _assess(
+    needs: BuyerNeeds,
+    profile: IkmProfile,
+    catalogue: Catalogue,
+    product_dense: Mapping[str, float],
+    matcher: _Matcher,
+) -> _Assessment:
+    ikm = profile.ikm
+    products = catalogue.products
+    scored = [matcher(products[pid], float(product_dense.get(pid, 0.0))) for pid in profile.product_ids]
+    scored.sort(key=lambda s: (-s.joint, -s.dense, s.product.product_id))
+    exact = [s for s in scored if s.joint >= 1.0]
+    quantity = needs.monthly_quantity
+    checks: list[Check] = []
+    ok: dict[str, bool | None] = dict.fromkeys(
+        ("capacity", "moq", "certifications", "province", "price", "lead_time")
+    )
+    ratio = 0.0
+    if quantity:
+        if ikm.capacity_per_month is not None:
+            ok["capacity"] = ikm.capacity_per_month >= quantity
+            ratio = max(-3.0, min(3.0, math.log((ikm.capacity_per_month + 1) / quantity)))
+        checks.append(Check("capacity", _status(ok["capacity"]), quantity, ikm.capacity_per_month))
+    if needs.quantity and ikm.min_order_qty is not None:
+        ok["moq"] = ikm.min_order_qty <= needs.quantity
+        checks.append(Check("moq", _status(ok["moq"]), needs.quantity, ikm.min_order_qty))
+    if needs.certifications:
+        missing = [c for c in needs.certifications if c not in profile.certifications]
+        ok["certifications"] = not missing
+        checks.append(Check("certifications", _status(not missing), list(needs.certifications), missing))
+    if needs.provinces:
+        ok["province"] = ikm.province in needs.provinces
+        checks.append(Check("province", _status(ok["province"]), list(needs.provinces), ikm.province))
+    if needs.max_unit_price_idr:
+        prices = [s.product.price_idr for s in (exact or scored[:3]) if s.product.price_idr is not None]
+        if prices:
+            cheapest = min(prices)
+            ok["price"] = cheapest <= needs.max_unit_price_idr
+            checks.append(Check("price", _status(ok["price"]), needs.max_unit_price_idr, cheapest))
+    if needs.deadline_days and ikm.lead_time_days is not None:
+        ok["lead_time"] = ikm.lead_time_days <= needs.deadline_days
+        checks.append(Check("lead_time", _status(ok["lead_time"]), needs.deadline_days, ikm.lead_time_days))
+    return _Assessment(scored, exact, checks, ok, ratio)
+
+
+def _evidence(profile: IkmProfile, assessment: _Assessment) -> PairEvidence:
+    exact, scored = assessment.exact, assessment.scored
+    best = [s.product for s in (exact[:3] or scored[:1])]
+    materials = sorted({c for s in (exact or scored[:1]) for c in s.material_hits})
+    types = sorted({c for s in (exact or scored[:1]) for c in s.type_hits})
+    return PairEvidence(profile, best, materials, types, assessment.checks)
+
+
+def pair_evidence(
+    needs: BuyerNeeds,
+    ikm_ids: Sequence[str],
+    catalogue: Catalogue,
+    product_dense: Mapping[str, float],
+    lex: Lexicon,
+) -> list[PairEvidence]:
+    """The evidence :func:`build_features` gives for these IKMs, without their feature rows."""
+    matcher = _Matcher(needs, lex)
+    return [
+        _evidence(catalogue.ikms[i], _assess(needs, catalogue.ikms[i], catalogue, product_dense, matcher))
+        for i in ikm_ids
+    ]
+
+
 def build_features(
     needs: BuyerNeeds,
     ikm_ids: Sequence[str],
@@ -103,101 +220,46 @@ def build_features(
     """
     quantity = needs.monthly_quantity
     bm25_top = max(product_bm25.values(), default=0.0) or 1.0
+    matcher = _Matcher(needs, lex)
     rows: list[list[float]] = []
     evidence: list[PairEvidence] = []
-    # products share few distinct concept sets: match each set once per query
-    material_memo: dict[frozenset[str], tuple[float, list[str]]] = {}
-    type_memo: dict[frozenset[str], tuple[float, list[str]]] = {}
     for ikm_id in ikm_ids:
         profile = catalogue.ikms[ikm_id]
         ikm = profile.ikm
-        scored: list[tuple[float, float, ProductProfile, list[str], list[str], float, float]] = []
-        for pid in profile.product_ids:
-            product = catalogue.products[pid]
-            if product.materials not in material_memo:
-                material_memo[product.materials] = _match(needs.materials, product.materials, lex)
-            if product.products not in type_memo:
-                type_memo[product.products] = _match(needs.products, product.products, lex)
-            m_score, m_hits = material_memo[product.materials]
-            t_score, t_hits = type_memo[product.products]
-            if needs.materials and needs.products:
-                joint = m_score * t_score
-            else:
-                joint = m_score if needs.materials else t_score
-            dense = float(product_dense.get(pid, 0.0))
-            scored.append((joint, dense, product, m_hits, t_hits, m_score, t_score))
-        scored.sort(key=lambda s: (-s[0], -s[1], s[2].product_id))
-        denses = sorted((s[1] for s in scored), reverse=True)
-        joint_max = scored[0][0] if scored else 0.0
-        exact = [s for s in scored if s[0] >= 1.0]
+        assessment = _assess(needs, profile, catalogue, product_dense, matcher)
+        scored, exact, ok = assessment.scored, assessment.exact, assessment.ok
+        denses = sorted((s.dense for s in scored), reverse=True)
         bm25 = max((product_bm25.get(pid, 0.0) for pid in profile.product_ids), default=0.0) / bm25_top
-
-        checks: list[Check] = []
-        cap_ok: bool | None = None
-        ratio = 0.0
-        if quantity:
-            if ikm.capacity_per_month is not None:
-                cap_ok = ikm.capacity_per_month >= quantity
-                ratio = max(-3.0, min(3.0, math.log((ikm.capacity_per_month + 1) / quantity)))
-            checks.append(Check("capacity", _status(cap_ok), quantity, ikm.capacity_per_month))
-        moq_ok: bool | None = None
-        if needs.quantity and ikm.min_order_qty is not None:
-            moq_ok = ikm.min_order_qty <= needs.quantity
-            checks.append(Check("moq", _status(moq_ok), needs.quantity, ikm.min_order_qty))
-        missing = [c for c in needs.certifications if c not in profile.certifications]
-        certs_ok: bool | None = None
-        if needs.certifications:
-            certs_ok = not missing
-            checks.append(Check("certifications", _status(certs_ok), list(needs.certifications), missing))
-        prov_ok: bool | None = None
-        if needs.provinces:
-            prov_ok = ikm.province in needs.provinces
-            checks.append(Check("province", _status(prov_ok), list(needs.provinces), ikm.province))
-        price_ok: bool | None = None
-        if needs.max_unit_price_idr:
-            pool = [s[2] for s in (exact or scored[:3]) if s[2].price_idr is not None]
-            if pool:
-                cheapest = min(p.price_idr for p in pool if p.price_idr is not None)
-                price_ok = cheapest <= needs.max_unit_price_idr
-                checks.append(Check("price", _status(price_ok), needs.max_unit_price_idr, cheapest))
-        lead_ok: bool | None = None
-        if needs.deadline_days and ikm.lead_time_days is not None:
-            lead_ok = ikm.lead_time_days <= needs.deadline_days
-            checks.append(Check("lead_time", _status(lead_ok), needs.deadline_days, ikm.lead_time_days))
-        feasible = cap_ok is not False and certs_ok is not False
-
+        feasible = ok["capacity"] is not False and ok["certifications"] is not False
         rows.append(
             [
                 denses[0] if denses else 0.0,
                 0.0,  # dense_gap, filled below
                 sum(denses[:3]) / len(denses[:3]) if denses else 0.0,
                 bm25,
-                joint_max,
+                scored[0].joint if scored else 0.0,
                 1.0 if exact else 0.0,
-                max((s[5] for s in scored), default=0.0),
-                max((s[6] for s in scored), default=0.0),
+                max((s.material for s in scored), default=0.0),
+                max((s.kind for s in scored), default=0.0),
                 math.log1p(len(exact)),
                 1.0 if needs.materials else 0.0,
                 1.0 if needs.products else 0.0,
                 1.0 if quantity else 0.0,
-                _as_value(cap_ok, asked=bool(quantity)),
-                ratio,
-                _as_value(moq_ok, asked=bool(needs.quantity)),
+                _as_value(ok["capacity"], asked=bool(quantity)),
+                assessment.ratio,
+                _as_value(ok["moq"], asked=bool(needs.quantity)),
                 1.0 if needs.certifications else 0.0,
-                _as_value(certs_ok, asked=bool(needs.certifications)),
+                _as_value(ok["certifications"], asked=bool(needs.certifications)),
                 1.0 if needs.provinces else 0.0,
-                _as_value(prov_ok, asked=bool(needs.provinces)),
-                _as_value(price_ok, asked=bool(needs.max_unit_price_idr)),
-                _as_value(lead_ok, asked=bool(needs.deadline_days)),
+                _as_value(ok["province"], asked=bool(needs.provinces)),
+                _as_value(ok["price"], asked=bool(needs.max_unit_price_idr)),
+                _as_value(ok["lead_time"], asked=bool(needs.deadline_days)),
                 1.0 if feasible else 0.0,
                 (ikm.ovop_stars or 0) / 5.0,
                 1.0 if ikm.export_markets else 0.0,
             ]
         )
-        best = [s[2] for s in (exact[:3] or scored[:1])]
-        materials = sorted({c for s in (exact or scored[:1]) for c in s[3]})
-        types = sorted({c for s in (exact or scored[:1]) for c in s[4]})
-        evidence.append(PairEvidence(profile, best, materials, types, checks))
+        evidence.append(_evidence(profile, assessment))
     matrix = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))
     if len(rows):
         matrix[:, 1] = matrix[:, 0] - matrix[:, 0].max()
