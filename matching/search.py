@@ -13,14 +13,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from matching.catalogue import Catalogue
 from matching.embed import Encoder
-from matching.features import FEATURE_NAMES, PairEvidence, build_features
+from matching.feature_table import FeatureTable
+from matching.features import FEATURE_NAMES, PairEvidence, build_features, pair_evidence
 from matching.lexical import LexicalIndex
 from matching.lexicon import Lexicon
 from matching.query import BuyerNeeds
@@ -48,6 +49,15 @@ class DenseIndex(Protocol):
     def vectors(self, ids: Sequence[str]) -> np.ndarray: ...
 
 
+class _Ranking(NamedTuple):
+    """Ranker scores and constraint handling of a feature matrix."""
+
+    order: np.ndarray  # rows kept, best first
+    scores: np.ndarray  # per row, after constraint handling
+    raw: np.ndarray  # per row, the ranker's
+    seen: np.ndarray  # the feature rows the ranker saw
+
+
 @dataclass
 class Match:
     """One ranked IKM for one buyer."""
@@ -61,7 +71,10 @@ class Match:
 
 
 class Searcher:
-    """Ranks IKMs of a :class:`Catalogue` for buyer needs. Holds no state between queries."""
+    """Ranks IKMs of a :class:`Catalogue` for buyer needs.
+
+    Holds no state between queries, but for a cache of the last IKM set scored (see :meth:`score`).
+    """
 
     def __init__(
         self,
@@ -96,9 +109,10 @@ class Searcher:
         self._ikm_of_row = np.array(
             [position[catalogue.products[p].ikm_id] for p in self._pids], dtype=np.int64
         )
-        self._rows_of_ikm = [
-            np.array([row_of[p] for p in catalogue.ikms[i].product_ids], dtype=np.int64) for i in ikm_ids
-        ]
+        # the features of many IKMs at once, and each of its products' row in the vector matrix
+        self._table = FeatureTable(catalogue, lex)
+        self._vector_row = np.array([row_of[p] for p in self._table.product_ids], dtype=np.int64)
+        self._last_participants: tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray] | None = None
         by_concept: dict[tuple[str, str], list[int]] = defaultdict(list)
         for row, pid in enumerate(self._pids):
             product = catalogue.products[pid]
@@ -145,13 +159,9 @@ class Searcher:
             ikm_ids.update(self._ikm_ids[best].tolist())
         ordered = sorted(ikm_ids)
         positions = np.searchsorted(self._ikm_ids, np.array(ordered, dtype=object)) if ordered else []
-        product_rows = (
-            np.concatenate([self._rows_of_ikm[i] for i in positions])
-            if ordered
-            else np.zeros(0, dtype=np.int64)
-        )
-        cosines = (self._matrix[product_rows] @ query_vector).tolist()
-        product_ids = [self._pids[r] for r in product_rows.tolist()]
+        product_rows = self._table.product_rows(np.asarray(positions, dtype=np.int64))
+        cosines = (self._matrix[self._vector_row[product_rows]] @ query_vector).tolist()
+        product_ids = [self._table.product_ids[r] for r in product_rows.tolist()]
         return ordered, dict(zip(product_ids, cosines, strict=True)), bm25_hits
 
     # -- ranking ---------------------------------------------------------------------------------------
@@ -172,30 +182,63 @@ class Searcher:
         return self._order(needs, ikm_ids, dense, bm25, k)
 
     def score(
-        self, needs: BuyerNeeds, ikm_ids: Sequence[str], *, query_vector: np.ndarray | None = None
+        self,
+        needs: BuyerNeeds,
+        ikm_ids: Sequence[str],
+        *,
+        k: int | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> list[Match]:
-        """Every IKM of ``ikm_ids`` (that the catalogue knows) scored for ``needs``, best first.
+        """The IKMs of ``ikm_ids`` (those the catalogue knows) scored for ``needs``: the ``k`` best, or all.
 
-        For event planning, where the participants are given rather than retrieved.
+        For event planning, where the participants are given rather than retrieved. Every IKM is scored:
+        the features of all of them at once by :class:`~matching.feature_table.FeatureTable` (equal to
+        ``build_features``'), then the ranker and the constraint handling; only the IKMs returned get their
+        evidence. Features, scores and order are those of the ranking path (:meth:`rank`) when its
+        retrieval finds exactly these IKMs and fetches as many BM25 hits (``max(50, 10 * fetch_factor)``).
         """
         with _blas().limit(limits=1, user_api="blas"):
             if query_vector is None:
                 query_vector = self.encoder.encode_queries([needs.text])[0]
-            ordered = sorted(set(ikm_ids) & set(self.catalogue.ikms))
-            if not ordered:
+            table = self._table
+            positions, products, vectors = self._participants(ikm_ids)
+            if not positions.size:
                 return []
-            positions = np.searchsorted(self._ikm_ids, np.array(ordered, dtype=object))
-            rows = np.concatenate([self._rows_of_ikm[i] for i in positions])
+            cosines = vectors @ query_vector
+            fetch = max(50, 10 * self.fetch_factor)
+            bm25 = dict(self.lexical.search([needs.text], fetch)[0])
+            matrix = table.matrix(needs, positions, cosines, bm25)
+            ranking = self._ranking(matrix)
+            top = ranking.order[:k] if k is not None else ranking.order
+            # evidence of the IKMs shown, from their products' cosines as computed above
+            shown = table.product_rows(positions[top])
             dense = dict(
                 zip(
-                    (self._pids[r] for r in rows.tolist()),
-                    (self._matrix[rows] @ query_vector).tolist(),
+                    (table.product_ids[r] for r in shown.tolist()),
+                    cosines[np.searchsorted(products, shown)].tolist(),
                     strict=True,
                 )
             )
-            fetch = max(50, 10 * self.fetch_factor)
-            bm25 = dict(self.lexical.search([needs.text], fetch)[0])
-            return self._order(needs, ordered, dense, bm25, len(ordered))
+            shown_ids = [table.ikm_ids[i] for i in positions[top].tolist()]
+            evidence = pair_evidence(needs, shown_ids, self.catalogue, dense, self.lex)
+            return self._matches(shown_ids, matrix, ranking, top, evidence)
+
+    def _participants(self, ikm_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions of the IKMs, rows of their products in the feature table and the products' vectors.
+
+        Kept for the last set of IKMs: event planning scores the same IKMs for every buyer, and gathering
+        thousands of vectors costs ten times the matrix-vector product itself.
+        """
+        key = tuple(ikm_ids)
+        last = self._last_participants
+        if last is None or last[0] != key:
+            positions = self._table.positions(key)
+            products = self._table.product_rows(positions)
+            vectors = self._matrix[self._vector_row[products]]
+            for array in (positions, products, vectors):
+                array.flags.writeable = False
+            last = self._last_participants = (key, positions, products, vectors)
+        return last[1], last[2], last[3]
 
     def _order(
         self,
@@ -205,32 +248,52 @@ class Searcher:
         bm25: dict[str, float],
         k: int,
     ) -> list[Match]:
-        """Features, ranker scores and constraint handling for the given IKMs; the ``k`` best first."""
+        """Features, ranker scores and constraint handling of the IKMs (sorted by id); the k best first."""
         if not ikm_ids:
             return []
         matrix, evidence = build_features(needs, ikm_ids, self.catalogue, dense, bm25, self.lex)
-        scored = matrix
+        ranking = self._ranking(matrix)
+        top = ranking.order[:k]
+        shown = top.tolist()
+        return self._matches([ikm_ids[i] for i in shown], matrix, ranking, top, [evidence[i] for i in shown])
+
+    def _ranking(self, matrix: np.ndarray) -> _Ranking:
+        """Ranker scores and constraint handling of feature rows given in IKM-id order."""
+        seen = matrix
         if self.constraint_mode == "ignore":
-            scored = matrix.copy()
-            scored[:, _CONSTRAINTS] = 0.5
-            scored[:, _FEASIBLE] = 1.0
-        raw = np.asarray(self.ranker.predict(scored), dtype=np.float64)
+            seen = matrix.copy()
+            seen[:, _CONSTRAINTS] = 0.5
+            seen[:, _FEASIBLE] = 1.0
+        raw = np.asarray(self.ranker.predict(seen), dtype=np.float64)
         feasible = matrix[:, _FEASIBLE] > 0.5
-        keep = np.flatnonzero(feasible) if self.constraint_mode == "filter" else np.arange(len(ikm_ids))
+        keep = np.flatnonzero(feasible) if self.constraint_mode == "filter" else np.arange(len(matrix))
         scores = (
             _sink_infeasible(raw, feasible, matrix[:, _JOINT]) if self.constraint_mode == "penalty" else raw
         )
-        order = sorted(keep, key=lambda i: (-scores[i], -raw[i], ikm_ids[i]))[:k]
+        # best first: by score, then raw score, then IKM id (the row order)
+        order = keep[np.lexsort((keep, -raw[keep], -scores[keep]))]
+        return _Ranking(order, scores, raw, seen)
+
+    def _matches(
+        self,
+        ikm_ids: Sequence[str],
+        matrix: np.ndarray,
+        ranking: _Ranking,
+        top: np.ndarray,
+        evidence: Sequence[PairEvidence],
+    ) -> list[Match]:
+        """Matches of the rows ``top`` (best first); ``ikm_ids`` and ``evidence`` are theirs, in order."""
+        rows = zip(top.tolist(), ikm_ids, evidence, strict=True)
         return [
             Match(
-                ikm_id=ikm_ids[i],
+                ikm_id=ikm_id,
                 rank=rank,
-                score=float(scores[i]),
+                score=float(ranking.scores[i]),
                 features=dict(zip(FEATURE_NAMES, map(float, matrix[i]), strict=True)),
-                contributions=self.ranker.contributions(scored[i], float(raw[i])),
-                evidence=evidence[i],
+                contributions=self.ranker.contributions(ranking.seen[i], float(ranking.raw[i])),
+                evidence=proof,
             )
-            for rank, i in enumerate(order, start=1)
+            for rank, (i, ikm_id, proof) in enumerate(rows, start=1)
         ]
 
     def rank_many(self, needs: Sequence[BuyerNeeds], k: int = 10) -> list[list[Match]]:

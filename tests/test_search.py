@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import IKM_HEADER, IKM_ROWS, PRODUCT_HEADER, PRODUCT_ROWS, write_csv
 from matching import Engine, Settings, demo_data_dir
 from matching.evaluate import read_qrels
+from matching.query import BuyerNeeds
+from matching.search import ConstraintMode, Searcher
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +98,64 @@ def test_score_ranks_exactly_the_given_ikms(demo_engine: Engine) -> None:
     matches = searcher.score(demo_engine.needs("tas anyaman pandan"), [*wanted, "NO-SUCH-IKM"])
     assert sorted(m.ikm_id for m in matches) == wanted
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def _searcher(engine: Engine, mode: ConstraintMode, fetch_factor: int) -> Searcher:
+    base = engine.searcher()
+    return Searcher(
+        base.catalogue,
+        encoder=base.encoder,
+        dense=base.dense,
+        lexical=base.lexical,
+        ranker=base.ranker,
+        lex=base.lex,
+        constraint_mode=mode,
+        fetch_factor=fetch_factor,
+    )
+
+
+@pytest.mark.parametrize("mode", ["penalty", "filter", "ignore"])
+@pytest.mark.parametrize("fetch_factor", [5, 1000])
+def test_score_equals_the_ranking_path(demo_engine: Engine, mode: ConstraintMode, fetch_factor: int) -> None:
+    # the ranking path builds features IKM by IKM for what retrieval finds; score, given the same IKMs,
+    # must return the same matches (with fetch_factor 1000 retrieval finds every IKM)
+    searcher = _searcher(demo_engine, mode, fetch_factor)
+    buyers = demo_engine.store.buyers()
+    needs = [demo_engine.buyer_needs(b) for b in buyers[:: 1 if fetch_factor == 5 else 4]]
+    needs += [BuyerNeeds(), demo_engine.needs("tikar pandan 5000 pcs/month, SNI, Jawa Barat, max Rp 20.000")]
+    vectors = searcher.encoder.encode_queries([n.text for n in needs])
+    for n, vector in zip(needs, vectors, strict=True):
+        ikm_ids, _, _ = searcher.candidates(n, vector, 10)
+        expected = searcher.rank(n, 10, query_vector=vector)
+        assert searcher.score(n, ikm_ids, k=10, query_vector=vector) == expected
+
+
+def test_score_top_k_is_the_head_of_the_full_list(demo_engine: Engine) -> None:
+    searcher = demo_engine.searcher()
+    ikm_ids = sorted(searcher.catalogue.ikms)
+    needs = demo_engine.needs("keranjang rotan 1000 pcs per bulan, SVLK")
+    everything = searcher.score(needs, ikm_ids)
+    assert sorted(m.ikm_id for m in everything) == ikm_ids
+    assert searcher.score(needs, ikm_ids, k=10) == everything[:10]
+    assert searcher.score(needs, ikm_ids[::-1], k=0) == []
+    assert searcher.score(needs, ["NO-SUCH-IKM"], k=10) == []
+
+
+def test_score_keeps_ikms_without_products_and_breaks_ties_by_id(
+    engine: Engine, canonical_files: list[Path]
+) -> None:
+    empty = ["I0009", "UD Tanpa Produk", "Jawa Barat", "Bandung", "", "", "", "", "", "", "", "", "", "", ""]
+    twin = ["I0004", *IKM_ROWS[2][1:]]  # I0003 again, with the same product
+    write_csv(canonical_files[0], [IKM_HEADER, *IKM_ROWS, twin, empty])
+    write_csv(canonical_files[1], [PRODUCT_HEADER, *PRODUCT_ROWS, ["P004", "I0004", *PRODUCT_ROWS[2][2:]]])
+    engine.import_files(canonical_files)
+    engine.index()
+    searcher = engine.searcher()
+    needs = engine.needs("rattan baskets 500 pcs/month, max Rp 200.000, within 60 days")
+    matches = searcher.score(needs, ["I0009", "I0004", "I0003", "I0002", "I0001"])
+    assert [m.ikm_id for m in matches[:2]] == ["I0003", "I0004"]  # equal in all but the id
+    assert matches[0].score == matches[1].score
+    assert sorted(m.ikm_id for m in matches) == ["I0001", "I0002", "I0003", "I0004", "I0009"]
+    (bare,) = [m for m in matches if m.ikm_id == "I0009"]
+    assert bare.features["dense_max"] == 0.0 and bare.features["price_ok"] == 0.5
+    assert bare.evidence.best_products == []
