@@ -9,8 +9,11 @@
    swaps pairs of meetings that share a participant while that removes idle gaps;
 3. unless that left nothing to gain, a CP-SAT model (a boolean per meeting and allowed slot; one meeting
    per participant and slot; at most ``len(tables)`` meetings per slot) warm-started with those slots places
-   as many meetings as possible, then minimises every participant's span (first to last slot), i.e. the
-   idle gaps; its answer is kept only when it is at least as good;
+   as many meetings as possible (with ``drop_unplaceable``: then the highest total score, in hundredths),
+   then minimises every participant's span (first to last slot); when not every meeting fits and that
+   optimum is proven, a second pass keeps those placements and minimises the idle gaps themselves (span
+   less meetings: who meets how often varies then, so equal spans can hide more gaps); the answer is
+   kept only when it is at least as good;
 4. tables are given per slot: confirmed ones first, then the rest in the event's table order.
 
 Meetings that cannot be placed are never forced in: they come back in ``unplaced`` with the binding reason.
@@ -35,7 +38,8 @@ __all__ = ["ScheduleResult", "schedule_meetings"]
 class ScheduleResult:
     """Scheduled meetings (slot and table set), the meetings left out with why, and quality figures.
 
-    ``status`` is ``"optimal"`` or ``"feasible"`` (CP-SAT), ``"greedy"`` (the solver found nothing better),
+    ``status`` is ``"optimal"`` (CP-SAT proved it, or there was nothing left to improve), ``"feasible"``
+    (CP-SAT stopped at its time limit), ``"greedy"`` (the solver found nothing better),
     or ``"incomplete"`` when some meetings could not be placed and ``drop_unplaceable`` was not set.
     """
 
@@ -291,6 +295,7 @@ def _solve(
     at: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
     per_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
     mine: dict[str, list[int]] = defaultdict(list)
+    own: dict[str, tuple[list[cp_model.IntVar], bool]] = {}  # participant -> (its variables, has confirmed)
     for k, ys in y.items():
         m = plan.movable[k]
         (model.AddExactlyOne if must_all else model.AddAtMostOne)(list(ys.values()))
@@ -337,17 +342,17 @@ def _solve(
             model.AddHint(first, min(hinted))
             model.AddHint(last, max(hinted))
         spans.append(last - first)
+        own[who] = ([var for k in ks for var in y[k].values()], bool(pinned_slots[who]))
     gaps = sum(spans)
+    gain: cp_model.LinearExpr | int = 0
     if must_all:
         model.Minimize(gaps)
     else:
-        value = {
-            k: (round(100 * max(0.0, min(1.0, plan.movable[k].score))) if weigh_scores else 0) for k in y
-        }
+        value = {k: _value(plan.movable[k]) if weigh_scores else 0 for k in y}
         per_meeting = sum(value.values()) + 1  # one more meeting beats any score gain
         weight = 2 * n_slots * len(y) + 1  # any placement gain beats any gap saving
-        placed = sum(weight * (per_meeting + value[k]) * var for k, ys in y.items() for var in ys.values())
-        model.Maximize(placed - gaps)
+        gain = sum((per_meeting + value[k]) * var for k, ys in y.items() for var in ys.values())
+        model.Maximize(weight * gain - gaps)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     solver.parameters.max_deterministic_time = max(0.05, 0.8 * time_limit)  # stops the same way each run
@@ -357,7 +362,49 @@ def _solve(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     chosen = {k: s for k, ys in y.items() for s, var in ys.items() if solver.BooleanValue(var)}
-    return chosen, "optimal" if status == cp_model.OPTIMAL else "feasible"
+    if must_all or status != cp_model.OPTIMAL:
+        return chosen, "optimal" if status == cp_model.OPTIMAL else "feasible"
+    return _fewest_gaps(model, solver, y, chosen, gain, gaps, own, time_limit - solver.wall_time)
+
+
+def _fewest_gaps(
+    model: cp_model.CpModel,
+    solver: cp_model.CpSolver,
+    y: dict[int, dict[int, cp_model.IntVar]],
+    chosen: dict[int, int],
+    gain: cp_model.LinearExpr | int,
+    spans: cp_model.LinearExpr | int,
+    own: dict[str, tuple[list[cp_model.IntVar], bool]],
+    time_limit: float,
+) -> tuple[dict[int, int], str]:
+    """Second pass of step 3 when not every meeting fits and the first pass proved its optimum.
+
+    The first pass minimises spans, which are the idle gaps only when who meets how often is settled; here
+    the proven placements (and score) are kept and the true idle gaps (span + 1 - meetings, for each
+    participant who meets) are minimised, starting from ``chosen``.
+    """
+    model.Add(gain >= solver.Value(gain))
+    model.ClearHints()
+    for k, ys in y.items():
+        for s, var in ys.items():
+            model.AddHint(var, chosen.get(k) == s)
+    terms = [spans]
+    for vars_, pinned in own.values():
+        if pinned:  # meets anyway: only the count of its placed meetings varies
+            terms.append(-sum(vars_))
+        else:
+            meets = model.NewBoolVar("")
+            for var in vars_:
+                model.AddImplication(var, meets)
+            terms.append(meets - sum(vars_))
+    model.Minimize(sum(terms))
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver.parameters.max_deterministic_time = max(0.05, 0.8 * time_limit)
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return chosen, "feasible"  # placements proven, idle gaps not
+    better = {k: s for k, ys in y.items() for s, var in ys.items() if solver.BooleanValue(var)}
+    return better, "optimal" if status == cp_model.OPTIMAL else "feasible"
 
 
 def _reason(plan: _Plan, m: Meeting, common: list[int], load: dict[int, int], counts: dict[str, int]) -> str:
@@ -438,8 +485,8 @@ def schedule_meetings(
     status = "greedy"
     remaining = time_limit - (time.perf_counter() - start)
     all_placed = len(slots) == len(allowed)
-    if all_placed and _quality(plan, slots, False)[2] == 0:
-        status = "optimal"  # everything placed without a single idle gap: nothing left to improve
+    if not allowed or (all_placed and _quality(plan, slots, False)[2] == 0):
+        status = "optimal"  # nothing to place, or everything placed without an idle gap: nothing to improve
     elif allowed and remaining > 0.05:
         budget = min(remaining, gap_time_limit) if all_placed else remaining
         solved = _solve(plan, allowed, slots, time_limit=budget, weigh_scores=drop_unplaceable)
@@ -472,9 +519,14 @@ def schedule_meetings(
     )
 
 
-def _quality(plan: _Plan, slots: dict[int, int], weigh_scores: bool) -> tuple[int, float, int]:
+def _quality(plan: _Plan, slots: dict[int, int], weigh_scores: bool) -> tuple[int, int, int]:
     """Placed meetings, their total score (if weighed), minus idle gaps: larger is better."""
     placed = [Meeting(plan.movable[k].buyer, plan.movable[k].ikm, slot=s) for k, s in slots.items()]
     gaps = sum(idle_gaps([*plan.pinned, *placed]).values())
-    score = sum(plan.movable[k].score for k in slots) if weigh_scores else 0.0
+    score = sum(_value(plan.movable[k]) for k in slots) if weigh_scores else 0
     return len(slots), score, -gaps
+
+
+def _value(m: Meeting) -> int:
+    """A meeting's score in whole hundredths, as the solver weighs it (exact sums, no float ties)."""
+    return round(100 * max(0.0, min(1.0, m.score)))
