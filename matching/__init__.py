@@ -10,11 +10,13 @@ from matching.event import Event, EventFileError, load_event
 from matching.ingest import EntityCounts, ImportReport, Issue
 from matching.schema import IKM, Buyer, Entity, Product
 from matching.templates import write_templates
+from matching.yamlfile import DataFileError
 
 __all__ = [
     "IKM",
     "Buyer",
     "ConfigError",
+    "DataFileError",
     "Engine",
     "Entity",
     "EntityCounts",

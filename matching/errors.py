@@ -5,6 +5,8 @@ service) can catch one class and show its message::
 
     MatchingError
     ├── ConfigError          a setting, path or option is unusable
+    │   └── DataFileError    a YAML/JSON organiser file is unreadable or invalid (matching.yamlfile)
+    │       └── EventFileError   ... an event file (matching.event)
     ├── ImportFileError      an import file cannot be read at all (missing, wrong type, no header)
     ├── ValidationFailed     rows were read but some are invalid; carries the full report
     └── StoreError           the database cannot be opened, migrated or written

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from matching.errors import ConfigError
+from matching.timeslots import ClockTime
+from matching.yamlfile import DataFileError, load_data_file, problem_line, read_data_file, validate_data
+
+
+class Item(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    at: ClockTime
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = "untitled"
+    count: int = Field(default=0, ge=0)
+    items: list[Item] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _enough(self) -> Plan:
+        if len(self.items) > self.count:
+            raise ValueError(f"count: is less than the {len(self.items)} items (value: {self.count})")
+        return self
+
+
+class PlanFileError(DataFileError):
+    kind = "plan file"
+
+
+def problems_of(data: object, **kwargs: object) -> list[str]:
+    with pytest.raises(DataFileError) as info:
+        validate_data(data, Plan, source="p.yaml", root="plan", **kwargs)  # type: ignore[arg-type]
+    return info.value.problems
+
+
+def test_yaml_and_json_read_the_same(tmp_path: Path) -> None:
+    data = {"title": "Day", "count": 2, "items": [{"name": "a", "at": "13:20"}, {"name": "b", "at": "09.05"}]}
+    (tmp_path / "p.json").write_text(json.dumps(data))
+    (tmp_path / "p.yml").write_text(
+        "title: Day\ncount: 0x2\nitems:\n  - {name: a, at: 13:20}\n  - {name: b, at: '09.05'}\n"
+    )
+    from_json = load_data_file(tmp_path / "p.json", Plan, root="plan")
+    from_yaml = load_data_file(tmp_path / "p.yml", Plan, root="plan")
+    assert from_yaml == from_json
+    assert [i.at for i in from_yaml.items] == [dt.time(13, 20), dt.time(9, 5)]
+
+
+def test_unquoted_clock_times_stay_text(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("at: 13:20\nn: 12\nneg: -3\n")
+    assert read_data_file(path) == {"at": "13:20", "n": 12, "neg": -3}
+
+
+def test_every_problem_is_one_line_with_path_and_value() -> None:
+    problems = problems_of({"count": -1, "items": [{"name": "a", "at": "25:00"}, {"at": "09:00"}], "x": 1})
+    time_rule = 'a time must be written "HH:MM" (in quotes), e.g. "09:00" or "13:20"'
+    assert problems == [
+        "count: Input should be greater than or equal to 0 (value: -1)",
+        f"items[0].at: {time_rule} (value: '25:00')",
+        "items[1].name: field required",
+        "x: Extra inputs are not permitted (value: 1)",
+    ]
+
+
+def test_model_checks_name_their_own_paths() -> None:
+    problems = problems_of({"count": 0, "items": [{"name": "a", "at": "09:00"}]})
+    assert problems == ["count: is less than the 1 items (value: 0)"]
+
+
+def test_not_a_mapping_and_empty_files() -> None:
+    assert problems_of([1, 2]) == ["plan: the file must hold a mapping of fields (value: [1, 2])"]
+    assert problems_of(None) == ["plan: the file must hold a mapping of fields (value: None)"]
+    assert validate_data(None, Plan, source="p.yaml", root="plan", empty_ok=True) == Plan()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("p.txt", "title: x", "file: use a .yaml, .yml or .json file (value: '.txt')"),
+        ("p.yaml", "title: [unclosed", "file: not valid YAML ("),
+        ("p.json", "{bad", "file: not valid JSON ("),
+        ("p.yaml", None, "file: cannot be read ("),
+    ],
+)
+def test_unreadable_files_raise_the_given_error(
+    tmp_path: Path, name: str, content: str | None, expected: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(PlanFileError) as info:
+        load_data_file(path, Plan, root="plan", error=PlanFileError)
+    assert len(info.value.problems) == 1 and info.value.problems[0].startswith(expected)
+    assert info.value.source == str(path)
+
+
+def test_error_message_names_the_file_and_its_kind() -> None:
+    error = PlanFileError("p.yaml", ["a: b (value: 1)", "c: d (value: 2)"])
+    assert isinstance(error, ConfigError)
+    assert str(error) == "p.yaml: 2 problem(s) in the plan file:\n  - a: b (value: 1)\n  - c: d (value: 2)"
+    assert str(DataFileError("q.json", ["x"])).startswith("q.json: 1 problem(s) in the data file:")
+
+
+def test_problem_line_shortens_values() -> None:
+    assert problem_line("at", "too late", dt.time(23, 5)) == "at: too late (value: '23:05')"
+    long = problem_line("name", "too long", "x" * 200)
+    assert long.endswith("...)") and len(long) == len("name: too long (value: )") + 80
