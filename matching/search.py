@@ -264,7 +264,10 @@ class Searcher:
             seen = matrix.copy()
             seen[:, _CONSTRAINTS] = 0.5
             seen[:, _FEASIBLE] = 1.0
-        raw = np.asarray(self.ranker.predict(seen), dtype=np.float64)
+        # OpenMP (the learned ranker's predictor) single-threaded too: per query the work is small, and
+        # with the other core busy its spinning threads made predict ~100x slower (measured, 2 cores)
+        with _blas().limit(limits=1, user_api="openmp"):
+            raw = np.asarray(self.ranker.predict(seen), dtype=np.float64)
         feasible = matrix[:, _FEASIBLE] > 0.5
         keep = np.flatnonzero(feasible) if self.constraint_mode == "filter" else np.arange(len(matrix))
         scores = (
