@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -49,11 +48,9 @@ from matching.eventrules import event_problems
 from matching.timeslots import ClockTime, Slot, TimeWindow, generate_slots
 from matching.yamlfile import (
     DataFileError,
-    YamlLoader,
     load_data_file,
     problem_line,
     validate_data,
-    validation_problems,
 )
 
 __all__ = [
@@ -272,11 +269,6 @@ class Event(BaseModel):
 
 
 # --- reading -----------------------------------------------------------------------------------------
-
-# what matching.reschedule imported before matching.yamlfile existed; new readers use matching.yamlfile
-_EventYamlLoader = YamlLoader
-_format_pydantic = partial(validation_problems, root="event")
-
 
 def parse_event(data: Any, source: str = "event") -> Event:
     """Validate already-parsed data (a mapping) into an :class:`Event`, or raise :class:`EventFileError`."""
