@@ -1,20 +1,21 @@
-"""Event commands of the ``matching`` CLI: ``matching event plan|check`` (registered on ``cli.app``)."""
+"""Event commands of the ``matching`` CLI: ``matching event plan|reschedule|check`` (on ``cli.app``)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from matching.cli import HomeOption, _engine, _errors, _progress, app, err, out
-from matching.errors import ImportFileError
+from matching.cli_rank import _ensure_index
+from matching.errors import ConfigError
 
 __all__ = ["event_app"]
 
 event_app = typer.Typer(
-    help="Business-matching events: plan meetings, check a schedule.", no_args_is_help=True
+    help="Business-matching events: plan meetings, re-schedule on the day, check a schedule.",
+    no_args_is_help=True,
 )
 app.add_typer(event_app, name="event")
 
@@ -28,14 +29,13 @@ def plan(
     event_file: EventFile,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the exports.", file_okay=False)],
     top: Annotated[int, typer.Option(help="Candidate IKMs per buyer for the optimiser.", min=1)] = 50,
-    time_limit: Annotated[float, typer.Option(help="Seconds each solver may use.", min=1)] = 20.0,
+    time_limit: Annotated[float, typer.Option(help="Seconds each solver may use.", min=1)] = 10.0,
     drop: Annotated[
         bool, typer.Option("--drop-unplaceable", help="Drop the lowest-value meetings that cannot be placed.")
     ] = False,
     home: HomeOption = None,
 ) -> None:
     """Choose the meetings, schedule them into slots and tables, check the plan and write every export."""
-    from matching.cli_rank import _ensure_index
     from matching.event import load_event
     from matching.planning import plan_event, write_exports
 
@@ -67,18 +67,104 @@ def plan(
         raise typer.Exit(1)
 
 
+@event_app.command("reschedule")
+def reschedule(
+    event_file: EventFile,
+    changes_file: Annotated[
+        Path,
+        typer.Option(
+            "--changes",
+            help="What changed: no-shows, cancellations, availability, late registrants (YAML).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the new plan's exports.", file_okay=False)
+    ],
+    plan_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="meetings.csv of the plan in force (default: `plan:` in the changes file).",
+            dir_okay=False,
+        ),
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds the repair may use.", min=0.5)] = 4.0,
+    home: HomeOption = None,
+) -> None:
+    """Repair a plan on the day: unaffected meetings keep their slot and table, freed places are refilled.
+
+    Reads the plan's meetings.csv (and scores.csv beside it, when there), writes the new plan's exports
+    plus changes.csv, changes.json and a WhatsApp-ready notice per participant whose day changed.
+    """
+    from matching.event import load_event
+    from matching.planfiles import read_meetings_csv, read_scores_csv
+    from matching.planning import reschedule_event, write_reschedule
+    from matching.reschedule import load_changes
+
+    engine = _engine(home)
+    try:
+        with _errors():
+            event = load_event(event_file)
+            changes = load_changes(changes_file)
+            if plan_file is None:
+                if changes.plan is None:
+                    raise ConfigError(
+                        f"{changes_file}: name the plan in force with `plan: path/to/meetings.csv` or --plan"
+                    )
+                plan_file = (changes_file.parent / changes.plan).resolve()
+            current = read_meetings_csv(plan_file, event.slots(), strict=True)
+            scores = reasons = None
+            if (plan_file.parent / "scores.csv").exists():
+                scores, reasons = read_scores_csv(plan_file.parent / "scores.csv")
+            else:
+                _ensure_index(engine)
+            if changes.new_buyers or changes.new_ikms:
+                _ensure_index(engine)
+            with _progress("re-scheduling") as (_advance, _total):
+                result = reschedule_event(
+                    engine, event, current, changes, scores=scores, reasons=reasons, time_limit=time_limit
+                )
+            written = write_reschedule(result, out_dir)
+    finally:
+        engine.close()
+    report = result.replan.report()
+    out.print(
+        f"[bold]{event.name}[/]: {report['kept']} meetings kept in place, {report['moved']} moved, "
+        f"{report['added']} added, {report['cancelled']} cancelled; {report['meetings']} meetings now; "
+        f"{report['participants_affected']} participants affected; {result.plan.seconds['total']:.1f} s"
+    )
+    for message in result.plan.summary()["violations"]:
+        err.print(f"[red]violation[/]: {message}")
+    out.print(f"wrote {len(written)} files to {out_dir} (changes.csv lists every change)")
+    if result.replan.violations:
+        raise typer.Exit(1)
+
+
 @event_app.command("check")
 def check(
     event_file: EventFile,
     meetings_file: Annotated[
         Path, typer.Argument(help="meetings.csv as `event plan` writes it.", exists=True)
     ],
+    changes_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--changes",
+            help="Check against the event after these changes (as `event reschedule` applied them).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
     """List every violation of a schedule (double bookings, tables, availability, caps...); exit 1 if any."""
     from matching.check import check_schedule
     from matching.event import load_event
     from matching.meetings import Meeting, ScheduleProblem
+    from matching.planfiles import read_meetings_csv
+    from matching.reschedule import Changes, available_after, load_changes, open_from
     from matching.schema import Entity
 
     engine = _engine(home)
@@ -88,38 +174,31 @@ def check(
             buyers, ikms = event.resolve_participants(
                 engine.store.ids(Entity.BUYERS), engine.store.ids(Entity.IKMS)
             )
+            changes = load_changes(changes_file) if changes_file else Changes()
+            buyers, ikms = [*buyers, *changes.new_buyers], [*ikms, *changes.new_ikms]
             slots = event.slots()
-            by_start = {s.start.strftime("%H:%M"): s.index for s in slots}
-            meetings: list[Meeting] = []
-            with meetings_file.open(newline="", encoding="utf-8-sig") as handle:
-                for row_number, row in enumerate(csv.DictReader(handle), start=2):
-                    try:
-                        meetings.append(
-                            Meeting(
-                                buyer=row["buyer_id"].strip(),
-                                ikm=row["ikm_id"].strip(),
-                                slot=by_start.get(row["slot_start"].strip()),
-                                table=(row.get("table") or "").strip() or None,
-                                score=float(row.get("score") or 0),
-                            )
-                        )
-                    except (KeyError, ValueError, AttributeError) as exc:
-                        raise ImportFileError(
-                            f"{meetings_file.name}, row {row_number}: unreadable meeting ({exc})"
-                        ) from exc
-            kinds = event.preference_kinds()
+            meetings = read_meetings_csv(meetings_file, slots)
+            kinds = event.preference_kinds() | {(p.buyer, p.ikm): p.kind for p in changes.preferences}
+            past = set(range(open_from(event, changes)))
+            availability = {
+                p: available_after(event, changes, p) | (past if p in changes.availability else set())
+                for p in [*buyers, *ikms]
+                if p in event.availability or p in changes.availability
+            } | {p: set() for p in changes.no_shows}
             problem = ScheduleProblem(
                 meetings=meetings,
                 n_slots=len(slots),
                 tables=event.table_names(),
-                availability={
-                    p: event.available_slots(p) for p in [*buyers, *ikms] if p in event.availability
-                },
+                availability=availability,
                 ikm_fixed_tables=event.ikm_fixed_tables,
             )
+            gone = {(c.buyer, c.ikm) for c in changes.cancelled}
             fixed = [
                 Meeting(f.buyer, f.ikm, slot=event.fixed_slot(f).index, table=f.table_name, fixed=True)
                 for f in event.fixed_meetings
+            ]
+            fixed = [  # confirmed meetings the changes call off or no longer allow may have gone
+                f for f in fixed if f.pair not in gone and all(f.slot in problem.available(p) for p in f.pair)
             ]
             cap_b = event.max_meetings_per_buyer or len(slots)
             cap_i = event.max_meetings_per_ikm or len(slots)

@@ -7,6 +7,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from matching.config import Settings
 from matching.errors import ConfigError, ValidationFailed
 from matching.ingest import ImportReport, validate_tables
@@ -118,7 +120,23 @@ class Engine:
             self._catalogue(), rebuild=rebuild, progress=progress, on_total=on_total
         )
         self._searcher = None
+        self.query_vectors([self.buyer_needs(b).text for b in self.store.buyers()])  # warm for planning
         return report
+
+    def query_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Query embeddings of ``texts`` (``(n, dim)`` float32), cached like product embeddings.
+
+        Stored buyers' requirements are embedded by :meth:`index`, so planning an event encodes only
+        requirements that changed since.
+        """
+        from matching.vectors import EmbeddingCache
+
+        if not texts:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
+            model_id = f"{self.encoder.model_id}#query"
+            vectors, _ = cache.embed(model_id, list(texts), self.encoder.encode_queries)
+        return vectors
 
     def _update_index(self, catalogue: Catalogue, **kwargs: Any) -> tuple[VectorIndex, IndexReport]:
         from matching.indexing import update_dense_index

@@ -51,7 +51,8 @@ def test_exports(planned: tuple[PlanResult, Path]) -> None:
     assert len(rows) == len(result.meetings)
     with (out / "scores.csv").open() as handle:
         scores = list(csv.DictReader(handle))
-    assert len(scores) == len(result.scores) and list(scores[0]) == ["buyer_id", "ikm_id", "score"]
+    assert len(scores) == len(result.scores) and list(scores[0]) == ["buyer_id", "ikm_id", "score", "reason"]
+    assert all(row["reason"] for row in scores)
     assert (out / "master-grid.xlsx").stat().st_size > 0
     assert (out / "agendas-id.pdf").read_bytes().startswith(b"%PDF")
     buyer = result.buyers[0]
