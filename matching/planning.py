@@ -11,9 +11,12 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from matching.assign import MatchResult, choose_meetings
 from matching.check import Violation, check_schedule
@@ -85,9 +88,13 @@ class PlanResult:
 
 
 def event_scores(
-    engine: Engine, buyers: list[str], ikms: list[str], *, top: int = 50
+    engine: Engine, buyers: list[str], ikms: list[str], *, top: int = 50, per_ikm: int = 3
 ) -> tuple[dict[Pair, float], dict[Pair, str]]:
-    """The ranker's score (floored at a small positive value) of each buyer's ``top`` IKMs, with reasons."""
+    """Candidate pairs with the ranker's score (floored at a small positive value) and a reason.
+
+    Each buyer's ``top`` IKMs, plus, for every IKM in fewer than ``per_ikm`` of those lists, its best
+    buyers up to ``per_ikm`` pairs, so that the fairness floor can reach IKMs no buyer ranks highly.
+    """
     from matching.explain import explain
     from matching.lexicon import lexicon
 
@@ -97,12 +104,34 @@ def event_scores(
     vectors = engine.query_vectors([n.text for n in needs]) if needs else None
     scores: dict[Pair, float] = {}
     reasons: dict[Pair, str] = {}
+    full = np.full((len(buyers), len(ikms)), -np.inf)
     for row, buyer_id in enumerate(buyers):
         assert vectors is not None
-        for match in searcher.score(needs[row], ikms, k=top, query_vector=vectors[row]):
+        every: dict[str, float] = {}
+        for match in searcher.score(needs[row], ikms, k=top, query_vector=vectors[row], all_scores=every):
             pair = (buyer_id, match.ikm_id)
             scores[pair] = round(max(match.score, 0.0) + 1e-3, 6)
             reasons[pair] = explain(match, lexicon()).summary("en")
+        full[row] = [every.get(i, -np.inf) for i in ikms]
+    have: dict[str, int] = defaultdict(int)
+    for _, ikm in scores:
+        have[ikm] += 1
+    extra: dict[int, list[str]] = defaultdict(list)  # buyer row -> IKMs it is added for
+    for col, ikm in enumerate(ikms):
+        if have[ikm] >= per_ikm:
+            continue
+        ranked = np.argsort(-full[:, col], kind="stable")  # best buyers first; ties by event order
+        for row in ranked.tolist():
+            if have[ikm] >= per_ikm or not np.isfinite(full[row, col]):
+                break
+            if (buyers[row], ikm) not in scores:
+                scores[(buyers[row], ikm)] = round(max(float(full[row, col]), 0.0) + 1e-3, 6)
+                extra[row].append(ikm)
+                have[ikm] += 1
+    for row, added in extra.items():  # reasons for the added pairs (scored in the event's context above)
+        assert vectors is not None
+        for match in searcher.score(needs[row], added, query_vector=vectors[row]):
+            reasons[(buyers[row], match.ikm_id)] = explain(match, lexicon()).summary("en")
     return scores, reasons
 
 

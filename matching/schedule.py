@@ -416,11 +416,12 @@ def _reason(plan: _Plan, m: Meeting, common: list[int], load: dict[int, int], co
         free = len(problem.available(who))
         if counts[who] > free:
             return f"{side} {who} is free in {free} slots but has {counts[who]} meetings"
-    if all(load[s] >= plan.free_in(s) for s in common):
+    full = [s for s in common if load[s] >= plan.free_in(s)]
+    if len(full) == len(common):
         return f"slot capacity: tables full in every common free slot of {m.buyer} and {m.ikm}"
     return (
-        f"every common free slot of {m.buyer} and {m.ikm} ({', '.join(map(str, common))}) "
-        "is taken by their other meetings"
+        f"each of the {len(common)} slots {m.buyer} and {m.ikm} can both attend is taken by one of their "
+        f"other meetings or has every table in use ({len(full)} full)"
     )
 
 

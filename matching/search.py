@@ -188,8 +188,12 @@ class Searcher:
         *,
         k: int | None = None,
         query_vector: np.ndarray | None = None,
+        all_scores: dict[str, float] | None = None,
     ) -> list[Match]:
         """The IKMs of ``ikm_ids`` (those the catalogue knows) scored for ``needs``: the ``k`` best, or all.
+
+        ``all_scores``, when given, is filled with the score of every IKM scored (not only the ``k``
+        returned), at no extra cost: event planning uses it to find each IKM's best buyers.
 
         For event planning, where the participants are given rather than retrieved. Every IKM is scored:
         the features of all of them at once by :class:`~matching.feature_table.FeatureTable` (equal to
@@ -209,6 +213,10 @@ class Searcher:
             bm25 = dict(self.lexical.search([needs.text], fetch)[0])
             matrix = table.matrix(needs, positions, cosines, bm25)
             ranking = self._ranking(matrix)
+            if all_scores is not None:  # the rows kept (all but filtered-out infeasible ones), with scores
+                kept = ranking.order.tolist()
+                ids = [self._table.ikm_ids[i] for i in positions[ranking.order].tolist()]
+                all_scores.update(zip(ids, ranking.scores[kept].tolist(), strict=True))
             top = ranking.order[:k] if k is not None else ranking.order
             # evidence of the IKMs shown, from their products' cosines as computed above
             shown = table.product_rows(positions[top])

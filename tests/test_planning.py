@@ -67,3 +67,35 @@ def test_exports(planned: tuple[PlanResult, Path]) -> None:
     assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") == sum(
         m.buyer == buyer for m in result.meetings
     )
+
+
+def test_every_ikm_gets_candidate_buyers(tmp_path: Path) -> None:
+    from matching.planning import event_scores
+
+    engine = Engine(Settings(home=tmp_path, encoder="hashing", ranker="weights"))
+    engine.import_demo()
+    event = load_event(EVENT)
+    buyers, ikms = list(event.buyers)[:5], list(event.ikms)
+    scores, reasons = event_scores(engine, buyers, ikms, top=3, per_ikm=2)
+    per_buyer = {b: sum(p[0] == b for p in scores) for b in buyers}
+    per_ikm = {i: sum(p[1] == i for p in scores) for i in ikms}
+    assert min(per_buyer.values()) >= 3  # each buyer's own top 3, plus pairs added for IKMs
+    assert min(per_ikm.values()) >= 2 and sum(per_buyer.values()) > 3 * len(buyers)
+    assert set(reasons) == set(scores)
+    # an IKM outside every top 3 gets its best buyers: the same scores the full ranking gives them
+    searcher = engine.searcher()
+    lonely = next(
+        i for i in ikms if not any(p[1] == i for p in event_scores(engine, buyers, ikms, top=3, per_ikm=0)[0])
+    )
+    full = {
+        b: {
+            m.ikm_id: m.score
+            for m in searcher.score(
+                engine.buyer_needs(next(x for x in engine.store.buyers() if x.buyer_id == b)), ikms
+            )
+        }[lonely]
+        for b in buyers
+    }
+    best = sorted(buyers, key=lambda b: -full[b])[:2]
+    assert {p[0] for p in scores if p[1] == lonely} == set(best)
+    engine.close()
