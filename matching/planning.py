@@ -93,7 +93,8 @@ def event_scores(
     """Candidate pairs with the ranker's score (floored at a small positive value) and a reason.
 
     Each buyer's ``top`` IKMs, plus, for every IKM in fewer than ``per_ikm`` of those lists, its best
-    buyers up to ``per_ikm`` pairs, so that the fairness floor can reach IKMs no buyer ranks highly.
+    buyers up to ``per_ikm`` pairs (each buyer taking at most ``top // 5`` such IKMs, or twice the even
+    share when more are needed), so that the fairness floor can reach IKMs no buyer ranks highly.
     """
     from matching.explain import explain
     from matching.lexicon import lexicon
@@ -117,6 +118,8 @@ def event_scores(
     for _, ikm in scores:
         have[ikm] += 1
     extra: dict[int, list[str]] = defaultdict(list)  # buyer row -> IKMs it is added for
+    needed = sum(max(0, per_ikm - have[i]) for i in ikms)
+    spread = max(1, top // 5, 2 * -(-needed // max(1, len(buyers))))  # room for twice the even share
     for col, ikm in enumerate(ikms):
         if have[ikm] >= per_ikm:
             continue
@@ -124,7 +127,9 @@ def event_scores(
         for row in ranked.tolist():
             if have[ikm] >= per_ikm or not np.isfinite(full[row, col]):
                 break
-            if (buyers[row], ikm) not in scores:
+            # spread: a buyer takes a bounded share of such IKMs, or a few generalist buyers would get them
+            # all and their caps would leave most of those IKMs without a meeting anyway
+            if (buyers[row], ikm) not in scores and len(extra[row]) < spread:
                 scores[(buyers[row], ikm)] = round(max(float(full[row, col]), 0.0) + 1e-3, 6)
                 extra[row].append(ikm)
                 have[ikm] += 1
