@@ -100,7 +100,7 @@ def reschedule(
     """
     from matching.event import load_event
     from matching.planfiles import read_meetings_csv, read_scores_csv
-    from matching.planning import reschedule_event, write_reschedule
+    from matching.replanning import reschedule_event, write_reschedule
     from matching.reschedule import load_changes
 
     engine = _engine(home)

@@ -31,7 +31,8 @@ from typing import Any
 from matching import Engine, Settings, demo_data_dir
 from matching.event import parse_event
 from matching.planfiles import read_meetings_csv, read_scores_csv
-from matching.planning import plan_event, reschedule_event, write_exports, write_reschedule
+from matching.planning import plan_event, write_exports
+from matching.replanning import reschedule_event, write_reschedule
 from matching.reschedule import Changes
 from matching.schema import Entity
 
