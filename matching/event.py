@@ -208,11 +208,17 @@ class Event(BaseModel):
 
     def available_slots(self, participant_id: str) -> set[int]:
         """Indices of the slots lying fully inside one of the participant's windows (all when none given)."""
-        slots = self.slots()
         windows = self.availability.get(participant_id)
         if windows is None:
-            return {s.index for s in slots}
-        return {s.index for s in slots if any(w.contains(s.start_minute, s.end_minute) for w in windows)}
+            return {s.index for s in self.slots()}
+        return self.slots_within(windows)
+
+    def slots_within(self, windows: Iterable[TimeWindow]) -> set[int]:
+        """Indices of the slots lying fully inside one of ``windows``."""
+        windows = list(windows)
+        return {
+            s.index for s in self.slots() if any(w.contains(s.start_minute, s.end_minute) for w in windows)
+        }
 
     def fixed_slot(self, meeting: FixedMeeting) -> Slot:
         """The slot a (validated) fixed meeting occupies."""
@@ -269,6 +275,7 @@ class Event(BaseModel):
 
 
 # --- reading -----------------------------------------------------------------------------------------
+
 
 def parse_event(data: Any, source: str = "event") -> Event:
     """Validate already-parsed data (a mapping) into an :class:`Event`, or raise :class:`EventFileError`."""

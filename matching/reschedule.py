@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -111,11 +111,9 @@ class Replan:
     match: MatchResult
     schedule: ScheduleResult
     violations: list[Violation]
-    problem: ScheduleProblem
     open_from: int
     seconds: float = 0.0
     rounds: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
 
     def per_participant(self) -> dict[str, list[Change]]:
         """Each participant's changes (a buyer and an IKM both see a change of their meeting)."""
@@ -138,16 +136,6 @@ class Replan:
         }
 
 
-def _windows_slots(event: Event, windows: list[TimeWindow]) -> set[int]:
-    return {
-        s.index
-        for s in event.slots()
-        if any(
-            w.contains(s.start.hour * 60 + s.start.minute, s.end.hour * 60 + s.end.minute) for w in windows
-        )
-    }
-
-
 def open_from(event: Event, changes: Changes) -> int:
     """Index of the first slot the repair may change: the first starting at or after ``now`` (0 without)."""
     slots = event.slots()
@@ -159,7 +147,7 @@ def open_from(event: Event, changes: Changes) -> int:
 def available_after(event: Event, changes: Changes, participant: str) -> set[int]:
     """Slots ``participant`` can attend once ``changes`` apply (its new windows replace the event's)."""
     if participant in changes.availability:
-        return _windows_slots(event, changes.availability[participant])
+        return event.slots_within(changes.availability[participant])
     return event.available_slots(participant)
 
 
@@ -226,8 +214,8 @@ def replan(
     ikm_tables = {m.ikm: m.table for m in current if m.table is not None and m.ikm not in absent}
     budget = lambda: max(0.5, time_limit - (time.perf_counter() - started))  # noqa: E731
 
-    def schedule(meetings: list[Meeting]) -> ScheduleResult:
-        problem = ScheduleProblem(
+    def problem_of(meetings: list[Meeting]) -> ScheduleProblem:
+        return ScheduleProblem(
             meetings=meetings,
             n_slots=n_slots,
             tables=tables,
@@ -235,9 +223,14 @@ def replan(
             ikm_fixed_tables=event.ikm_fixed_tables,
             ikm_tables=ikm_tables if event.ikm_fixed_tables else {},
         )
+
+    def schedule(meetings: list[Meeting]) -> ScheduleResult:
         # the solver rarely places more than the greedy pass at scale: give each call a share of the budget
         return schedule_meetings(
-            problem, time_limit=budget() / 3, gap_time_limit=gap_time_limit, drop_unplaceable=True
+            problem_of(meetings),
+            time_limit=budget() / 3,
+            gap_time_limit=gap_time_limit,
+            drop_unplaceable=True,
         )
 
     # step 2: move what the new windows no longer allow
@@ -262,6 +255,7 @@ def replan(
             candidates.setdefault(pair, 0.0)
     buyer_cap = event.max_meetings_per_buyer or n_slots
     ikm_cap = event.max_meetings_per_ikm or n_slots
+    cap = {b: buyer_cap for b in buyers} | {i: ikm_cap for i in ikms}
     match = MatchResult([], 0.0, 0.0, 0.0)
     done_rounds = 0
     failed: set[Pair] = set()
@@ -279,7 +273,6 @@ def replan(
             break
         count = {p: len(busy[p]) for p in people}
         free = {p: len(availability[p] - busy[p]) for p in people}
-        cap = {b: buyer_cap for b in buyers} | {i: ikm_cap for i in ikms}
         room = {p for p in people if count[p] < cap[p] and free[p] > 0}
         pool = {p: s for p, s in candidates.items() if p not in failed and p[0] in room and p[1] in room}
         for m in placed:
@@ -322,16 +315,8 @@ def replan(
         elif (old.slot, old.table) != (m.slot, m.table):
             diff.append(Change("moved", m.buyer, m.ikm, old, m, "new availability"))
     diff.sort(key=lambda c: (c.kind, c.buyer, c.ikm))
-    final_problem = ScheduleProblem(
-        meetings=final,
-        n_slots=n_slots,
-        tables=tables,
-        availability=availability,
-        ikm_fixed_tables=event.ikm_fixed_tables,
-        ikm_tables=ikm_tables if event.ikm_fixed_tables else {},
-    )
     violations = check_schedule(
-        final_problem,
+        problem_of(final),
         final,
         max_per_buyer={b: buyer_cap for b in buyers if b in present},
         max_per_ikm={i: ikm_cap for i in ikms if i in present},
@@ -348,7 +333,6 @@ def replan(
         match=match,
         schedule=schedule_result,
         violations=violations,
-        problem=final_problem,
         open_from=first_open,
         seconds=time.perf_counter() - started,
         rounds=done_rounds,
