@@ -29,6 +29,7 @@ from matching.schema import Entity
 __all__ = [
     "PlanResult",
     "event_scores",
+    "participant_names",
     "plan_event",
     "write_exports",
 ]
@@ -79,6 +80,13 @@ class PlanResult:
             "violations": [v.message for v in self.violations],
             "seconds": self.seconds,
         }
+
+
+def participant_names(engine: Engine) -> dict[str, str]:
+    """Participant id -> company (buyers) or IKM name, as agendas and grids show them."""
+    return {b.buyer_id: b.company for b in engine.store.buyers()} | {
+        i.ikm_id: i.name for i in engine.store.ikms()
+    }
 
 
 def event_scores(
@@ -198,9 +206,7 @@ def plan_event(
         fixed=[m for m in meetings if m.fixed],
     )
     timings["total"] = time.perf_counter() - started
-    names = {b.buyer_id: b.company for b in engine.store.buyers()} | {
-        i.ikm_id: i.name for i in engine.store.ikms()
-    }
+    names = participant_names(engine)
     return PlanResult(
         event, slots, buyers, ikms, scores, reasons, match, schedule, violations, timings, names
     )

@@ -18,7 +18,7 @@ from matching.engine import Engine
 from matching.event import Event, EventFileError
 from matching.export import meetings_by_participant
 from matching.meetings import Meeting, Pair
-from matching.planning import PlanResult, event_scores, write_exports
+from matching.planning import PlanResult, event_scores, participant_names, write_exports
 from matching.reschedule import Changes, Replan, replan
 from matching.schema import Entity
 
@@ -81,9 +81,6 @@ def reschedule_event(
     timings["replan"] = repaired.seconds
     timings["total"] = time.perf_counter() - started
     absent = set(changes.no_shows)
-    names = {b.buyer_id: b.company for b in engine.store.buyers()} | {
-        i.ikm_id: i.name for i in engine.store.ikms()
-    }
     plan = PlanResult(
         event,
         event.slots(),
@@ -95,7 +92,7 @@ def reschedule_event(
         repaired.schedule,
         repaired.violations,
         timings,
-        names,
+        participant_names(engine),
     )
     return RescheduleResult(plan, repaired)
 
