@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,3 +159,19 @@ def snapshot(engine: Engine) -> dict[str, list[dict[str, object]]]:
         "products": [r.model_dump() for r in engine.store.products()],
         "buyers": [r.model_dump() for r in engine.store.buyers()],
     }
+
+
+def run_cli(
+    *args: str, home: Path, fast: bool = False, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``matching`` command (or ``python -m matching``) with ``home`` as its data home.
+
+    ``fast`` picks the hashing encoder and the hand-set ranker weights, for tests that rank but need not
+    load the real model.
+    """
+    script = Path(sys.executable).with_name("matching")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "matching"]
+    env = {**os.environ, "MATCHING_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
+    if fast:
+        env |= {"MATCHING_ENCODER": "hashing", "MATCHING_RANKER": "weights"}
+    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=timeout)

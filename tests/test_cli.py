@@ -1,24 +1,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import IKM_HEADER, IKM_ROWS, write_csv
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("matching")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "matching"]
+from conftest import IKM_HEADER, IKM_ROWS, run_cli, write_csv
 
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MATCHING_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run([*_command(), *args], capture_output=True, text=True, env=env, timeout=300)
+    return run_cli(*args, home=home, timeout=300)
 
 
 def test_help_everywhere(tmp_path: Path) -> None:
@@ -100,30 +92,18 @@ def test_template_round_trips_through_ingest(tmp_path: Path) -> None:
     assert all(counts[e]["unchanged"] == 1 for e in ("ikms", "products", "buyers"))
 
 
-def _ranking_env_run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "MATCHING_HOME": str(home),
-        "MATCHING_ENCODER": "hashing",
-        "MATCHING_RANKER": "weights",
-        "COLUMNS": "200",
-        "NO_COLOR": "1",
-    }
-    return subprocess.run([*_command(), *args], capture_output=True, text=True, env=env, timeout=600)
-
-
 def test_rank_writes_trec_csv_and_json_and_evaluate_prints_all_systems(tmp_path: Path) -> None:
     from matching import demo_data_dir
 
     home = tmp_path / "home"
     demo = demo_data_dir()
-    demo_run = _ranking_env_run("demo", "--matches", "0", "--event-out", str(tmp_path / "event"), home=home)
+    demo_run = run_cli("demo", "--matches", "0", "--event-out", str(tmp_path / "event"), home=home, fast=True)
     assert demo_run.returncode == 0, demo_run.stderr
     assert (tmp_path / "event" / "meetings.csv").exists() and (tmp_path / "event" / "agendas-en.pdf").exists()
     assert "0 violations" in demo_run.stdout
     buyers = str(demo / "buyers.csv")
     run_file = tmp_path / "run.txt"
-    result = _ranking_env_run(
+    result = run_cli(
         "rank",
         "--buyers",
         buyers,
@@ -136,6 +116,7 @@ def test_rank_writes_trec_csv_and_json_and_evaluate_prints_all_systems(tmp_path:
         "--tag",
         "t1",
         home=home,
+        fast=True,
     )
     assert result.returncode == 0, result.stderr
     lines = run_file.read_text().splitlines()
@@ -144,22 +125,29 @@ def test_rank_writes_trec_csv_and_json_and_evaluate_prints_all_systems(tmp_path:
     assert first[0] == "B001" and first[1] == "Q0" and first[3] == "1" and first[5] == "t1"
     csv_file = tmp_path / "run.csv"
     assert (
-        _ranking_env_run(
-            "rank", "--buyers", buyers, "--format", "csv", "--out", str(csv_file), home=home
+        run_cli(
+            "rank", "--buyers", buyers, "--format", "csv", "--out", str(csv_file), home=home, fast=True
         ).returncode
         == 0
     )
     assert csv_file.read_text().splitlines()[0] == "buyer_id,rank,ikm_id,ikm_name,score,reason"
-    evaluation = _ranking_env_run(
-        "evaluate", "--buyers", buyers, "--qrels", str(demo.parent / "dev" / "qrels.txt"), "--json", home=home
+    evaluation = run_cli(
+        "evaluate",
+        "--buyers",
+        buyers,
+        "--qrels",
+        str(demo.parent / "dev" / "qrels.txt"),
+        "--json",
+        home=home,
+        fast=True,
     )
     assert evaluation.returncode == 0, evaluation.stderr
     rows = json.loads(evaluation.stdout)["rows"]
     assert {(r["system"], r["split"]) for r in rows} == {
         (s, split) for s in ("bm25", "dense", "engine") for split in ("all", "en", "id")
     }
-    search = _ranking_env_run(
-        "search", "keranjang rotan 800 pcs per bulan", "--cert", "SVLK", "--json", home=home
+    search = run_cli(
+        "search", "keranjang rotan 800 pcs per bulan", "--cert", "SVLK", "--json", home=home, fast=True
     )
     assert search.returncode == 0, search.stderr
     found = json.loads(search.stdout)["data"]

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from matching import demo_data_dir
 
 EVENT = demo_data_dir() / "event.yaml"
 
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("matching")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "matching"]
-    env = {
-        **os.environ,
-        "MATCHING_HOME": str(home),
-        "MATCHING_ENCODER": "hashing",
-        "MATCHING_RANKER": "weights",
-        "COLUMNS": "200",
-        "NO_COLOR": "1",
-    }
-    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=600)
+    return run_cli(*args, home=home, fast=True)
 
 
 def rows(path: Path) -> list[dict[str, str]]:
