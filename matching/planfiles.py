@@ -13,7 +13,7 @@ Reading raises :class:`~matching.errors.ImportFileError` naming the file, row, c
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from matching.errors import ImportFileError
@@ -73,21 +73,27 @@ def write_scores_csv(path: Path, scores: Mapping[Pair, float], reasons: Mapping[
     return path
 
 
-def _rows(path: Path, required: list[str]) -> Iterable[tuple[int, dict[str, str]]]:
+def _rows(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot be read ({exc})") from exc
+    row_number = 1
     with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
+        try:
+            reader = csv.DictReader(handle)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ImportFileError(
+                    f"{path.name}: missing column(s) {', '.join(missing)} "
+                    f"(header: {', '.join(reader.fieldnames or [])})"
+                )
+            for row_number, row in enumerate(reader, start=2):
+                yield row_number, {k: (v or "").strip() for k, v in row.items() if k is not None}
+        except (csv.Error, UnicodeDecodeError) as exc:  # a cell over csv's size limit, a binary file
             raise ImportFileError(
-                f"{path.name}: missing column(s) {', '.join(missing)} "
-                f"(header: {', '.join(reader.fieldnames or [])})"
-            )
-        for row_number, row in enumerate(reader, start=2):
-            yield row_number, {k: (v or "").strip() for k, v in row.items() if k is not None}
+                f"{path.name}, row {row_number + 1}: not a readable CSV row ({exc})"
+            ) from exc
 
 
 def _score(path: Path, row_number: int, value: str) -> float:

@@ -53,6 +53,13 @@ def test_bad_meetings_files_name_the_problem(tmp_path: Path, text: str, expected
     assert expected in str(caught.value)
 
 
+def test_a_binary_file_is_reported_not_raised_raw(tmp_path: Path) -> None:
+    path = tmp_path / "meetings.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary")
+    with pytest.raises(ImportFileError, match=r"meetings\.csv.*not a readable CSV row"):
+        read_meetings_csv(path, SLOTS, strict=True)
+
+
 def test_unknown_start_without_strict_is_left_for_the_checker(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
     path.write_text("slot_start,table,buyer_id,ikm_id\n09:10,1,B1,I1\n", encoding="utf-8")
