@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -19,14 +21,18 @@ from matching.store import Store
 if TYPE_CHECKING:
     from matching.catalogue import Catalogue
     from matching.embed import Encoder
+    from matching.eventstore import Events
     from matching.explain import Explanation
     from matching.index import VectorIndex
     from matching.indexing import IndexReport
+    from matching.keys import ApiKeys
     from matching.lexical import LexicalIndex
     from matching.query import BuyerNeeds
     from matching.search import Searcher
 
 __all__ = ["Engine", "demo_data_dir"]
+
+log = logging.getLogger(__name__)
 
 
 def demo_data_dir() -> Path:
@@ -42,6 +48,9 @@ class Engine:
         self._store = store
         self._encoder: Encoder | None = None
         self._searcher: Searcher | None = None
+        self._searcher_revision = -1  # the catalogue revision the searcher was built from
+        self._searcher_lock = threading.Lock()
+        self._refresh: threading.Thread | None = None
         self.ranker_version = "weights"
 
     @property
@@ -80,10 +89,8 @@ class Engine:
             for entity in Entity:
                 report.counts[entity].rejected = batch.rejected_rows[entity]
             raise ValidationFailed(report)
-        report.counts = self.store.write(batch, dry_run=dry_run)
+        report.counts = self.store.write(batch, dry_run=dry_run)  # a change raises the catalogue revision
         report.committed = not dry_run
-        if report.committed:
-            self._searcher = None  # the next search sees the new catalogue
         return report
 
     def import_demo(self, **kwargs: Any) -> ImportReport:
@@ -119,7 +126,8 @@ class Engine:
         _, report = self._update_index(
             self._catalogue(), rebuild=rebuild, progress=progress, on_total=on_total
         )
-        self._searcher = None
+        with self._searcher_lock:
+            self._searcher = None
         self.query_vectors([self.buyer_needs(b).text for b in self.store.buyers()])  # warm for planning
         return report
 
@@ -163,18 +171,82 @@ class Engine:
         index = LexicalIndex(concepts=lex.concept_terms if concepts else None, stemmed=stemmed)
         return index.fit(*catalogue.texts())
 
-    def searcher(self) -> Searcher:
-        """The ranking pipeline over the current catalogue and index (built on first use)."""
-        if self._searcher is not None:
+    @property
+    def events(self) -> Events:
+        """Stored events, their plans and exports, and meeting outcomes (:mod:`matching.eventstore`)."""
+        from matching.eventstore import Events
+
+        return Events(self)
+
+    @property
+    def keys(self) -> ApiKeys:
+        """The service's API keys (:mod:`matching.keys`)."""
+        from matching.keys import ApiKeys
+
+        return ApiKeys(self.store)
+
+    def searcher(self, *, wait: bool = True) -> Searcher:
+        """The ranking pipeline over the current catalogue and index.
+
+        Built on first use. When the catalogue has changed since (its revision went up), ``wait=True``
+        builds a new one now; ``wait=False`` (the service) returns the one in hand and builds the new one
+        in a background thread, so searches in flight and meanwhile are never blocked; the new searcher
+        replaces the old one when it is ready.
+        """
+        revision = self.store.revision()
+        current = self._searcher
+        if current is not None and self._searcher_revision >= revision:
+            return current
+        if current is not None and not wait:
+            self.refresh(background=True)
+            return current
+        with self._searcher_lock:
+            if self._searcher is None or self._searcher_revision < revision:
+                self._searcher, self._searcher_revision = self._build_searcher()
             return self._searcher
+
+    def refresh(self, *, background: bool = False) -> None:
+        """Rebuild the searcher from the catalogue as it is now (in a daemon thread with ``background``)."""
+        if not background:
+            with self._searcher_lock:
+                self._searcher, self._searcher_revision = self._build_searcher()
+            return
+        if self._refresh is not None and self._refresh.is_alive():
+            return
+
+        def run() -> None:
+            try:
+                searcher, revision = self._build_searcher()
+                with self._searcher_lock:
+                    if revision > self._searcher_revision:
+                        self._searcher, self._searcher_revision = searcher, revision
+                log.info("search index refreshed to catalogue revision %d", revision)
+            except Exception:  # the old searcher keeps serving; the next request tries again
+                log.exception("refreshing the search index failed")
+
+        self._refresh = threading.Thread(target=run, name="matching-refresh", daemon=True)
+        self._refresh.start()
+
+    def wait_for_refresh(self, timeout: float | None = None) -> None:
+        """Wait until a background refresh (if any) has finished."""
+        if self._refresh is not None:
+            self._refresh.join(timeout)
+
+    @property
+    def searcher_revision(self) -> int:
+        """The catalogue revision the searcher in use was built from (-1 before the first search)."""
+        return self._searcher_revision
+
+    def _build_searcher(self) -> tuple[Searcher, int]:
         from matching.lexicon import lexicon
         from matching.registry import resolve_ranker
         from matching.search import Searcher
 
+        revision = self.store.revision()  # read first: a change during the build triggers another one
         catalogue = self._catalogue()
         dense, _ = self._update_index(catalogue)  # embeds what changed since the last index, if anything
         ranker, self.ranker_version = resolve_ranker(self.settings.ranker, self.settings.models_dir)
-        self._searcher = Searcher(
+        searcher = Searcher(
             catalogue,
             encoder=self.encoder,
             dense=dense,
@@ -183,7 +255,7 @@ class Engine:
             lex=lexicon(),
             constraint_mode=self.settings.constraints,
         )
-        return self._searcher
+        return searcher, revision
 
     @staticmethod
     def needs(
@@ -219,11 +291,21 @@ class Engine:
 
     def search(self, text: str, *, k: int = 10, **structured: Any) -> list[Explanation]:
         """Ranked, explained IKMs for one free-text requirement plus structured values."""
+        return self.search_many([(text, structured)], k=k)[0]
+
+    def search_many(
+        self, requests: Sequence[tuple[str, dict[str, Any]]], *, k: int = 10, wait: bool = True
+    ) -> list[list[Explanation]]:
+        """:meth:`search` for several requirements at once (one encoder batch: faster per query).
+
+        ``wait=False`` searches the index in hand while a changed catalogue is indexed in the background.
+        """
         from matching.explain import explain
         from matching.lexicon import lexicon
 
-        searcher = self.searcher()
-        return [explain(m, lexicon()) for m in searcher.rank(self.needs(text, **structured), k)]
+        searcher = self.searcher(wait=wait)
+        needs = [self.needs(text, **structured) for text, structured in requests]
+        return [[explain(m, lexicon()) for m in ranked] for ranked in searcher.rank_many(needs, k)]
 
     def rank_buyers(self, buyers: Sequence[Buyer], *, k: int = 10) -> dict[str, list[Explanation]]:
         """Ranked, explained IKMs for each buyer (buyers need not be in the store)."""

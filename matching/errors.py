@@ -9,7 +9,9 @@ service) can catch one class and show its message::
     │       └── EventFileError   ... an event file (matching.event)
     ├── ImportFileError      an import file cannot be read at all (missing, wrong type, no header)
     ├── ValidationFailed     rows were read but some are invalid; carries the full report
-    └── StoreError           the database cannot be opened, migrated or written
+    ├── StoreError           the database cannot be opened, migrated or written
+    ├── NotFoundError        a record, event, plan or key asked for by id does not exist
+    └── ConflictError        a record to create exists already, or the request contradicts stored state
 
 Messages name the file, row, column and value wherever there is one.
 """
@@ -21,7 +23,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from matching.ingest import ImportReport
 
-__all__ = ["ConfigError", "ImportFileError", "MatchingError", "StoreError", "ValidationFailed"]
+__all__ = [
+    "ConfigError",
+    "ConflictError",
+    "ImportFileError",
+    "MatchingError",
+    "NotFoundError",
+    "StoreError",
+    "ValidationFailed",
+]
 
 
 class MatchingError(Exception):
@@ -49,3 +59,11 @@ class ValidationFailed(MatchingError):
 
 class StoreError(MatchingError):
     """Raised when the database cannot be opened, migrated or written."""
+
+
+class NotFoundError(MatchingError):
+    """Raised when a record, event, plan or API key asked for by its id does not exist."""
+
+
+class ConflictError(MatchingError):
+    """Raised when a record to create exists already, or a request contradicts what is stored."""

@@ -35,6 +35,11 @@ class Entity(StrEnum):
     PRODUCTS = "products"
     BUYERS = "buyers"
 
+    @property
+    def singular(self) -> str:
+        """``ikm``, ``product`` or ``buyer``: for messages."""
+        return self.value[:-1]
+
 
 class ColumnKind(StrEnum):
     """How a cell is parsed."""

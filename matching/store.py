@@ -22,19 +22,22 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
+    func,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from matching.errors import StoreError
+from matching.errors import ConflictError, NotFoundError, StoreError
 from matching.ingest import EntityCounts, ValidatedBatch
 from matching.schema import COLUMNS, IKM, RECORD_TYPES, Buyer, Entity, Product
 
-__all__ = ["Base", "BuyerRow", "IkmRow", "ProductRow", "Store"]
+__all__ = ["Base", "BuyerRow", "IkmRow", "MetaRow", "ProductRow", "Store"]
 
 
 def _now() -> dt.datetime:
@@ -99,6 +102,23 @@ class BuyerRow(_Timestamps, Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+
+class MetaRow(Base):
+    """Counters kept by the store; ``catalogue_revision`` goes up with every committed catalogue change."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+REVISION = "catalogue_revision"
+# columns a listing may filter on by equality (strings compare case-insensitively)
+FILTERS: dict[Entity, tuple[str, ...]] = {
+    Entity.IKMS: ("province", "regency", "ovop_stars"),
+    Entity.PRODUCTS: ("ikm_id", "material", "category"),
+    Entity.BUYERS: ("country",),
+}
 
 ROW_TYPES: dict[Entity, type[IkmRow] | type[ProductRow] | type[BuyerRow]] = {
     Entity.IKMS: IkmRow,
@@ -215,6 +235,8 @@ class Store:
                 try:
                     for entity in (Entity.IKMS, Entity.PRODUCTS, Entity.BUYERS):
                         self._upsert(session, entity, batch.records[entity], counts[entity])
+                    if any(c.created or c.updated for c in counts.values()):
+                        self._bump_revision(session)
                 except BaseException:
                     session.rollback()
                     raise
@@ -249,6 +271,102 @@ class Store:
                     setattr(row, name, data[name])
                 counts.updated += 1
         session.flush()
+
+
+    # -- single records (the service's create / read / update / delete) --------------------------------
+
+    def revision(self) -> int:
+        """The catalogue revision: it goes up with every committed change to IKMs, products or buyers."""
+        with self.session() as session:
+            value = session.scalar(select(MetaRow.value).where(MetaRow.key == REVISION))
+        return int(value or 0)
+
+    @staticmethod
+    def _bump_revision(session: Session) -> None:
+        changed = session.execute(
+            update(MetaRow).where(MetaRow.key == REVISION).values(value=MetaRow.value + 1)
+        )
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            session.add(MetaRow(key=REVISION, value=1))
+
+    def get(self, entity: Entity, record_id: str) -> Any:
+        """The record ``record_id`` of ``entity``; :class:`NotFoundError` when there is none."""
+        row_type = ROW_TYPES[entity]
+        with self.session() as session:
+            row = session.get(row_type, record_id)
+            if row is None:
+                raise NotFoundError(f"{entity.singular} {record_id!r} does not exist")
+            return RECORD_TYPES[entity].model_validate({f: getattr(row, f) for f in _record_fields(entity)})
+
+    def page(
+        self, entity: Entity, *, offset: int = 0, limit: int = 50, filters: dict[str, Any] | None = None
+    ) -> tuple[list[Any], int]:
+        """Records ``offset .. offset + limit`` of ``entity`` in id order, and how many match ``filters``.
+
+        ``filters`` maps columns of :data:`FILTERS` to a value; strings compare case-insensitively.
+        """
+        row_type = ROW_TYPES[entity]
+        key = getattr(row_type, COLUMNS[entity][0].name)
+        conditions = []
+        for name, value in (filters or {}).items():
+            if name not in FILTERS[entity]:
+                raise ValueError(f"cannot filter {entity.value} on {name!r}; use one of {FILTERS[entity]}")
+            column = getattr(row_type, name)
+            if isinstance(value, str):
+                conditions.append(func.lower(column) == value.lower())
+            else:
+                conditions.append(column == value)
+        fields = _record_fields(entity)
+        with self.session() as session:
+            total = session.scalar(select(func.count()).select_from(row_type).where(*conditions)) or 0
+            rows = session.scalars(
+                select(row_type).where(*conditions).order_by(key).offset(offset).limit(limit)
+            ).all()
+            records = [RECORD_TYPES[entity].model_validate({f: getattr(r, f) for f in fields}) for r in rows]
+        return records, int(total)
+
+    def put(self, entity: Entity, record: Any, *, create: bool) -> Any:
+        """Store one validated record: a new one (``create``; :class:`ConflictError` if its id is taken)
+        or a replacement of an existing one (:class:`NotFoundError` if there is none)."""
+        row_type = ROW_TYPES[entity]
+        id_field = COLUMNS[entity][0].name
+        record_id = getattr(record, id_field)
+        data = record.model_dump(include=set(_record_fields(entity)))
+        try:
+            with self.session() as session:
+                row = session.get(row_type, record_id)
+                if create and row is not None:
+                    raise ConflictError(f"{entity.singular} {record_id!r} exists already")
+                if not create and row is None:
+                    raise NotFoundError(f"{entity.singular} {record_id!r} does not exist")
+                if entity is Entity.PRODUCTS and session.get(IkmRow, data["ikm_id"]) is None:
+                    raise NotFoundError(f"ikm_id {data['ikm_id']!r} of product {record_id!r} does not exist")
+                if row is None:
+                    session.add(row_type(**data))
+                else:
+                    for name, value in data.items():
+                        setattr(row, name, value)
+                self._bump_revision(session)
+                session.commit()
+        except (SQLAlchemyError, OverflowError) as exc:
+            raise StoreError(f"writing {entity.singular} {record_id!r} failed: {exc}") from exc
+        return record
+
+    def delete(self, entity: Entity, record_id: str) -> None:
+        """Delete one record (an IKM takes its products with it); :class:`NotFoundError` if absent."""
+        row_type = ROW_TYPES[entity]
+        key = getattr(row_type, COLUMNS[entity][0].name)
+        try:
+            with self.session() as session:
+                if session.get(row_type, record_id) is None:
+                    raise NotFoundError(f"{entity.singular} {record_id!r} does not exist")
+                if entity is Entity.IKMS:
+                    session.execute(delete(ProductRow).where(ProductRow.ikm_id == record_id))
+                session.execute(delete(row_type).where(key == record_id))
+                self._bump_revision(session)
+                session.commit()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"deleting {entity.singular} {record_id!r} failed: {exc}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

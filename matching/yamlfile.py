@@ -34,6 +34,7 @@ __all__ = [
     "load_data_file",
     "problem_line",
     "read_data_file",
+    "read_data_text",
     "validate_data",
     "validation_problems",
 ]
@@ -126,6 +127,15 @@ def read_data_file(path: str | Path, *, error: type[DataFileError] = DataFileErr
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         where = str(exc).replace("\n", " ")
         raise error(str(path), [f"file: not valid {suffix[1:].upper()} ({where})"]) from exc
+
+
+def read_data_text(text: str, source: str, *, error: type[DataFileError] = DataFileError) -> Any:
+    """The data in YAML (or JSON) text, e.g. an upload, not yet validated; ``error`` if unparsable."""
+    try:
+        return yaml.load(text, Loader=YamlLoader)
+    except yaml.YAMLError as exc:
+        where = str(exc).replace("\n", " ")
+        raise error(source, [f"file: not valid YAML ({where})"]) from exc
 
 
 def validate_data(

@@ -1,45 +1,90 @@
-"""FastAPI application factory. The engine is built once in the lifespan and shared by the routes."""
+"""FastAPI application factory: the engine is built once in the lifespan and shared by the routes.
+
+API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``, docs at ``/api/v1/docs``); web pages at ``/``.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from matching import Engine, Settings
+from matching import Engine, Settings, __version__
+from service.batching import SearchBatcher
+from service.errors import install_error_handlers
+from service.observability import ObservabilityMiddleware, setup_logging
+from service.routes import catalogue, events, health, imports, search
+from service.settings import ServiceSettings
 
-__all__ = ["create_app"]
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("service")
+
+DESCRIPTION = """Buyers search IKMs (Indonesian woven-craft makers) in English or Indonesian and get ranked
+matches with the reasons why; organisers import catalogues, plan business-matching events, re-schedule
+them on the day and record meeting outcomes.
+
+Send an API key as `X-API-Key: ikm_...` (or `Authorization: Bearer ikm_...`); keys are made with
+`matching keys create`. Errors are JSON: `{"error": {"status", "code", "message", "details", "request_id"}}`.
+"""
 
 
-def get_engine(request: Request) -> Engine:
-    return request.app.state.engine
+def _warm(engine: Engine) -> None:
+    try:
+        engine.searcher()
+        log.info("ready: catalogue revision %d, model %s", engine.searcher_revision, engine.ranker_version)
+    except Exception:  # /ready stays 503 and the first search tries again
+        log.exception("loading the search index failed")
 
 
-EngineDep = Annotated[Engine, Depends(get_engine)]
-
-
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; ``settings`` default to the environment (``MATCHING_*``)."""
+def create_app(
+    settings: Settings | None = None,
+    service_settings: ServiceSettings | None = None,
+    *,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """Build the app; settings default to the environment (``MATCHING_*``). ``engine`` is for tests."""
+    service_settings = service_settings or ServiceSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = Engine(settings or Settings())
-        app.state.engine = engine
+        setup_logging(service_settings.log_level)
+        own = engine is None
+        app.state.engine = engine or Engine(settings or Settings())
+        app.state.service_settings = service_settings
+        app.state.batcher = SearchBatcher(app.state.engine, max_batch=service_settings.search_batch)
+        threading.Thread(target=_warm, args=(app.state.engine,), name="matching-warm", daemon=True).start()
         try:
             yield
         finally:
-            engine.close()
+            app.state.batcher.close()
+            if own:
+                app.state.engine.close()
 
-    app = FastAPI(title="IKM matching", version="0.1.0", lifespan=lifespan)
-
-    @app.get("/api/v1/health", tags=["health"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/api/v1/stats", tags=["catalogue"])
-    def stats(engine: EngineDep) -> dict[str, Any]:
-        return engine.stats()
-
+    app = FastAPI(
+        title="IKM matching",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    for module in (search, catalogue, imports, events, health):
+        app.include_router(module.router, prefix=API_PREFIX)
+    if service_settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=service_settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["X-API-Key", "Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )
+    app.add_middleware(ObservabilityMiddleware, max_bytes=int(service_settings.max_upload_mb * 2**20))
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from matching import eventstore, keys  # noqa: F401  their tables belong to Base.metadata
 from matching.config import Settings
 from matching.store import Base
 

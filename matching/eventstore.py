@@ -1,0 +1,465 @@
+"""Events kept in the store: definitions, numbered plans with their exports, and meeting outcomes.
+
+What the service (and anyone else holding an :class:`~matching.engine.Engine`) uses to run an event over
+time: ``engine.events.create(yaml_text)`` stores an event definition (the format of
+:mod:`matching.event`); :meth:`Events.plan` plans it and writes every export into
+``<home>/events/<event id>/plans/<n>/``; :meth:`Events.reschedule` repairs the newest plan after changes on
+the day (the format of :mod:`matching.reschedule`; changes accumulate over re-schedules); outcomes are
+recorded per meeting, with the model version that proposed it.
+
+Outcome scale (two stages, as organisers rate meetings):
+on the day ``not_held`` / ``insufficient_interest`` / ``cooperation_possible`` / ``deal_agreed``;
+months later ``no_further_contact`` / ``negotiation_started`` / ``agreement_reached``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matching.errors import ConfigError, ConflictError, NotFoundError
+from matching.event import Event, EventFileError, parse_event
+from matching.store import Base
+from matching.yamlfile import read_data_text, validate_data
+
+if TYPE_CHECKING:
+    from matching.engine import Engine
+    from matching.reschedule import Changes
+
+__all__ = [
+    "DAY_OUTCOMES",
+    "FOLLOWUP_OUTCOMES",
+    "EventRecord",
+    "EventRow",
+    "Events",
+    "Outcome",
+    "OutcomeRow",
+    "PlanRecord",
+    "PlanRow",
+]
+
+DAY_OUTCOMES = ("not_held", "insufficient_interest", "cooperation_possible", "deal_agreed")
+FOLLOWUP_OUTCOMES = ("no_further_contact", "negotiation_started", "agreement_reached")
+_SLUG = re.compile(r"[^a-z0-9]+")
+_EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(Text)  # the definition as uploaded (YAML or JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    event_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("events.event_id", ondelete="CASCADE"), primary_key=True
+    )
+    plan_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # plan | reschedule
+    model_version: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changes: Mapped[str | None] = mapped_column(Text)  # cumulative changes (JSON) of a re-schedule
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class OutcomeRow(Base):
+    __tablename__ = "outcomes"
+
+    event_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("events.event_id", ondelete="CASCADE"), primary_key=True
+    )
+    buyer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ikm_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    plan_no: Mapped[int] = mapped_column(Integer)
+    model_version: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float | None] = mapped_column()
+    day_outcome: Mapped[str | None] = mapped_column(String(32))
+    followup_outcome: Mapped[str | None] = mapped_column(String(32))
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    event_id: str
+    name: str
+    event: Event
+    source: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    plans: int
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    event_id: str
+    plan_no: int
+    kind: str
+    model_version: str
+    summary: dict[str, Any]
+    created_at: dt.datetime
+    folder: Path
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event_id: str
+    buyer_id: str
+    ikm_id: str
+    plan_no: int
+    model_version: str
+    score: float | None
+    day_outcome: str | None
+    followup_outcome: str | None
+    notes: str | None
+    recorded_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def _outcome(row: OutcomeRow) -> Outcome:
+    return Outcome(**{f: getattr(row, f) for f in Outcome.__dataclass_fields__})
+
+
+def slug(name: str) -> str:
+    """An event id made from its name: lower case, ASCII letters and digits joined by hyphens."""
+    return _SLUG.sub("-", name.lower()).strip("-")[:64].strip("-") or "event"
+
+
+def merge_changes(earlier: Changes | None, later: Changes) -> Changes:
+    """Changes on top of earlier ones: lists add up, later availability windows replace earlier ones."""
+    if earlier is None:
+        return later
+    return later.model_copy(
+        update={
+            "no_shows": list(dict.fromkeys([*earlier.no_shows, *later.no_shows])),
+            "cancelled": [*earlier.cancelled, *later.cancelled],
+            "availability": {**earlier.availability, **later.availability},
+            "new_buyers": list(dict.fromkeys([*earlier.new_buyers, *later.new_buyers])),
+            "new_ikms": list(dict.fromkeys([*earlier.new_ikms, *later.new_ikms])),
+            "preferences": [*earlier.preferences, *later.preferences],
+            "now": later.now or earlier.now,
+        }
+    )
+
+
+class Events:
+    """The events of one engine's store and data home."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.root = engine.settings.home / "events"
+
+    @property
+    def _store(self) -> Any:
+        return self.engine.store
+
+    # -- definitions -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def parse(source: str, *, name: str = "event") -> Event:
+        """Validate an event definition given as YAML or JSON text (:class:`EventFileError` if invalid)."""
+        return parse_event(read_data_text(source, name, error=EventFileError), name)
+
+    def _record(self, row: EventRow, plans: int) -> EventRecord:
+        return EventRecord(
+            row.event_id,
+            row.name,
+            self.parse(row.source, name=row.event_id),
+            row.source,
+            row.created_at,
+            row.updated_at,
+            plans,
+        )
+
+    def create(self, source: str, *, event_id: str | None = None) -> EventRecord:
+        """Store a new event; its id is ``event_id`` or made from its name (ConflictError if taken)."""
+        event = self.parse(source)
+        event_id = event_id or slug(event.name)
+        if not _EVENT_ID.match(event_id):
+            raise EventFileError(
+                "event", [f"event_id: use lower-case letters, digits and hyphens (value: {event_id!r})"]
+            )
+        with self._store.session() as session:
+            if session.get(EventRow, event_id) is not None:
+                raise ConflictError(f"event {event_id!r} exists already; update it or choose another id")
+            session.add(EventRow(event_id=event_id, name=event.name, source=source))
+            try:
+                session.commit()
+            except IntegrityError as exc:
+                raise ConflictError(f"event {event_id!r} exists already") from exc
+        return self.get(event_id)
+
+    def update(self, event_id: str, source: str) -> EventRecord:
+        """Replace an event's definition; its plans stay (check them with ``event check``)."""
+        event = self.parse(source, name=event_id)
+        with self._store.session() as session:
+            row = session.get(EventRow, event_id)
+            if row is None:
+                raise NotFoundError(f"event {event_id!r} does not exist")
+            row.name, row.source = event.name, source
+            session.commit()
+        return self.get(event_id)
+
+    def get(self, event_id: str) -> EventRecord:
+        with self._store.session() as session:
+            row = session.get(EventRow, event_id)
+            if row is None:
+                raise NotFoundError(f"event {event_id!r} does not exist")
+            plans = session.scalar(select(func.count()).where(PlanRow.event_id == event_id)) or 0
+            return self._record(row, int(plans))
+
+    def list(self) -> list[EventRecord]:
+        with self._store.session() as session:
+            rows = session.scalars(select(EventRow).order_by(EventRow.created_at, EventRow.event_id)).all()
+            counts = dict(
+                session.execute(select(PlanRow.event_id, func.count()).group_by(PlanRow.event_id)).all()
+            )
+            return [self._record(r, int(counts.get(r.event_id, 0))) for r in rows]
+
+    def delete(self, event_id: str) -> None:
+        """Delete an event with its plans, exports and outcomes."""
+        with self._store.session() as session:
+            if session.get(EventRow, event_id) is None:
+                raise NotFoundError(f"event {event_id!r} does not exist")
+            for table in (OutcomeRow, PlanRow, EventRow):
+                session.execute(delete(table).where(table.event_id == event_id))
+            session.commit()
+        shutil.rmtree(self.root / event_id, ignore_errors=True)
+
+    # -- plans -----------------------------------------------------------------------------------------
+
+    def _plan_record(self, row: PlanRow) -> PlanRecord:
+        folder = self.root / row.event_id / "plans" / str(row.plan_no)
+        return PlanRecord(
+            row.event_id, row.plan_no, row.kind, row.model_version, row.summary, row.created_at, folder
+        )
+
+    def plans(self, event_id: str) -> list[PlanRecord]:
+        self.get(event_id)
+        with self._store.session() as session:
+            rows = session.scalars(
+                select(PlanRow).where(PlanRow.event_id == event_id).order_by(PlanRow.plan_no)
+            ).all()
+            return [self._plan_record(r) for r in rows]
+
+    def plan_record(self, event_id: str, plan_no: int | None = None) -> PlanRecord:
+        """Plan ``plan_no`` of the event, or its newest plan; :class:`NotFoundError` when there is none."""
+        plans = self.plans(event_id)
+        if not plans:
+            raise NotFoundError(f"event {event_id!r} has no plan yet; plan it first")
+        if plan_no is None:
+            return plans[-1]
+        for plan in plans:
+            if plan.plan_no == plan_no:
+                return plan
+        raise NotFoundError(f"event {event_id!r} has no plan {plan_no} (plans: 1..{plans[-1].plan_no})")
+
+    def _save_plan(
+        self, event_id: str, kind: str, summary: dict[str, Any], staged: Path, changes: str | None = None
+    ) -> PlanRecord:
+        """Number the staged exports as the event's next plan and record it (retries on a race)."""
+        for _ in range(20):
+            with self._store.session() as session:
+                newest = session.scalar(select(func.max(PlanRow.plan_no)).where(PlanRow.event_id == event_id))
+                plan_no = int(newest or 0) + 1
+                folder = self.root / event_id / "plans" / str(plan_no)
+                row = PlanRow(
+                    event_id=event_id,
+                    plan_no=plan_no,
+                    kind=kind,
+                    model_version=self.engine.ranker_version,
+                    summary=summary,
+                    changes=changes,
+                )
+                session.add(row)
+                try:
+                    session.flush()
+                except IntegrityError:
+                    session.rollback()
+                    continue
+                if folder.exists():  # left over from a deleted event of the same id
+                    shutil.rmtree(folder)
+                folder.parent.mkdir(parents=True, exist_ok=True)
+                staged.rename(folder)
+                session.commit()
+                return self._plan_record(row)
+        raise ConflictError(f"could not number a new plan of event {event_id!r}; try again")
+
+    def _staging(self, event_id: str) -> Path:
+        base = self.root / event_id
+        base.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
+
+    def plan(self, event_id: str, *, top: int = 50, time_limit: float = 10.0) -> PlanRecord:
+        """Plan the event from scratch (match list, schedule, check) and keep every export as a new plan."""
+        from matching.planning import plan_event, write_exports
+
+        record = self.get(event_id)
+        self.engine.searcher()
+        result = plan_event(self.engine, record.event, top=top, time_limit=time_limit)
+        staged = self._staging(event_id)
+        try:
+            write_exports(result, staged)
+            summary = json.loads(json.dumps(result.summary(), default=str))
+            return self._save_plan(event_id, "plan", summary, staged)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+
+    def reschedule(self, event_id: str, changes_source: str, *, time_limit: float = 4.0) -> PlanRecord:
+        """Repair the newest plan after ``changes_source`` (YAML or JSON, the changes-file format).
+
+        Changes add up: those of earlier re-schedules of this event still hold (no-shows stay absent).
+        """
+        from matching.planfiles import read_meetings_csv, read_scores_csv
+        from matching.replanning import reschedule_event, write_reschedule
+        from matching.reschedule import Changes, ChangesFileError
+
+        record = self.get(event_id)
+        data = read_data_text(changes_source, "changes", error=ChangesFileError)
+        changes = validate_data(
+            data, Changes, source="changes", root="changes", error=ChangesFileError, empty_ok=True
+        )
+        current = self.plan_record(event_id)
+        with self._store.session() as session:
+            earlier_text = session.get(PlanRow, (event_id, current.plan_no)).changes  # type: ignore[union-attr]
+        earlier = Changes.model_validate_json(earlier_text) if earlier_text else None
+        changes = merge_changes(earlier, changes)
+        meetings = read_meetings_csv(current.folder / "meetings.csv", record.event.slots(), strict=True)
+        scores, reasons = read_scores_csv(current.folder / "scores.csv")
+        if changes.new_buyers or changes.new_ikms:
+            self.engine.searcher()
+        result = reschedule_event(
+            self.engine,
+            record.event,
+            meetings,
+            changes,
+            scores=scores,
+            reasons=reasons,
+            time_limit=time_limit,
+        )
+        staged = self._staging(event_id)
+        try:
+            write_reschedule(result, staged)
+            summary = json.loads(json.dumps(result.plan.summary(), default=str))
+            summary["changes"] = result.replan.report()
+            return self._save_plan(event_id, "reschedule", summary, staged, changes.model_dump_json())
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+
+    def files(self, event_id: str, plan_no: int | None = None) -> list[str]:
+        """The export files of a plan, as paths relative to its folder (``agendas/B001-id.pdf`` ...)."""
+        folder = self.plan_record(event_id, plan_no).folder
+        return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+    def file(self, event_id: str, name: str, plan_no: int | None = None) -> Path:
+        """One export file of a plan by its relative path; never a path outside the plan's folder."""
+        folder = self.plan_record(event_id, plan_no).folder.resolve()
+        path = (folder / name).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            raise NotFoundError(f"plan of event {event_id!r} has no file {name!r}")
+        return path
+
+    def meetings(self, event_id: str, plan_no: int | None = None) -> list[dict[str, Any]]:
+        """The plan's schedule, one dict per meeting (slot, table, buyer, IKM, names, score, reason)."""
+        import csv
+
+        plan = self.plan_record(event_id, plan_no)
+        names = dict(self._names())
+        with (plan.folder / "meetings.csv").open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        return [
+            {
+                **row,
+                "score": float(row["score"]),
+                "buyer_name": names.get(row["buyer_id"], ""),
+                "ikm_name": names.get(row["ikm_id"], ""),
+            }
+            for row in rows
+        ]
+
+    def _names(self) -> dict[str, str]:
+        from matching.planning import participant_names
+
+        return participant_names(self.engine)
+
+    # -- outcomes --------------------------------------------------------------------------------------
+
+    def record_outcome(
+        self,
+        event_id: str,
+        buyer_id: str,
+        ikm_id: str,
+        *,
+        day_outcome: str | None = None,
+        followup_outcome: str | None = None,
+        notes: str | None = None,
+    ) -> Outcome:
+        """Record (or update) the rating of a meeting of the event's newest plan that holds the pair.
+
+        Only the values given change; the meeting's plan, score and model version are kept with it.
+        """
+        if day_outcome is not None and day_outcome not in DAY_OUTCOMES:
+            raise ConfigError(f"day_outcome {day_outcome!r} is not one of {', '.join(DAY_OUTCOMES)}")
+        if followup_outcome is not None and followup_outcome not in FOLLOWUP_OUTCOMES:
+            raise ConfigError(
+                f"followup_outcome {followup_outcome!r} is not one of {', '.join(FOLLOWUP_OUTCOMES)}"
+            )
+        meeting, plan = self._meeting(event_id, buyer_id, ikm_id)
+        with self._store.session() as session:
+            row = session.get(OutcomeRow, (event_id, buyer_id, ikm_id))
+            if row is None:
+                row = OutcomeRow(
+                    event_id=event_id,
+                    buyer_id=buyer_id,
+                    ikm_id=ikm_id,
+                    plan_no=plan.plan_no,
+                    model_version=plan.model_version,
+                    score=meeting["score"],
+                )
+                session.add(row)
+            if day_outcome is not None:
+                row.day_outcome = day_outcome
+            if followup_outcome is not None:
+                row.followup_outcome = followup_outcome
+            if notes is not None:
+                row.notes = notes
+            session.commit()
+            return _outcome(row)
+
+    def _meeting(self, event_id: str, buyer_id: str, ikm_id: str) -> tuple[dict[str, Any], PlanRecord]:
+        for plan in reversed(self.plans(event_id)):
+            for meeting in self.meetings(event_id, plan.plan_no):
+                if meeting["buyer_id"] == buyer_id and meeting["ikm_id"] == ikm_id:
+                    return meeting, plan
+        raise NotFoundError(f"event {event_id!r} has no meeting of buyer {buyer_id!r} with IKM {ikm_id!r}")
+
+    def outcomes(self, event_id: str) -> list[Outcome]:
+        self.get(event_id)
+        with self._store.session() as session:
+            rows = session.scalars(
+                select(OutcomeRow)
+                .where(OutcomeRow.event_id == event_id)
+                .order_by(OutcomeRow.buyer_id, OutcomeRow.ikm_id)
+            ).all()
+            return [_outcome(r) for r in rows]

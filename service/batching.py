@@ -1,0 +1,84 @@
+"""Searches that arrive together are encoded together.
+
+The encoder's cost per query falls by about a third from one query to a batch of eight (measured on the
+demo catalogue), so under concurrent load one worker thread takes every search waiting in the queue (up to
+``max_batch``) and runs them as one :meth:`~matching.engine.Engine.search_many` call. A lone search waits
+for nobody: the thread takes what is queued the moment it is free.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from matching import Engine
+from matching.explain import Explanation
+from service.observability import SEARCH_BATCH
+
+__all__ = ["SearchBatcher"]
+
+log = logging.getLogger("service.search")
+
+
+@dataclass
+class _Job:
+    text: str
+    structured: dict[str, Any]
+    k: int
+    future: Future[list[Explanation]] = field(default_factory=Future)
+
+
+class SearchBatcher:
+    """A queue of searches and the one thread that runs them in batches."""
+
+    def __init__(self, engine: Engine, *, max_batch: int = 16) -> None:
+        self.engine = engine
+        self.max_batch = max_batch
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="matching-search", daemon=True)
+        self._thread.start()
+
+    def submit(self, text: str, structured: dict[str, Any], k: int) -> Future[list[Explanation]]:
+        job = _Job(text, structured, k)
+        self._queue.put(job)
+        return job.future
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            batch = [job]
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)
+                    break
+                batch.append(more)
+            SEARCH_BATCH.observe(len(batch))
+            self._serve(batch)
+
+    def _serve(self, batch: list[_Job]) -> None:
+        k = max(job.k for job in batch)
+        try:
+            results = self.engine.search_many([(j.text, j.structured) for j in batch], k=k, wait=False)
+        except Exception as exc:  # each search is answered, with the error if the batch failed
+            if len(batch) > 1:  # retry one by one, so one bad request fails alone
+                for job in batch:
+                    self._serve([job])
+                return
+            batch[0].future.set_exception(exc)
+            return
+        for job, result in zip(batch, results, strict=True):
+            job.future.set_result(result[: job.k])

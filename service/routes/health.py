@@ -1,0 +1,46 @@
+"""``/health`` (the process answers), ``/ready`` (the engine can search), ``/metrics`` (Prometheus)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from service.deps import EngineDep
+from service.observability import metrics_payload
+from service.schemas import Health, Readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=Health)
+def health() -> Any:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Still loading the model or the index."}},
+)
+def ready(engine: EngineDep, response: Response) -> Any:
+    """Ready once the engine has built its search index; 503 until then."""
+    stats = engine.stats()
+    loaded = engine.searcher_revision >= 0
+    if not loaded:
+        response.status_code = 503
+    return {
+        "status": "ready" if loaded else "starting",
+        "catalogue_revision": engine.store.revision(),
+        "searcher_revision": engine.searcher_revision,
+        "model_version": engine.ranker_version,
+        "ikms": stats["ikms"],
+        "products": stats["products"],
+        "buyers": stats["buyers"],
+    }
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics() -> Response:
+    payload, content_type = metrics_payload()
+    return Response(payload, media_type=content_type)

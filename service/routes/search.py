@@ -1,0 +1,87 @@
+"""``/search``: ranked IKMs for a requirement, with the reasons why. Any key (or none, if public)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from matching.explain import Explanation
+from service.deps import EngineDep, SearcherDep
+from service.schemas import SEARCH_DEPTH, MatchPublic, SearchRequest, SearchResponse
+
+router = APIRouter(prefix="/search", tags=["search"])
+
+
+def match_public(rank: int, explanation: Explanation, lang: str) -> MatchPublic:
+    """A search result as anyone may see it (an :class:`Explanation` carries no contact fields)."""
+    data = explanation.to_dict()
+    data.pop("features", None)
+    return MatchPublic(rank=rank, feasible=explanation.feasible, summary=explanation.summary(lang), **data)
+
+
+async def run_search(request: Request, body: SearchRequest) -> tuple[list[Explanation], int]:
+    """The ranked results of ``body`` (all :data:`SEARCH_DEPTH` of them) via the search batcher."""
+    structured: dict[str, Any] = {
+        "quantity": body.quantity,
+        "certifications": body.certifications,
+        "provinces": body.provinces,
+        "max_unit_price_idr": body.max_unit_price_idr,
+        "deadline_days": body.deadline_days,
+    }
+    future = request.app.state.batcher.submit(body.text, structured, SEARCH_DEPTH)
+    results = await asyncio.wrap_future(future)
+    return results, request.app.state.engine.searcher_revision
+
+
+def _respond(engine: EngineDep, body: SearchRequest, results: list[Explanation], revision: int):
+    page = results[body.offset : body.offset + body.limit]
+    return SearchResponse(
+        data=[match_public(body.offset + i + 1, e, body.lang) for i, e in enumerate(page)],
+        count=len(results),
+        offset=body.offset,
+        limit=body.limit,
+        model_version=engine.ranker_version,
+        catalogue_revision=revision,
+    )
+
+
+@router.post("", response_model=SearchResponse, summary="Rank IKMs for a requirement")
+async def search(
+    request: Request, body: SearchRequest, engine: EngineDep, _caller: SearcherDep
+) -> SearchResponse:
+    """Free text in English or Indonesian plus structured filters; explanations in ``lang``."""
+    results, revision = await run_search(request, body)
+    return _respond(engine, body, results, revision)
+
+
+@router.get("", response_model=SearchResponse, summary="Rank IKMs for a requirement (query string)")
+async def search_get(
+    request: Request,
+    engine: EngineDep,
+    _caller: SearcherDep,
+    q: Annotated[str, Query(min_length=1, max_length=2000, description="The requirement text.")],
+    quantity: Annotated[int | None, Query(ge=1, le=1_000_000_000)] = None,
+    certification: Annotated[list[str] | None, Query(max_length=40)] = None,
+    province: Annotated[list[str] | None, Query(max_length=40)] = None,
+    max_unit_price_idr: Annotated[int | None, Query(ge=1, le=1_000_000_000)] = None,
+    deadline_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
+    lang: Annotated[str, Query(pattern="^(en|id)$")] = "en",
+    offset: Annotated[int, Query(ge=0, lt=SEARCH_DEPTH)] = 0,
+    limit: Annotated[int, Query(ge=1, le=SEARCH_DEPTH)] = 10,
+) -> SearchResponse:
+    """The same search as ``POST /search``, for links and bookmarks."""
+    body = SearchRequest(
+        text=q,
+        quantity=quantity,
+        certifications=[c for c in certification or [] if c.strip()],
+        provinces=[p for p in province or [] if p.strip()],
+        max_unit_price_idr=max_unit_price_idr,
+        deadline_days=deadline_days,
+        lang=lang,  # type: ignore[arg-type]
+        offset=offset,
+        limit=limit,
+    )
+    results, revision = await run_search(request, body)
+    return _respond(engine, body, results, revision)

@@ -1,0 +1,28 @@
+"""How the service runs (prefix ``MATCHING_``); where the data is comes from :class:`matching.Settings`.
+
+``MATCHING_PUBLIC_SEARCH``    ``true``: requests without a key may search (as the ``public`` role).
+``MATCHING_CORS_ORIGINS``     JSON list of origins allowed to call the API from a browser, e.g.
+                              ``["http://localhost:5173"]``; empty (default): same origin only.
+``MATCHING_MAX_UPLOAD_MB``    largest request body accepted, in MB (default 20); more gets 413.
+``MATCHING_SEARCH_BATCH``     most searches encoded together (default 16); 1 turns batching off.
+``MATCHING_LOG_LEVEL``        ``info`` (default), ``debug``, ``warning`` ...
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ServiceSettings"]
+
+
+class ServiceSettings(BaseSettings):
+    """Options of the HTTP service."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore")
+
+    public_search: bool = False
+    cors_origins: list[str] = Field(default_factory=list)
+    max_upload_mb: float = Field(default=20.0, gt=0)
+    search_batch: int = Field(default=16, ge=1, le=256)
+    log_level: str = "info"
