@@ -315,3 +315,7 @@ _ = _cli_rank
 from matching import cli_event as _cli_event  # noqa: E402  registers `matching event ...`
 
 _ = _cli_event
+
+from matching import cli_service as _cli_service  # noqa: E402  registers `matching serve`, `matching keys`
+
+_ = _cli_service
