@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Quickstart 2: install the test extras into .venv and run the whole test suite (lint included).
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh" "[test]"
+# The browser tests drive Debian's Chromium through Playwright (no browser download): install it if missing.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing Debian's chromium for the browser tests"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 echo "==> ruff"
 .venv/bin/ruff check matching service tests scripts
 echo "==> pytest"

@@ -19,6 +19,7 @@ from service.errors import install_error_handlers
 from service.observability import ObservabilityMiddleware, setup_logging
 from service.routes import catalogue, events, health, imports, search
 from service.settings import ServiceSettings
+from service.web import router as web_router
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -78,6 +79,7 @@ def create_app(
     install_error_handlers(app)
     for module in (search, catalogue, imports, events, health):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(web_router)
     if service_settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
