@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.errors import ConfigError, ConflictError, NotFoundError
 from matching.event import Event, EventFileError, parse_event
-from matching.store import Base
+from matching.store import Base, as_utc
 from matching.yamlfile import read_data_text, validate_data
 
 if TYPE_CHECKING:
@@ -138,7 +138,8 @@ class Outcome:
 
 
 def _outcome(row: OutcomeRow) -> Outcome:
-    return Outcome(**{f: getattr(row, f) for f in Outcome.__dataclass_fields__})
+    values = {f: getattr(row, f) for f in Outcome.__dataclass_fields__}
+    return Outcome(**values | {"recorded_at": as_utc(row.recorded_at), "updated_at": as_utc(row.updated_at)})
 
 
 def slug(name: str) -> str:
@@ -187,8 +188,8 @@ class Events:
             row.name,
             self.parse(row.source, name=row.event_id),
             row.source,
-            row.created_at,
-            row.updated_at,
+            as_utc(row.created_at),
+            as_utc(row.updated_at),
             plans,
         )
 
@@ -252,7 +253,13 @@ class Events:
     def _plan_record(self, row: PlanRow) -> PlanRecord:
         folder = self.root / row.event_id / "plans" / str(row.plan_no)
         return PlanRecord(
-            row.event_id, row.plan_no, row.kind, row.model_version, row.summary, row.created_at, folder
+            row.event_id,
+            row.plan_no,
+            row.kind,
+            row.model_version,
+            row.summary,
+            as_utc(row.created_at),
+            folder,
         )
 
     def plans(self, event_id: str) -> list[PlanRecord]:

@@ -23,7 +23,7 @@ from sqlalchemy import DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.errors import ConfigError, NotFoundError
-from matching.store import Base, BuyerRow, Store
+from matching.store import Base, BuyerRow, Store, as_utc
 
 __all__ = ["ApiKey", "ApiKeyRow", "ApiKeys", "Role"]
 
@@ -79,9 +79,9 @@ class ApiKey:
             role=Role(row.role),
             name=row.name,
             buyer_id=row.buyer_id,
-            created_at=row.created_at,
-            last_used_at=row.last_used_at,
-            revoked_at=row.revoked_at,
+            created_at=as_utc(row.created_at),  # type: ignore[arg-type]
+            last_used_at=as_utc(row.last_used_at),
+            revoked_at=as_utc(row.revoked_at),
         )
 
 
@@ -165,9 +165,7 @@ class ApiKeys:
             if not hmac.compare_digest(row.secret_sha256, _digest(secret)):
                 return None
             now = _now()
-            last = row.last_used_at
-            if last is not None and last.tzinfo is None:  # SQLite returns naive datetimes
-                last = last.replace(tzinfo=dt.UTC)
+            last = as_utc(row.last_used_at)
             if last is None or now - last > _LAST_USED_EVERY:
                 row.last_used_at = now
                 session.commit()

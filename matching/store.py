@@ -37,11 +37,18 @@ from matching.errors import ConflictError, NotFoundError, StoreError
 from matching.ingest import EntityCounts, ValidatedBatch
 from matching.schema import COLUMNS, IKM, RECORD_TYPES, Buyer, Entity, Product
 
-__all__ = ["Base", "BuyerRow", "IkmRow", "MetaRow", "ProductRow", "Store"]
+__all__ = ["Base", "BuyerRow", "IkmRow", "MetaRow", "ProductRow", "Store", "as_utc"]
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands back naive ones; PostgreSQL aware ones)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
 
 
 class Base(DeclarativeBase):
