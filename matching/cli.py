@@ -245,6 +245,12 @@ def demo(
                 _demo_event(engine, event_out)
     finally:
         engine.close()
+    where = f" --home {home}" if home is not None else ""
+    out.print(
+        "\n[bold]Next[/]: open the web pages and the API on this data with\n"
+        f"  matching keys create --role organiser --name desk{where}   # prints a key; log in with it\n"
+        f"  matching serve{where}                                      # http://127.0.0.1:8000/"
+    )
 
 
 def _demo_event(engine: Engine, out_dir: Path) -> None:
