@@ -245,11 +245,12 @@ def demo(
                 _demo_event(engine, event_out)
     finally:
         engine.close()
-    where = f" --home {home}" if home is not None else ""
+    where = f" --home {engine.settings.home}"
     out.print(
         "\n[bold]Next[/]: open the web pages and the API on this data with\n"
-        f"  matching keys create --role organiser --name desk{where}   # prints a key; log in with it\n"
-        f"  matching serve{where}                                      # http://127.0.0.1:8000/"
+        f"  .venv/bin/matching keys create --role organiser --name desk{where}   # prints a key to log in\n"
+        f"  .venv/bin/matching serve{where}   # then open http://127.0.0.1:8000/",
+        highlight=False,
     )
 
 
