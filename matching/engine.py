@@ -51,7 +51,6 @@ class Engine:
         self._searcher_revision = -1  # the catalogue revision the searcher was built from
         self._searcher_lock = threading.Lock()
         self._refresh: threading.Thread | None = None
-        self.ranker_version = "weights"
 
     @property
     def store(self) -> Store:
@@ -195,6 +194,8 @@ class Engine:
         """
         revision = self.store.revision()
         current = self._searcher
+        if current is not None and self.ranker_spec() != current.ranker_spec:
+            current = self._switch_ranker(current)
         if current is not None and self._searcher_revision >= revision:
             return current
         if current is not None and not wait:
@@ -237,6 +238,45 @@ class Engine:
         """The catalogue revision the searcher in use was built from (-1 before the first search)."""
         return self._searcher_revision
 
+    def ranker_spec(self) -> str:
+        """What ranks: ``MATCHING_RANKER`` when set to other than ``auto``, else the model chosen with
+        ``matching models use`` for this data home, else ``auto`` (the newest model)."""
+        from matching.registry import active_model
+
+        if self.settings.ranker != "auto":
+            return self.settings.ranker
+        return active_model(self.settings.home) or "auto"
+
+    def use_model(self, name: str | None) -> str:
+        """Rank with model ``name`` (``weights`` or a folder of the models dir); None: the newest again.
+
+        Services on this data home switch at their next search, without a restart. Returns the version.
+        """
+        from matching.registry import set_active_model
+
+        return set_active_model(self.settings.home, name, self.settings.models_dir)
+
+    def _switch_ranker(self, current: Searcher) -> Searcher:
+        """The searcher in hand with the ranker now chosen (the index and catalogue stay as they are)."""
+        import copy
+
+        from matching.registry import resolve_ranker
+
+        with self._searcher_lock:
+            spec = self.ranker_spec()
+            if spec != current.ranker_spec and self._searcher is current:
+                switched = copy.copy(current)
+                switched.ranker, switched.model_version = resolve_ranker(spec, self.settings.models_dir)
+                switched.ranker_spec = spec
+                self._searcher = switched
+                log.info("ranking with model %s", switched.model_version)
+            return self._searcher  # type: ignore[return-value]
+
+    @property
+    def ranker_version(self) -> str:
+        """The version of the model ranking now (``weights``, ``ranker-v2`` ...); known once searching."""
+        return self._searcher.model_version if self._searcher is not None else "weights"
+
     def _build_searcher(self) -> tuple[Searcher, int]:
         from matching.lexicon import lexicon
         from matching.registry import resolve_ranker
@@ -245,7 +285,8 @@ class Engine:
         revision = self.store.revision()  # read first: a change during the build triggers another one
         catalogue = self._catalogue()
         dense, _ = self._update_index(catalogue)  # embeds what changed since the last index, if anything
-        ranker, self.ranker_version = resolve_ranker(self.settings.ranker, self.settings.models_dir)
+        spec = self.ranker_spec()
+        ranker, version = resolve_ranker(spec, self.settings.models_dir)
         searcher = Searcher(
             catalogue,
             encoder=self.encoder,
@@ -255,6 +296,7 @@ class Engine:
             lex=lexicon(),
             constraint_mode=self.settings.constraints,
         )
+        searcher.model_version, searcher.ranker_spec = version, spec
         return searcher, revision
 
     @staticmethod
@@ -300,12 +342,20 @@ class Engine:
 
         ``wait=False`` searches the index in hand while a changed catalogue is indexed in the background.
         """
+        return self.search_batch(requests, k=k, wait=wait)[0]
+
+    def search_batch(
+        self, requests: Sequence[tuple[str, dict[str, Any]]], *, k: int = 10, wait: bool = True
+    ) -> tuple[list[list[Explanation]], str, int]:
+        """:meth:`search_many`, plus the model version and catalogue revision that produced the results."""
         from matching.explain import explain
         from matching.lexicon import lexicon
 
         searcher = self.searcher(wait=wait)
+        revision = self._searcher_revision
         needs = [self.needs(text, **structured) for text, structured in requests]
-        return [[explain(m, lexicon()) for m in ranked] for ranked in searcher.rank_many(needs, k)]
+        results = [[explain(m, lexicon()) for m in ranked] for ranked in searcher.rank_many(needs, k)]
+        return results, searcher.model_version, revision
 
     def rank_buyers(self, buyers: Sequence[Buyer], *, k: int = 10) -> dict[str, list[Explanation]]:
         """Ranked, explained IKMs for each buyer (buyers need not be in the store)."""

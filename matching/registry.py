@@ -15,9 +15,19 @@ from matching.errors import ConfigError
 from matching.features import FEATURE_NAMES
 from matching.rank import WeightedRanker
 
-__all__ = ["load_ranker", "model_versions", "resolve_ranker", "save_ranker"]
+__all__ = [
+    "ACTIVE_FILE",
+    "active_model",
+    "load_ranker",
+    "model_info",
+    "model_versions",
+    "resolve_ranker",
+    "save_ranker",
+    "set_active_model",
+]
 
 RANKER_FILE = "ranker.joblib"
+ACTIVE_FILE = "active-ranker"  # in the data home: the model `matching models use` chose
 
 
 def save_ranker(
@@ -83,3 +93,58 @@ def resolve_ranker(spec: str, models_dir: Path) -> tuple[Any, str]:
 
 def _weights() -> WeightedRanker:
     return WeightedRanker().fit(np.zeros((1, len(FEATURE_NAMES))))
+
+
+def active_model(home: Path) -> str | None:
+    """The model chosen with ``matching models use`` for this data home, or None (newest wins)."""
+    try:
+        name = (home / ACTIVE_FILE).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return name or None
+
+
+def set_active_model(home: Path, name: str | None, models_dir: Path) -> str:
+    """Choose the model this data home ranks with (``weights``, a folder name in ``models_dir``) or, with
+    None, go back to the newest. Checked by loading it first; written atomically; running services pick
+    it up at their next search."""
+    import os
+    import tempfile
+
+    if name is None:
+        (home / ACTIVE_FILE).unlink(missing_ok=True)
+        return resolve_ranker("auto", models_dir)[1]
+    if name != "weights":
+        folder = models_dir / name
+        if not (folder / RANKER_FILE).is_file():
+            known = ", ".join(["weights", *(p.name for p in model_versions(models_dir))])
+            raise ConfigError(f"no model {name!r} in {models_dir}; known: {known}")
+        load_ranker(folder)
+    home.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=home, prefix=f".{ACTIVE_FILE}-")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+    os.replace(tmp, home / ACTIVE_FILE)
+    return name
+
+
+def model_info(models_dir: Path) -> list[dict[str, Any]]:
+    """Every model version (the hand-set weights first): name, kind, trained, code version, CV metrics."""
+    rows: list[dict[str, Any]] = [
+        {"name": "weights", "kind": "WeightedRanker", "trained": "", "code_version": "", "metrics": {}}
+    ]
+    for folder in model_versions(models_dir):
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        metrics_path = folder / "metrics.json"
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
+        rows.append(
+            {
+                "name": folder.name,
+                "kind": config.get("kind", ""),
+                "trained": config.get("trained", ""),
+                "code_version": config.get("code_version", ""),
+                "data": config.get("training_data", config.get("qrels_file", "")),
+                "metrics": metrics.get("cv", {}),
+            }
+        )
+    return rows

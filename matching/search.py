@@ -94,6 +94,8 @@ class Searcher:
         self.dense = dense
         self.lexical = lexical
         self.ranker = ranker
+        self.model_version = "weights"  # the ranker's version label and what it was resolved from
+        self.ranker_spec = "weights"
         self.lex = lex
         self.constraint_mode = constraint_mode
         self.fetch_factor = fetch_factor

@@ -1,0 +1,59 @@
+"""Choosing the model version a data home ranks with, and switching it under a running engine."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from matching import ConfigError, Engine, Settings
+
+REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+@pytest.fixture
+def versions(tmp_path: Path) -> Engine:
+    models = tmp_path / "models"
+    shutil.copytree(REPO_MODELS / "ranker-v1", models / "ranker-v1")
+    engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", ranker="auto", models_dir=models))
+    engine.import_demo()
+    yield engine
+    engine.close()
+
+
+def test_the_newest_model_ranks_until_another_is_chosen(versions: Engine) -> None:
+    versions.searcher()
+    assert versions.ranker_version == "ranker-v1"
+    assert versions.use_model("weights") == "weights"
+    assert versions.ranker_spec() == "weights"
+
+
+def test_switching_models_needs_no_rebuild_and_switches_back(versions: Engine) -> None:
+    query = "tas anyaman pandan untuk toko oleh-oleh"
+    before = versions.search(query, k=5)
+    searcher = versions.searcher()
+    versions.use_model("weights")
+    _, version, _ = versions.search_batch([(query, {})], k=5, wait=False)
+    assert version == "weights"
+    switched = versions.searcher(wait=False)
+    assert switched is not searcher and switched.catalogue is searcher.catalogue  # same index, new ranker
+    versions.use_model(None)  # back to the newest
+    again, version, _ = versions.search_batch([(query, {})], k=5, wait=False)
+    assert version == "ranker-v1"
+    assert [e.ikm_id for e in again[0]] == [e.ikm_id for e in before]
+
+
+def test_unknown_models_are_refused_with_the_known_ones(versions: Engine) -> None:
+    with pytest.raises(ConfigError, match="ranker-v1"):
+        versions.use_model("ranker-v9")
+    assert versions.ranker_spec() == "auto"
+
+
+def test_an_explicit_ranker_setting_wins_over_the_chosen_model(tmp_path: Path) -> None:
+    engine = Engine(
+        Settings(home=tmp_path / "home", encoder="hashing", ranker="weights", models_dir=REPO_MODELS)
+    )
+    engine.use_model("ranker-v1")
+    assert engine.ranker_spec() == "weights"
+    engine.close()
