@@ -326,3 +326,7 @@ _ = _cli_event
 from matching import cli_service as _cli_service  # noqa: E402  registers `matching serve`, `matching keys`
 
 _ = _cli_service
+
+from matching import cli_models as _cli_models  # noqa: E402  registers `matching models ...`
+
+_ = _cli_models

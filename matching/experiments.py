@@ -16,7 +16,7 @@ from matching.query import detect_language
 from matching.schema import Buyer
 from matching.search import lexical_only
 
-__all__ = ["SystemRuns", "buyer_language", "evaluate_systems", "system_runs"]
+__all__ = ["SystemRuns", "buyer_language", "compare_models", "evaluate_systems", "system_runs"]
 
 Run = dict[str, list[tuple[str, float]]]
 
@@ -71,3 +71,26 @@ def metrics_table(results: dict[str, dict[str, Metrics]]) -> list[dict[str, Any]
         for system, by_split in results.items()
         for split, metrics in by_split.items()
     ]
+
+
+def compare_models(
+    engine: Engine, names: Sequence[str], buyers: Sequence[Buyer], qrels: Qrels, *, k: int = 10
+) -> dict[str, dict[str, Metrics]]:
+    """Each model version (``weights`` or a folder of the models dir) ranking the same buyers over the same
+    index and candidates, judged by the same qrels: metrics for all buyers and per language."""
+    import copy
+
+    from matching.registry import resolve_ranker
+
+    base = engine.searcher()
+    needs = [engine.buyer_needs(b) for b in buyers]
+    vectors = engine.encoder.encode_queries([n.text for n in needs])
+    runs: dict[str, Run] = {}
+    for name in names:
+        searcher = copy.copy(base)
+        searcher.ranker, _ = resolve_ranker(name, engine.settings.models_dir)
+        runs[name] = {
+            b.buyer_id: [(m.ikm_id, m.score) for m in searcher.rank(n, k, query_vector=v)]
+            for b, n, v in zip(buyers, needs, vectors, strict=True)
+        }
+    return evaluate_systems(SystemRuns(runs, {b.buyer_id: buyer_language(b) for b in buyers}), qrels, k=k)
