@@ -1,0 +1,95 @@
+"""``/events/{id}/outcomes``: organisers rate each meeting of the newest plan, on the day and months later.
+
+One form holds the whole table; saving records only the rows whose values changed, then redirects back
+(POST/redirect/GET). An empty choice keeps what is stored (outcomes are never erased from this page).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from matching.errors import MatchingError, NotFoundError
+from matching.eventstore import DAY_OUTCOMES, FOLLOWUP_OUTCOMES, Outcome
+from service.web.render import organiser_or_response, redirect, render
+
+router = APIRouter()
+
+
+def _rows(request: Request, event_id: str) -> tuple[Any, list[dict[str, Any]]]:
+    """The event and its newest plan's meetings, each with its stored outcome (or None)."""
+    events = request.app.state.engine.events
+    record = events.get(event_id)
+    meetings = events.meetings(event_id) if record.plans else []
+    stored: dict[tuple[str, str], Outcome] = {(o.buyer_id, o.ikm_id): o for o in events.outcomes(event_id)}
+    rows = [{**m, "outcome": stored.get((m["buyer_id"], m["ikm_id"]))} for m in meetings]
+    rows.sort(key=lambda r: (r["slot_start"], _table_order(r["table"])))
+    return record, rows
+
+
+def _table_order(table: str) -> tuple[int, str]:
+    return (int(table), "") if table.isdigit() else (10**9, table)
+
+
+def _page(request: Request, event_id: str, status_code: int = 200, error: str | None = None) -> Response:
+    try:
+        record, rows = _rows(request, event_id)
+    except NotFoundError as exc:
+        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+    context = {
+        "record": record,
+        "rows": rows,
+        "day_outcomes": DAY_OUTCOMES,
+        "followup_outcomes": FOLLOWUP_OUTCOMES,
+        "error": error,
+    }
+    return render(request, "outcomes.html", context, status_code=status_code)
+
+
+@router.get("/events/{event_id}/outcomes")
+def outcomes_page(request: Request, event_id: str) -> Response:
+    who = organiser_or_response(request)
+    if isinstance(who, Response):
+        return who
+    return _page(request, event_id)
+
+
+def _save(request: Request, event_id: str, form: dict[str, str]) -> Response:
+    who = organiser_or_response(request)
+    if isinstance(who, Response):
+        return who
+    events = request.app.state.engine.events
+    try:
+        stored = {(o.buyer_id, o.ikm_id): o for o in events.outcomes(event_id)}
+    except NotFoundError as exc:
+        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+    saved = 0
+    for key, buyer in form.items():
+        if not key.startswith("buyer-"):
+            continue
+        i = key.removeprefix("buyer-")
+        ikm = form.get(f"ikm-{i}", "")
+        day = form.get(f"day-{i}") or None
+        followup = form.get(f"followup-{i}") or None
+        notes = form.get(f"notes-{i}", "").strip() or None
+        old = stored.get((buyer, ikm))
+        current = (old.day_outcome, old.followup_outcome, old.notes) if old else (None, None, None)
+        if (day or current[0], followup or current[1], notes or current[2]) == current:
+            continue
+        try:
+            events.record_outcome(
+                event_id, buyer, ikm, day_outcome=day, followup_outcome=followup, notes=notes
+            )
+        except MatchingError as exc:
+            return _page(request, event_id, status_code=422, error=str(exc))
+        saved += 1
+    return redirect(f"/events/{event_id}/outcomes", msg="saved", n=saved)
+
+
+@router.post("/events/{event_id}/outcomes")
+async def save_outcomes(request: Request, event_id: str) -> Response:
+    """Read the form here; the saving (database and plan files) runs in the thread pool."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    return await run_in_threadpool(_save, request, event_id, form)
