@@ -20,12 +20,16 @@ __all__ = [
     "Buyer",
     "ColumnKind",
     "ColumnSpec",
+    "Count",
+    "Days",
     "Entity",
     "Product",
 ]
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Count = Annotated[int, Field(ge=0)]
+# the largest values the store's BIGINT and INTEGER columns hold (SQLite and PostgreSQL alike)
+Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Days = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 class Entity(StrEnum):
@@ -179,7 +183,7 @@ class IKM(_Record):
     ovop_stars: Annotated[int, Field(ge=0, le=5)] | None = None
     capacity_per_month: Count | None = None
     min_order_qty: Count | None = None
-    lead_time_days: Count | None = None
+    lead_time_days: Days | None = None
     certifications: list[str] = Field(default_factory=list)
     export_markets: list[str] = Field(default_factory=list)
     description: str | None = None
@@ -211,7 +215,7 @@ class Buyer(_Record):
     max_unit_price_idr: Count | None = None
     required_certifications: list[str] = Field(default_factory=list)
     preferred_provinces: list[str] = Field(default_factory=list)
-    deadline_days: Count | None = None
+    deadline_days: Days | None = None
     contact_email: str | None = None
 
 

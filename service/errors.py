@@ -29,8 +29,16 @@ from matching.errors import (
     ValidationFailed,
 )
 from matching.yamlfile import DataFileError
+from service.schemas import ErrorResponse
 
-__all__ = ["ApiError", "Forbidden", "Unauthorized", "error_body", "install_error_handlers"]
+__all__ = [
+    "ApiError",
+    "Forbidden",
+    "Unauthorized",
+    "error_body",
+    "error_responses",
+    "install_error_handlers",
+]
 
 log = logging.getLogger("service")
 
@@ -73,6 +81,23 @@ _ENGINE: list[tuple[type[MatchingError], int, str]] = [
     (StoreError, 503, "store_unavailable"),
 ]
 _STATUS_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+_MEANINGS = {
+    400: "The body is not valid JSON or multipart.",
+    401: "No API key, or an unknown or revoked one.",
+    403: "The key's role may not do this.",
+    404: "No such record, event, plan or file.",
+    409: "The id is taken already.",
+    413: "The body is larger than the upload limit.",
+    422: "A field, row or definition is invalid; `details` names each problem.",
+    503: "The database cannot be reached.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting ``statuses`` with the one error shape (:class:`ErrorResponse`)."""
+    return {s: {"model": ErrorResponse, "description": _MEANINGS[s]} for s in statuses}
 
 
 def _request_id(request: Request) -> str:

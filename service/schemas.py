@@ -12,13 +12,13 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from matching.eventstore import DAY_OUTCOMES, FOLLOWUP_OUTCOMES
-from matching.schema import IKM, Buyer, Product
+from matching.schema import IKM, Buyer, Count, Days, Product
 
 T = TypeVar("T")
 SEARCH_DEPTH = 50  # results ranked per search; pages are cut from them, so pages never disagree
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Count = Annotated[int, Field(ge=1, le=1_000_000_000)]
+Amount = Annotated[int, Field(ge=1, le=1_000_000_000)]
 Names = Annotated[list[Annotated[str, Field(min_length=1, max_length=120)]], Field(max_length=40)]
 DayOutcome = Literal["not_held", "insufficient_interest", "cooperation_possible", "deal_agreed"]
 FollowupOutcome = Literal["no_further_contact", "negotiation_started", "agreement_reached"]
@@ -51,10 +51,10 @@ class SearchRequest(BaseModel):
     )
 
     text: Text
-    quantity: Count | None = Field(default=None, description="Pieces per order or per month.")
+    quantity: Amount | None = Field(default=None, description="Pieces per order or per month.")
     certifications: Names = Field(default_factory=list, description="Required, e.g. SVLK, SNI.")
     provinces: Names = Field(default_factory=list, description="Preferred provinces.")
-    max_unit_price_idr: Count | None = None
+    max_unit_price_idr: Amount | None = None
     deadline_days: Annotated[int, Field(ge=1, le=3650)] | None = None
     lang: Literal["en", "id"] = Field(default="en", description="Language of the explanations' summary.")
     offset: Annotated[int, Field(ge=0, lt=SEARCH_DEPTH)] = 0
@@ -151,9 +151,9 @@ class IKMUpdate(BaseModel):
     regency: Annotated[str, Field(min_length=1)]
     village: str | None = None
     ovop_stars: Annotated[int, Field(ge=0, le=5)] | None = None
-    capacity_per_month: Annotated[int, Field(ge=0)] | None = None
-    min_order_qty: Annotated[int, Field(ge=0)] | None = None
-    lead_time_days: Annotated[int, Field(ge=0)] | None = None
+    capacity_per_month: Count | None = None
+    min_order_qty: Count | None = None
+    lead_time_days: Days | None = None
     certifications: list[str] = Field(default_factory=list)
     export_markets: list[str] = Field(default_factory=list)
     description: str | None = None
@@ -182,7 +182,7 @@ class ProductUpdate(BaseModel):
     description: str | None = None
     material: str | None = None
     category: str | None = None
-    price_idr: Annotated[int, Field(ge=0)] | None = None
+    price_idr: Count | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
 
 
@@ -208,11 +208,11 @@ class BuyerUpdate(BaseModel):
     company: Annotated[str, Field(min_length=1)]
     country: str | None = None
     requirement: Annotated[str, Field(min_length=1)]
-    quantity: Annotated[int, Field(ge=0)] | None = None
-    max_unit_price_idr: Annotated[int, Field(ge=0)] | None = None
+    quantity: Count | None = None
+    max_unit_price_idr: Count | None = None
     required_certifications: list[str] = Field(default_factory=list)
     preferred_provinces: list[str] = Field(default_factory=list)
-    deadline_days: Annotated[int, Field(ge=0)] | None = None
+    deadline_days: Days | None = None
     contact_email: str | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
 
@@ -360,6 +360,26 @@ class OutcomePublic(BaseModel):
     notes: str | None = None
     recorded_at: dt.datetime
     updated_at: dt.datetime
+
+
+# -- errors -----------------------------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    status: int = Field(description="The HTTP status, repeated.")
+    code: str = Field(description="A stable machine-readable code, e.g. `not_found`, `import_rejected`.")
+    message: str
+    details: list[Any] = Field(
+        description="Field problems (loc, message, type), an import's rejected rows (source, row, column, "
+        "value, message) or an event file's problem lines; often empty."
+    )
+    request_id: str = Field(description="The request's `X-Request-ID`; the server log names it too.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer: ``{"error": {status, code, message, details, request_id}}``."""
+
+    error: ErrorBody
 
 
 # -- health -----------------------------------------------------------------------------------------

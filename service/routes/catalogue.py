@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from matching.schema import IKM, Buyer, Entity, Product
 from service.deps import BuyerOrOrganiserDep, EngineDep, OrganiserDep, Principal
-from service.errors import Forbidden
+from service.errors import Forbidden, error_responses
 from service.schemas import (
     BuyerPublic,
     BuyerUpdate,
@@ -27,7 +27,10 @@ from service.schemas import (
     ProductUpdate,
 )
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(401, 403, 422, 503))
+FOUND = error_responses(404)
+CREATES = error_responses(400, 409, 413)
+REPLACES = error_responses(400, 404, 413)
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Filter = Annotated[str | None, Query(min_length=1, max_length=120)]
@@ -67,23 +70,29 @@ def list_ikms(
     return JSONResponse({"data": [ikm_view(r, principal) for r in records], "count": total})
 
 
-@router.get("/ikms/{ikm_id}", tags=["ikms"], response_model=IKMOrganiser | IKMPublic)
+@router.get("/ikms/{ikm_id}", tags=["ikms"], response_model=IKMOrganiser | IKMPublic, responses=FOUND)
 def get_ikm(ikm_id: str, engine: EngineDep, principal: BuyerOrOrganiserDep) -> Any:
     return JSONResponse(ikm_view(engine.store.get(Entity.IKMS, ikm_id), principal))
 
 
-@router.post("/ikms", tags=["ikms"], status_code=status.HTTP_201_CREATED, response_model=IKMOrganiser)
+@router.post(
+    "/ikms",
+    tags=["ikms"],
+    status_code=status.HTTP_201_CREATED,
+    response_model=IKMOrganiser,
+    responses=CREATES,
+)
 def create_ikm(body: IKM, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     return engine.store.put(Entity.IKMS, body, create=True).model_dump()
 
 
-@router.put("/ikms/{ikm_id}", tags=["ikms"], response_model=IKMOrganiser)
+@router.put("/ikms/{ikm_id}", tags=["ikms"], response_model=IKMOrganiser, responses=REPLACES)
 def update_ikm(ikm_id: str, body: IKMUpdate, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     record = IKM.model_validate({**body.model_dump(), "ikm_id": ikm_id})
     return engine.store.put(Entity.IKMS, record, create=False).model_dump()
 
 
-@router.delete("/ikms/{ikm_id}", tags=["ikms"], status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/ikms/{ikm_id}", tags=["ikms"], status_code=status.HTTP_204_NO_CONTENT, responses=FOUND)
 def delete_ikm(ikm_id: str, engine: EngineDep, _organiser: OrganiserDep) -> Response:
     """Delete an IKM and its products."""
     engine.store.delete(Entity.IKMS, ikm_id)
@@ -108,25 +117,34 @@ def list_products(
     return {"data": [r.model_dump() for r in records], "count": total}
 
 
-@router.get("/products/{product_id}", tags=["products"], response_model=ProductPublic)
+@router.get("/products/{product_id}", tags=["products"], response_model=ProductPublic, responses=FOUND)
 def get_product(product_id: str, engine: EngineDep, _caller: BuyerOrOrganiserDep) -> Any:
     return engine.store.get(Entity.PRODUCTS, product_id).model_dump()
 
 
 @router.post(
-    "/products", tags=["products"], status_code=status.HTTP_201_CREATED, response_model=ProductPublic
+    "/products",
+    tags=["products"],
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProductPublic,
+    responses=error_responses(400, 404, 409, 413),
 )
 def create_product(body: Product, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     return engine.store.put(Entity.PRODUCTS, body, create=True).model_dump()
 
 
-@router.put("/products/{product_id}", tags=["products"], response_model=ProductPublic)
+@router.put("/products/{product_id}", tags=["products"], response_model=ProductPublic, responses=REPLACES)
 def update_product(product_id: str, body: ProductUpdate, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     record = Product.model_validate({**body.model_dump(), "product_id": product_id})
     return engine.store.put(Entity.PRODUCTS, record, create=False).model_dump()
 
 
-@router.delete("/products/{product_id}", tags=["products"], status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/products/{product_id}",
+    tags=["products"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=FOUND,
+)
 def delete_product(product_id: str, engine: EngineDep, _organiser: OrganiserDep) -> Response:
     engine.store.delete(Entity.PRODUCTS, product_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -140,7 +158,7 @@ def _own(principal: Principal, buyer_id: str) -> None:
         raise Forbidden("a buyer key may only read and change its own buyer record")
 
 
-@router.get("/buyers", tags=["buyers"], response_model=Page[BuyerPublic])
+@router.get("/buyers", tags=["buyers"], response_model=Page[BuyerPublic], responses=FOUND)
 def list_buyers(
     engine: EngineDep,
     principal: BuyerOrOrganiserDep,
@@ -159,18 +177,24 @@ def list_buyers(
     return {"data": [r.model_dump() for r in records], "count": total}
 
 
-@router.get("/buyers/{buyer_id}", tags=["buyers"], response_model=BuyerPublic)
+@router.get("/buyers/{buyer_id}", tags=["buyers"], response_model=BuyerPublic, responses=FOUND)
 def get_buyer(buyer_id: str, engine: EngineDep, principal: BuyerOrOrganiserDep) -> Any:
     _own(principal, buyer_id)
     return engine.store.get(Entity.BUYERS, buyer_id).model_dump()
 
 
-@router.post("/buyers", tags=["buyers"], status_code=status.HTTP_201_CREATED, response_model=BuyerPublic)
+@router.post(
+    "/buyers",
+    tags=["buyers"],
+    status_code=status.HTTP_201_CREATED,
+    response_model=BuyerPublic,
+    responses=CREATES,
+)
 def create_buyer(body: Buyer, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     return engine.store.put(Entity.BUYERS, body, create=True).model_dump()
 
 
-@router.put("/buyers/{buyer_id}", tags=["buyers"], response_model=BuyerPublic)
+@router.put("/buyers/{buyer_id}", tags=["buyers"], response_model=BuyerPublic, responses=REPLACES)
 def update_buyer(buyer_id: str, body: BuyerUpdate, engine: EngineDep, principal: BuyerOrOrganiserDep) -> Any:
     """Organisers update any buyer; a buyer key updates its own record."""
     _own(principal, buyer_id)
@@ -178,7 +202,7 @@ def update_buyer(buyer_id: str, body: BuyerUpdate, engine: EngineDep, principal:
     return engine.store.put(Entity.BUYERS, record, create=False).model_dump()
 
 
-@router.delete("/buyers/{buyer_id}", tags=["buyers"], status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/buyers/{buyer_id}", tags=["buyers"], status_code=status.HTTP_204_NO_CONTENT, responses=FOUND)
 def delete_buyer(buyer_id: str, engine: EngineDep, _organiser: OrganiserDep) -> Response:
     engine.store.delete(Entity.BUYERS, buyer_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 
 from matching.eventstore import EventRecord, Outcome, PlanRecord
 from service.deps import EngineDep, OrganiserDep
+from service.errors import error_responses
 from service.schemas import (
     EventCreate,
     EventPublic,
@@ -24,7 +25,9 @@ from service.schemas import (
     Schedule,
 )
 
-router = APIRouter(prefix="/events", tags=["events"])
+router = APIRouter(prefix="/events", tags=["events"], responses=error_responses(401, 403, 404, 422, 503))
+WITH_BODY = error_responses(400, 413)
+CREATES = error_responses(400, 409, 413)
 PlanNo = Annotated[int | None, Query(ge=1, le=1_000_000, description="Plan number; default the newest.")]
 
 
@@ -64,7 +67,7 @@ def list_events(engine: EngineDep, _organiser: OrganiserDep) -> Any:
     return {"data": events, "count": len(events)}
 
 
-@router.post("", response_model=EventPublic, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=EventPublic, status_code=status.HTTP_201_CREATED, responses=CREATES)
 def create_event(body: EventCreate, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     """Store an event definition; 422 lists every problem in it (``field: message (value: ...)``)."""
     return event_public(engine.events.create(body.definition, event_id=body.event_id))
@@ -75,7 +78,7 @@ def get_event(event_id: str, engine: EngineDep, _organiser: OrganiserDep) -> Any
     return event_public(engine.events.get(event_id))
 
 
-@router.put("/{event_id}", response_model=EventPublic)
+@router.put("/{event_id}", response_model=EventPublic, responses=WITH_BODY)
 def update_event(event_id: str, body: EventUpdate, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     return event_public(engine.events.update(event_id, body.definition))
 
@@ -87,7 +90,9 @@ def delete_event(event_id: str, engine: EngineDep, _organiser: OrganiserDep) -> 
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{event_id}/plan", response_model=PlanSummary, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{event_id}/plan", response_model=PlanSummary, status_code=status.HTTP_201_CREATED, responses=CREATES
+)
 def plan_event(
     event_id: str, engine: EngineDep, _organiser: OrganiserDep, body: PlanRequest | None = None
 ) -> Any:
@@ -96,7 +101,12 @@ def plan_event(
     return plan_public(engine.events.plan(event_id, top=body.top, time_limit=body.time_limit))
 
 
-@router.post("/{event_id}/reschedule", response_model=PlanSummary, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{event_id}/reschedule",
+    response_model=PlanSummary,
+    status_code=status.HTTP_201_CREATED,
+    responses=CREATES,
+)
 def reschedule_event(
     event_id: str, body: RescheduleRequest, engine: EngineDep, _organiser: OrganiserDep
 ) -> Any:
@@ -148,7 +158,7 @@ def list_outcomes(event_id: str, engine: EngineDep, _organiser: OrganiserDep) ->
     return {"data": outcomes, "count": len(outcomes)}
 
 
-@router.put("/{event_id}/outcomes", response_model=OutcomePublic)
+@router.put("/{event_id}/outcomes", response_model=OutcomePublic, responses=WITH_BODY)
 def record_outcome(event_id: str, body: OutcomeCreate, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     """Rate one meeting (on the day and/or months later); fields left out keep their value."""
     outcome = engine.events.record_outcome(

@@ -12,10 +12,12 @@ from fastapi import APIRouter, File, Form, UploadFile
 from matching.errors import ImportFileError
 from matching.schema import Entity
 from service.deps import EngineDep, OrganiserDep
-from service.errors import issue_dict
+from service.errors import error_responses, issue_dict
 from service.schemas import ImportResult
 
-router = APIRouter(prefix="/imports", tags=["imports"])
+router = APIRouter(
+    prefix="/imports", tags=["imports"], responses=error_responses(400, 401, 403, 413, 422, 503)
+)
 SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 
 

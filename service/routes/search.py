@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Request
 
 from matching.explain import Explanation
 from service.deps import EngineDep, SearcherDep
+from service.errors import error_responses
 from service.schemas import SEARCH_DEPTH, MatchPublic, SearchRequest, SearchResponse
 
-router = APIRouter(prefix="/search", tags=["search"])
+router = APIRouter(prefix="/search", tags=["search"], responses=error_responses(401, 422))
 
 
 def match_public(rank: int, explanation: Explanation, lang: str) -> MatchPublic:
@@ -47,7 +48,12 @@ def _respond(engine: EngineDep, body: SearchRequest, results: list[Explanation],
     )
 
 
-@router.post("", response_model=SearchResponse, summary="Rank IKMs for a requirement")
+@router.post(
+    "",
+    response_model=SearchResponse,
+    summary="Rank IKMs for a requirement",
+    responses=error_responses(400, 413),
+)
 async def search(
     request: Request, body: SearchRequest, engine: EngineDep, _caller: SearcherDep
 ) -> SearchResponse:
