@@ -208,7 +208,7 @@ ID: dict[str, str] = {
     "flash_created": "Acara dibuat.",
     "flash_planned": "Rencana {n} selesai disusun.",
     "flash_rescheduled": "Jadwal ulang selesai: rencana {n}.",
-    "flash_saved": "{n} hasil pertemuan disimpan.",
+    "flash_saved": "Hasil {n} pertemuan disimpan.",
     "plan_failed": "Penyusunan rencana gagal: {message}",
     # outcomes
     "outcomes_title": "Hasil pertemuan",
@@ -231,6 +231,9 @@ ID: dict[str, str] = {
     "outcome_negotiation_started": "negosiasi dimulai",
     "outcome_agreement_reached": "perjanjian tercapai",
     "back_to_event": "« Kembali ke acara",
+    "show_meetings_of": "Tampilkan pertemuan",
+    "everyone": "semua peserta",
+    "filter_submit": "Tampilkan",
 }
 
 EN: dict[str, str] = {
@@ -418,7 +421,7 @@ EN: dict[str, str] = {
     "flash_created": "Event created.",
     "flash_planned": "Plan {n} is ready.",
     "flash_rescheduled": "Re-scheduled: plan {n}.",
-    "flash_saved": "{n} meeting outcomes saved.",
+    "flash_saved": "Outcomes saved for {n} meeting(s).",
     "plan_failed": "Planning failed: {message}",
     "outcomes_title": "Meeting outcomes",
     "outcomes_intro": "Choose the outcome on the day and the follow-up months later. "
@@ -440,6 +443,9 @@ EN: dict[str, str] = {
     "outcome_negotiation_started": "negotiation started",
     "outcome_agreement_reached": "agreement reached",
     "back_to_event": "« Back to the event",
+    "show_meetings_of": "Show the meetings of",
+    "everyone": "every participant",
+    "filter_submit": "Show",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"id": ID, "en": EN}

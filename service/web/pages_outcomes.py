@@ -16,6 +16,7 @@ from matching.eventstore import DAY_OUTCOMES, FOLLOWUP_OUTCOMES, Outcome
 from service.web.render import organiser_or_response, redirect, render
 
 router = APIRouter()
+MAX_FIELDS = 50_000  # five a meeting: 10,000 meetings in one form (the body size has its own limit)
 
 
 def _rows(request: Request, event_id: str) -> tuple[Any, list[dict[str, Any]]]:
@@ -38,9 +39,15 @@ def _page(request: Request, event_id: str, status_code: int = 200, error: str | 
         record, rows = _rows(request, event_id)
     except NotFoundError as exc:
         return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+    people = {r["buyer_id"]: r["buyer_name"] for r in rows} | {r["ikm_id"]: r["ikm_name"] for r in rows}
+    chosen = request.query_params.get("participant", "")
+    if chosen in people:
+        rows = [r for r in rows if chosen in (r["buyer_id"], r["ikm_id"])]
     context = {
         "record": record,
         "rows": rows,
+        "participants": sorted(people.items()),
+        "participant": chosen if chosen in people else "",
         "day_outcomes": DAY_OUTCOMES,
         "followup_outcomes": FOLLOWUP_OUTCOMES,
         "error": error,
@@ -85,11 +92,13 @@ def _save(request: Request, event_id: str, form: dict[str, str]) -> Response:
         except MatchingError as exc:
             return _page(request, event_id, status_code=422, error=str(exc))
         saved += 1
-    return redirect(f"/events/{event_id}/outcomes", msg="saved", n=saved)
+    shown = {"participant": form["participant"]} if form.get("participant") else {}
+    return redirect(f"/events/{event_id}/outcomes", msg="saved", n=saved, **shown)
 
 
 @router.post("/events/{event_id}/outcomes")
 async def save_outcomes(request: Request, event_id: str) -> Response:
     """Read the form here; the saving (database and plan files) runs in the thread pool."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    fields = await request.form(max_files=0, max_fields=MAX_FIELDS)
+    form = {k: v for k, v in fields.items() if isinstance(v, str)}
     return await run_in_threadpool(_save, request, event_id, form)

@@ -1,0 +1,267 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against the real server (uvicorn)
+on the demo data indexed with the real multilingual model.
+
+Every page visited is saved as a full-page screenshot in ``test-artifacts/screenshots/``. Without
+``/usr/bin/chromium`` these tests fail (``scripts/test.sh`` installs it) unless ``MATCHING_SKIP_BROWSER=1``.
+
+Indexing the demo catalogue with e5-small takes about two minutes on two cores; the embeddings are kept
+in pytest's cache (``.pytest_cache``), so later runs encode only what changed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from matching import Engine, Settings
+from matching.schema import Entity
+from service import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+TIMEOUT_MS = 20_000
+PLAN_TIMEOUT_MS = 120_000
+FIRST_SLOT = "09:00\N{EN DASH}09:20"
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite file consistently (its write-ahead log included)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    home = tmp_path_factory.mktemp("browser-home")
+    cache = home / "cache" / "embeddings.sqlite"
+    kept = request.config.cache.mkdir("e5-embeddings") / "embeddings.sqlite" if request.config.cache else None
+    if kept is not None and kept.exists():
+        _copy_sqlite(kept, cache)
+    eng = Engine(Settings(home=home, encoder="e5-small", ranker="weights"))
+    eng.import_demo()
+    eng.index()
+    if kept is not None:
+        _copy_sqlite(cache, kept)
+    yield eng
+    eng.close()
+
+
+def _free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(engine: Engine) -> Iterator[str]:
+    """The real app served by uvicorn in a thread; its base URL once ``/api/v1/ready`` says 200."""
+    port = _free_port()
+    config = uvicorn.Config(create_app(engine=engine), host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not become ready within 120 s")
+        time.sleep(0.2)
+    yield base
+    uv.should_exit = True
+    thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if os.environ.get("MATCHING_SKIP_BROWSER") == "1":
+        pytest.skip("MATCHING_SKIP_BROWSER=1: the browser tests are skipped")
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium. Install it with "
+            "`sudo apt-get install chromium` (scripts/test.sh does), "
+            "or set MATCHING_SKIP_BROWSER=1 to skip them."
+        )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server, viewport={"width": 1366, "height": 900}, accept_downloads=True
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Page, key: str, name: str) -> None:
+    page.goto("/login")
+    expect(page.locator("html")).to_have_attribute("lang", "id")  # Indonesian unless asked otherwise
+    shot(page, f"{name}-login")
+    page.get_by_label("Kunci API").fill(key)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page.get_by_text("Masuk sebagai")).to_be_visible()
+
+
+def test_buyer_searches_in_both_languages_and_reads_why(page: Page, engine: Engine) -> None:
+    _, key = engine.keys.create("buyer", "Cairns Homewares", buyer_id="B001")
+    log_in(page, key, "buyer")
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Find IKMs")).to_be_visible()
+
+    page.get_by_label("Requirement").fill("rattan laundry baskets, 800 pcs/month, SVLK")
+    page.get_by_role("button", name="Search").click()
+    results = page.locator("li.match")
+    expect(results).to_have_count(10)
+    expect(page.get_by_text("50 results, best match first")).to_be_visible()
+    shot(page, "buyer-search-en")
+    first = results.first
+    first.get_by_text("Why this match?").click()
+    why = first.locator(".why-body")
+    expect(why).to_be_visible()
+    expect(why.get_by_text("Materials matched")).to_be_visible()
+    expect(why.locator(".tag", has_text="rattan").first).to_be_visible()
+    expect(why.locator(".checks-list li", has_text="capacity").first).to_be_visible()
+    expect(why.locator(".checks-list li", has_text="SVLK").first).to_be_visible()
+    expect(why.get_by_role("table", name="Score breakdown")).to_be_visible()
+    shot(page, "buyer-search-en-why")
+
+    page.get_by_role("link", name="Bahasa Indonesia").click()  # the switch keeps the search
+    expect(page.get_by_role("heading", name="Cari IKM")).to_be_visible()
+    expect(page.locator("li.match")).to_have_count(10)
+    page.get_by_label("Kebutuhan").fill("keranjang cucian dari rotan, 800 buah per bulan, bersertifikat SVLK")
+    page.get_by_role("button", name="Cari").click()
+    first = page.locator("li.match").first
+    first.get_by_text("Mengapa cocok?").click()
+    why = first.locator(".why-body")
+    expect(why.get_by_text("Bahan yang cocok")).to_be_visible()
+    expect(why.locator(".tag", has_text="rotan").first).to_be_visible()
+    expect(why.locator(".checks-list li", has_text="kapasitas").first).to_be_visible()
+    shot(page, "buyer-search-id-why")
+
+    page.get_by_role("link", name="Halaman 2", exact=True).click()  # the second page of results
+    expect(page.locator("ol.matches")).to_have_attribute("start", "11")
+    shot(page, "buyer-search-id-page2")
+    expect(page.get_by_role("link", name="Impor data")).to_have_count(0)  # not for buyers
+    page.goto("/import")
+    expect(page.get_by_role("heading", name="Akses ditolak")).to_be_visible()
+    shot(page, "buyer-import-forbidden")
+
+
+def test_organiser_uploads_a_csv_and_sees_the_row_errors(page: Page, engine: Engine, tmp_path: Path) -> None:
+    _, key = engine.keys.create("organiser", "Meja panitia")
+    log_in(page, key, "organiser-import")
+    page.get_by_role("link", name="Impor data").click()
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Import catalogue data")).to_be_visible()
+    shot(page, "import")
+    bad = tmp_path / "new-ikms.csv"
+    bad.write_text(
+        "ikm_id,name,province,regency,capacity_per_month,ovop_stars\n"
+        "I9001,KUB Rotan Baru,Nusa Tenggara Barat,Lombok Barat,1200,3\n"
+        "I9002,KUB Ketak Muda,Nusa Tenggara Barat,Lombok Utara,banyak,2\n"
+        "I9003,,Bali,Gianyar,300,9\n",
+        encoding="utf-8",
+    )
+    page.get_by_label("Files (CSV or XLSX)").set_input_files(bad)
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("alert")).to_contain_text("Import rejected")
+    table = page.get_by_role("table", name="Problems by row")
+    expect(table).to_be_visible()
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text="capacity_per_month")).to_contain_text("banyak")
+    expect(rows.filter(has_text="ovop_stars")).to_contain_text("9")
+    expect(table.locator("tbody")).to_contain_text("new-ikms.csv")
+    shot(page, "import-errors")
+    assert "I9001" not in engine.store.ids(Entity.IKMS)  # all or nothing: the valid row was not written
+
+
+def test_organiser_creates_plans_and_downloads_the_demo_event(page: Page, engine: Engine) -> None:
+    _, key = engine.keys.create("organiser", "Meja panitia 2")
+    log_in(page, key, "organiser-event")
+    page.goto("/events?lang=en")
+    expect(page.get_by_role("heading", name="Business-matching events")).to_be_visible()
+    page.get_by_role("link", name="Fill in the demo event").click()
+    expect(page.get_by_label("Event definition (YAML)")).to_contain_text("Temu Bisnis Anyaman NTB 2027")
+    shot(page, "events-demo")
+    page.get_by_role("button", name="Create event").click()
+    expect(page.get_by_role("status").first).to_have_text("Event created.")
+    expect(page.get_by_role("heading", name="Temu Bisnis Anyaman NTB 2027", level=1)).to_be_visible()
+    shot(page, "event-created")
+
+    page.get_by_label("Scheduler time limit (seconds)").first.fill("10")
+    page.get_by_role("button", name="Plan the event").click()
+    expect(page.get_by_text("Plan 1 is ready.")).to_be_visible(timeout=PLAN_TIMEOUT_MS)
+    grid = page.get_by_role("table", name="Each cell: buyer ↔ IKM")
+    expect(grid).to_be_visible()
+    expect(grid.get_by_role("columnheader", name="Table 24")).to_be_visible()
+    expect(grid.get_by_role("rowheader", name=FIRST_SLOT)).to_be_visible()
+    meetings = engine.events.meetings("temu-bisnis-anyaman-ntb-2027")
+    expect(grid.locator("td.meeting")).to_have_count(len(meetings))
+    fixed = next(m for m in meetings if (m["buyer_id"], m["ikm_id"]) == ("B003", "I0081"))
+    row = grid.locator("tr", has=page.get_by_role("rowheader", name=FIRST_SLOT))
+    expect(row.locator("td").nth(0)).to_contain_text(fixed["ikm_name"])  # fixed at 09:00, table 1
+    shot(page, "event-planned")
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Agendas of every participant, Indonesian (PDF)").click()
+    download = info.value
+    assert download.suggested_filename == "agendas-id.pdf"
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
+    page.get_by_text("Agendas and calendars per participant").click()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="B003-en.txt").click()
+    agenda = Path(info.value.path()).read_text(encoding="utf-8")
+    assert fixed["ikm_name"] in agenda and "09:00" in agenda
+
+    page.get_by_role("link", name="Record meeting outcomes").click()
+    expect(page.get_by_role("heading", name="Meeting outcomes")).to_be_visible()
+    page.locator("select[name^=day-]").first.select_option("cooperation_possible")
+    page.locator("select[name^=followup-]").first.select_option(label="negotiation started")
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.get_by_text("Outcomes saved for 1 meeting(s).")).to_be_visible()
+    expect(page.locator("select[name^=day-]").first).to_have_value("cooperation_possible")
+    shot(page, "outcomes-saved")
+    page.get_by_label("Show the meetings of").select_option("B003")
+    page.get_by_role("button", name="Show").click()
+    b003 = [m for m in meetings if "B003" in (m["buyer_id"], m["ikm_id"])]
+    expect(page.locator("table.outcomes tbody tr")).to_have_count(len(b003))
+    shot(page, "outcomes-b003")
+    [outcome] = engine.events.outcomes("temu-bisnis-anyaman-ntb-2027")
+    assert (outcome.day_outcome, outcome.followup_outcome) == ("cooperation_possible", "negotiation_started")
