@@ -250,6 +250,17 @@ def test_organiser_creates_plans_and_downloads_the_demo_event(page: Page, engine
     agenda = Path(info.value.path()).read_text(encoding="utf-8")
     assert fixed["ikm_name"] in agenda and "09:00" in agenda
 
+    page.get_by_role("link", name="Fill in the demo changes").click()
+    expect(page.get_by_label("Changes (YAML)")).to_contain_text("no_shows: [B007, I0297]")
+    page.get_by_role("button", name="Re-schedule").click()
+    expect(page.get_by_text("Re-scheduled: plan 2.")).to_be_visible(timeout=PLAN_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Plan 2")).to_be_visible()
+    meetings = engine.events.meetings("temu-bisnis-anyaman-ntb-2027")
+    assert not [m for m in meetings if "B007" in (m["buyer_id"], m["ikm_id"])]  # the no-show is gone
+    expect(grid.locator("td.meeting")).to_have_count(len(meetings))
+    expect(page.locator("table.files th", has_text="Notice (EN)")).to_be_attached()  # in closed <details>
+    shot(page, "event-rescheduled")
+
     page.get_by_role("link", name="Record meeting outcomes").click()
     expect(page.get_by_role("heading", name="Meeting outcomes")).to_be_visible()
     page.locator("select[name^=day-]").first.select_option("cooperation_possible")
