@@ -6,6 +6,7 @@ remembered in the cookie. The key comes from the ``matching_key`` cookie set by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -75,7 +76,7 @@ def _switch_url(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode([*query, ('lang', lang)])}"
 
 
-def flash(request: Request, t: Any) -> str | None:
+def flash(request: Request, t: Callable[..., str]) -> str | None:
     """The message a redirect asked for (``?msg=planned&n=3``), in the page language."""
     msg = request.query_params.get("msg", "")
     if f"flash_{msg}" not in TEXTS[DEFAULT_LANG]:
@@ -84,7 +85,9 @@ def flash(request: Request, t: Any) -> str | None:
     return t(f"flash_{msg}", n=int(n) if n.isdigit() else "")
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200):
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
     """A page in the request's language, with the layout's values (menu, language switch, who is in)."""
     lang = page_lang(request)
     t = translator(lang)
