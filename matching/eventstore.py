@@ -382,8 +382,12 @@ class Events:
     def file(self, event_id: str, name: str, plan_no: int | None = None) -> Path:
         """One export file of a plan by its relative path; never a path outside the plan's folder."""
         folder = self.plan_record(event_id, plan_no).folder.resolve()
-        path = (folder / name).resolve()
-        if not path.is_relative_to(folder) or not path.is_file():
+        try:
+            path = (folder / name).resolve()
+            found = path.is_relative_to(folder) and path.is_file()
+        except (OSError, ValueError):  # a NUL byte, a name too long for the file system ...
+            found = False
+        if not found:
             raise NotFoundError(f"plan of event {event_id!r} has no file {name!r}")
         return path
 

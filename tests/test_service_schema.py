@@ -1,8 +1,9 @@
 """Property-based tests of the API against its own OpenAPI schema (schemathesis, in-process over ASGI).
 
 Every operation gets generated requests, valid and invalid, with an organiser key (so the authorised
-paths run) and then with no key. Each answer must not be a server error and must conform to the schema,
-error answers included (they are documented as ``ErrorResponse``). Some generated ids are swapped for ids
+paths run), then with a buyer key and with no key (search is public in this app). Each answer must not
+be a server error and must conform to the schema, error answers included (they are documented as
+``ErrorResponse``). Some generated ids are swapped for ids
 that exist, so reads and updates reach stored records, plans and files, not only 404.
 
 Planning and re-scheduling run a solver: fuzzed requests reach them only with unknown event ids; the real
@@ -46,8 +47,8 @@ schema.config.generation.update(deterministic=True, with_security_parameters=Fal
 
 
 class Served:
-    def __init__(self, app: FastAPI, known: dict[str, str], key: str) -> None:
-        self.app, self.known, self.key = app, known, key
+    def __init__(self, app: FastAPI, known: dict[str, str], keys: dict[Role, str]) -> None:
+        self.app, self.known, self.keys = app, known, keys
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     event = engine.events.create(DEMO_EVENT.read_text(encoding="utf-8"))
     engine.events.plan(event.event_id, time_limit=2)
     meeting = engine.events.meetings(event.event_id)[0]
-    _, key = engine.keys.create(Role.ORGANISER, "schemathesis")
+    keys = {
+        Role.ORGANISER: engine.keys.create(Role.ORGANISER, "schemathesis")[1],
+        Role.BUYER: engine.keys.create(Role.BUYER, "schemathesis", buyer_id=meeting["buyer_id"])[1],
+    }
     known = {
         "ikm_id": meeting["ikm_id"],
         "buyer_id": meeting["buyer_id"],
@@ -69,9 +73,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "name": "meetings.csv",
     }
     try:
-        yield Served(
-            create_app(engine=engine, service_settings=ServiceSettings(public_search=True)), known, key
-        )
+        app = create_app(engine=engine, service_settings=ServiceSettings(public_search=True))
+        yield Served(app, known, keys)
     finally:
         shutdown_lifespans()
         engine.close()
@@ -90,7 +93,14 @@ def _use_known_ids(case: schemathesis.Case, known: dict[str, str]) -> None:
 @FUZZ
 def test_organiser_requests_conform(case: schemathesis.Case, served: Served) -> None:
     _use_known_ids(case, served.known)
-    case.call_and_validate(app=served.app, headers={"X-API-Key": served.key}, checks=CHECKS)
+    case.call_and_validate(app=served.app, headers={"X-API-Key": served.keys[Role.ORGANISER]}, checks=CHECKS)
+
+
+@schema.parametrize()
+@settings(FUZZ, max_examples=15)
+def test_buyer_requests_conform(case: schemathesis.Case, served: Served) -> None:
+    _use_known_ids(case, served.known)
+    case.call_and_validate(app=served.app, headers={"X-API-Key": served.keys[Role.BUYER]}, checks=CHECKS)
 
 
 @schema.parametrize()

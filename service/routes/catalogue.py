@@ -70,7 +70,7 @@ def list_ikms(
     return JSONResponse({"data": [ikm_view(r, principal) for r in records], "count": total})
 
 
-@router.get("/ikms/{ikm_id}", tags=["ikms"], response_model=IKMOrganiser | IKMPublic, responses=FOUND)
+@router.get("/ikms/{ikm_id:path}", tags=["ikms"], response_model=IKMOrganiser | IKMPublic, responses=FOUND)
 def get_ikm(ikm_id: str, engine: EngineDep, principal: BuyerOrOrganiserDep) -> Any:
     return JSONResponse(ikm_view(engine.store.get(Entity.IKMS, ikm_id), principal))
 
@@ -86,13 +86,13 @@ def create_ikm(body: IKM, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     return engine.store.put(Entity.IKMS, body, create=True).model_dump()
 
 
-@router.put("/ikms/{ikm_id}", tags=["ikms"], response_model=IKMOrganiser, responses=REPLACES)
+@router.put("/ikms/{ikm_id:path}", tags=["ikms"], response_model=IKMOrganiser, responses=REPLACES)
 def update_ikm(ikm_id: str, body: IKMUpdate, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     record = IKM.model_validate({**body.model_dump(), "ikm_id": ikm_id})
     return engine.store.put(Entity.IKMS, record, create=False).model_dump()
 
 
-@router.delete("/ikms/{ikm_id}", tags=["ikms"], status_code=status.HTTP_204_NO_CONTENT, responses=FOUND)
+@router.delete("/ikms/{ikm_id:path}", tags=["ikms"], status_code=status.HTTP_204_NO_CONTENT, responses=FOUND)
 def delete_ikm(ikm_id: str, engine: EngineDep, _organiser: OrganiserDep) -> Response:
     """Delete an IKM and its products."""
     engine.store.delete(Entity.IKMS, ikm_id)
@@ -117,7 +117,7 @@ def list_products(
     return {"data": [r.model_dump() for r in records], "count": total}
 
 
-@router.get("/products/{product_id}", tags=["products"], response_model=ProductPublic, responses=FOUND)
+@router.get("/products/{product_id:path}", tags=["products"], response_model=ProductPublic, responses=FOUND)
 def get_product(product_id: str, engine: EngineDep, _caller: BuyerOrOrganiserDep) -> Any:
     return engine.store.get(Entity.PRODUCTS, product_id).model_dump()
 
@@ -133,14 +133,16 @@ def create_product(body: Product, engine: EngineDep, _organiser: OrganiserDep) -
     return engine.store.put(Entity.PRODUCTS, body, create=True).model_dump()
 
 
-@router.put("/products/{product_id}", tags=["products"], response_model=ProductPublic, responses=REPLACES)
+@router.put(
+    "/products/{product_id:path}", tags=["products"], response_model=ProductPublic, responses=REPLACES
+)
 def update_product(product_id: str, body: ProductUpdate, engine: EngineDep, _organiser: OrganiserDep) -> Any:
     record = Product.model_validate({**body.model_dump(), "product_id": product_id})
     return engine.store.put(Entity.PRODUCTS, record, create=False).model_dump()
 
 
 @router.delete(
-    "/products/{product_id}",
+    "/products/{product_id:path}",
     tags=["products"],
     status_code=status.HTTP_204_NO_CONTENT,
     responses=FOUND,
@@ -177,7 +179,7 @@ def list_buyers(
     return {"data": [r.model_dump() for r in records], "count": total}
 
 
-@router.get("/buyers/{buyer_id}", tags=["buyers"], response_model=BuyerPublic, responses=FOUND)
+@router.get("/buyers/{buyer_id:path}", tags=["buyers"], response_model=BuyerPublic, responses=FOUND)
 def get_buyer(buyer_id: str, engine: EngineDep, principal: BuyerOrOrganiserDep) -> Any:
     _own(principal, buyer_id)
     return engine.store.get(Entity.BUYERS, buyer_id).model_dump()
@@ -194,7 +196,7 @@ def create_buyer(body: Buyer, engine: EngineDep, _organiser: OrganiserDep) -> An
     return engine.store.put(Entity.BUYERS, body, create=True).model_dump()
 
 
-@router.put("/buyers/{buyer_id}", tags=["buyers"], response_model=BuyerPublic, responses=REPLACES)
+@router.put("/buyers/{buyer_id:path}", tags=["buyers"], response_model=BuyerPublic, responses=REPLACES)
 def update_buyer(buyer_id: str, body: BuyerUpdate, engine: EngineDep, principal: BuyerOrOrganiserDep) -> Any:
     """Organisers update any buyer; a buyer key updates its own record."""
     _own(principal, buyer_id)
@@ -202,7 +204,9 @@ def update_buyer(buyer_id: str, body: BuyerUpdate, engine: EngineDep, principal:
     return engine.store.put(Entity.BUYERS, record, create=False).model_dump()
 
 
-@router.delete("/buyers/{buyer_id}", tags=["buyers"], status_code=status.HTTP_204_NO_CONTENT, responses=FOUND)
+@router.delete(
+    "/buyers/{buyer_id:path}", tags=["buyers"], status_code=status.HTTP_204_NO_CONTENT, responses=FOUND
+)
 def delete_buyer(buyer_id: str, engine: EngineDep, _organiser: OrganiserDep) -> Response:
     engine.store.delete(Entity.BUYERS, buyer_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
