@@ -175,6 +175,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, PayloadTooLarge):  # "error parsing the body": it was too long
+            return await api_error(request, exc.__cause__)
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         return _response(request, exc.status_code, code, str(exc.detail))
 

@@ -29,6 +29,8 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.errors import PayloadTooLarge
+
 __all__ = ["REQUEST_ID", "ObservabilityMiddleware", "metrics_payload", "setup_logging"]
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -121,7 +123,9 @@ class ObservabilityMiddleware:
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     if received > self.max_bytes:
-                        raise _TooLarge
+                        raise _TooLarge(
+                            f"the request body is larger than the limit of {self.max_bytes} bytes"
+                        )
                 return message
 
             try:
@@ -168,5 +172,5 @@ class ObservabilityMiddleware:
         await send({"type": "http.response.body", "body": payload})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(PayloadTooLarge):
+    """Raised while a route reads a streamed body past the limit (FastAPI may wrap it in a 400)."""

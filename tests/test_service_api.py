@@ -594,6 +594,31 @@ def test_an_upload_over_the_limit_is_413(demo: Demo) -> None:
         assert stats(small) == before
 
 
+def test_a_streamed_body_over_the_limit_is_413_not_400(demo: Demo) -> None:
+    """Regression: without Content-Length the limit tripped inside FastAPI's body parsing, which said 400."""
+    app = create_app(engine=demo.engine, service_settings=ServiceSettings(max_upload_mb=0.01))
+
+    def chunks(head: bytes, tail: bytes) -> Iterator[bytes]:
+        yield head
+        for _ in range(30):
+            yield b"x" * 1000
+        yield tail
+
+    boundary = "limit-test"
+    form_head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="ikms.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+    with TestClient(app) as small:
+        json_headers = {**organiser(demo), "Content-Type": "application/json"}
+        response = small.post(f"{API}/search", content=chunks(b'{"text": "', b'"}'), headers=json_headers)
+        assert_error(response, 413, "payload_too_large")
+        form_headers = {**organiser(demo), "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        response = small.post(f"{API}/imports", content=chunks(form_head, tail), headers=form_headers)
+        assert_error(response, 413, "payload_too_large")
+
+
 # -- events ------------------------------------------------------------------------------------------
 
 
