@@ -124,7 +124,7 @@ def read_data_file(path: str | Path, *, error: type[DataFileError] = DataFileErr
         raise error(str(path), [f"file: cannot be read ({exc})"]) from exc
     try:
         return json.loads(text) if suffix == ".json" else yaml.load(text, Loader=YamlLoader)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
         where = str(exc).replace("\n", " ")
         raise error(str(path), [f"file: not valid {suffix[1:].upper()} ({where})"]) from exc
 
@@ -133,7 +133,7 @@ def read_data_text(text: str, source: str, *, error: type[DataFileError] = DataF
     """The data in YAML (or JSON) text, e.g. an upload, not yet validated; ``error`` if unparsable."""
     try:
         return yaml.load(text, Loader=YamlLoader)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # ValueError: a date like 2027-02-30
         where = str(exc).replace("\n", " ")
         raise error(source, [f"file: not valid YAML ({where})"]) from exc
 

@@ -696,6 +696,23 @@ def test_event_definition_errors(client: TestClient, demo: Demo, planned: dict[s
     assert_error(client.get(f"{API}/events/{EVENT_ID}/schedule", params={"plan": 99}, headers=headers), 404)
 
 
+@pytest.mark.parametrize(
+    "definition",
+    ["name: X\ndate: 2027-02-30\n", "name: X\ntables: !!int many\n", "name: " + "[" * 50_000],
+    ids=["impossible-date", "bad-int-tag", "deep-nesting"],
+)
+def test_unparsable_definitions_are_422_not_500(
+    client: TestClient, demo: Demo, planned: dict[str, Any], definition: str
+) -> None:
+    """Regression: YAML that PyYAML rejects with ValueError or RecursionError (not YAMLError) was a 500."""
+    response = client.post(f"{API}/events", json={"definition": definition}, headers=organiser(demo))
+    error = assert_error(response, 422, "invalid_definition")
+    assert any("not valid YAML" in line for line in error["details"])
+    changes = {"changes": f"now: '10:40'\n{definition}", "time_limit": 1}
+    response = client.post(f"{API}/events/{EVENT_ID}/reschedule", json=changes, headers=organiser(demo))
+    assert_error(response, 422)
+
+
 def test_reschedule_after_a_no_show(client: TestClient, demo: Demo, planned: dict[str, Any]) -> None:
     headers = organiser(demo)
     before = client.get(f"{API}/events/{EVENT_ID}/schedule", headers=headers).json()
