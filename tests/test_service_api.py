@@ -861,3 +861,5 @@ def test_openapi_documents_the_error_shape(client: TestClient) -> None:
         for status in statuses:
             ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
             assert ref.endswith("/ErrorResponse"), (path, method, status)
+    download = spec["paths"]["/api/v1/events/{event_id}/files/{name}"]["get"]["responses"]["200"]["content"]
+    assert {"application/pdf", "text/csv", "text/calendar"} <= set(download)

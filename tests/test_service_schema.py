@@ -2,8 +2,8 @@
 
 Every operation gets generated requests, valid and invalid, with an organiser key (so the authorised
 paths run), then with a buyer key and with no key (search is public in this app). Each answer must not
-be a server error and must conform to the schema, error answers included (they are documented as
-``ErrorResponse``). Some generated ids are swapped for ids
+be a server error, and its status, content type and body must be the documented ones, error answers
+included (they are documented as ``ErrorResponse``). Some generated ids are swapped for ids
 that exist, so reads and updates reach stored records, plans and files, not only 404.
 
 Planning and re-scheduling run a solver: fuzzed requests reach them only with unknown event ids; the real
@@ -22,7 +22,11 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.python.asgi import shutdown_lifespans
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from matching import Engine, Settings
 from matching.keys import Role
@@ -30,7 +34,7 @@ from service import create_app
 from service.settings import ServiceSettings
 
 DEMO_EVENT = Path(__file__).parents[1] / "matching" / "data" / "demo" / "event.yaml"
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ = settings(
     max_examples=40,
     deadline=None,

@@ -28,6 +28,16 @@ from service.schemas import (
 router = APIRouter(prefix="/events", tags=["events"], responses=error_responses(401, 403, 404, 422, 503))
 WITH_BODY = error_responses(400, 413)
 CREATES = error_responses(400, 409, 413)
+# what a plan's exports are served as (by their suffix); anything else is application/octet-stream
+EXPORT_TYPES = [
+    "application/pdf",
+    "text/csv",
+    "text/plain",
+    "text/calendar",
+    "application/json",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/octet-stream",
+]
 PlanNo = Annotated[int | None, Query(ge=1, le=1_000_000, description="Plan number; default the newest.")]
 
 
@@ -142,7 +152,7 @@ def list_files(event_id: str, engine: EngineDep, _organiser: OrganiserDep, plan:
 @router.get(
     "/{event_id}/files/{name:path}",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
+    responses={200: {"content": {media: {} for media in EXPORT_TYPES}, "description": "The file."}},
 )
 def download_file(
     event_id: str, name: str, engine: EngineDep, _organiser: OrganiserDep, plan: PlanNo = None
