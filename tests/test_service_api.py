@@ -11,6 +11,7 @@ import csv
 import io
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -494,7 +495,16 @@ def test_search_finds_a_new_product_without_a_restart(client: TestClient, demo: 
     product = new_product("TP0010", "T0010", name="Keranjang zorblax", description="anyaman zorblax halus")
     assert client.post(f"{API}/products", json=product, headers=headers).status_code == 201
     assert client.get(f"{API}/ready").json()["catalogue_revision"] >= revision + 2
+
+    def search(text: str) -> int:
+        body = {"text": text, "limit": 5}
+        return client.post(f"{API}/search", json=body, headers=auth(demo, "public")).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # while the index is rebuilt in the background
+        statuses = list(pool.map(search, ["rattan basket", "tas pandan", "bamboo tray", "tikar"] * 3))
+    assert statuses == [200] * 12
     _search_until(client, demo, "keranjang zorblax", "T0010")
+    assert client.get(f"{API}/ready").json()["searcher_revision"] >= revision + 2
 
 
 def test_search_finds_imported_ikms_without_a_restart(client: TestClient, demo: Demo) -> None:
