@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, delete, func, select
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -92,7 +92,7 @@ class OutcomeRow(Base):
     ikm_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     plan_no: Mapped[int] = mapped_column(Integer)
     model_version: Mapped[str] = mapped_column(String(200))
-    score: Mapped[float | None] = mapped_column()
+    score: Mapped[float | None] = mapped_column(Float)
     day_outcome: Mapped[str | None] = mapped_column(String(32))
     followup_outcome: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str | None] = mapped_column(Text)

@@ -79,6 +79,7 @@ def create_app(
     install_error_handlers(app)
     for module in (search, catalogue, imports, events, health):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(search.stats_router, prefix=API_PREFIX)
     app.include_router(web_router)
     if service_settings.cors_origins:
         app.add_middleware(

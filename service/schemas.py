@@ -397,3 +397,15 @@ class Readiness(BaseModel):
     ikms: int
     products: int
     buyers: int
+
+
+class CatalogueStats(BaseModel):
+    """Counts of the catalogue (no record data): totals and breakdowns."""
+
+    ikms: int
+    products: int
+    buyers: int
+    ikms_by_province: dict[str, int]
+    ikms_by_stars: dict[str, int]
+    products_by_material: dict[str, int]
+    buyers_by_country: dict[str, int]

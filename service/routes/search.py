@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from matching.explain import Explanation
 from service.deps import EngineDep, SearcherDep
 from service.errors import error_responses
-from service.schemas import SEARCH_DEPTH, MatchPublic, SearchRequest, SearchResponse
+from service.schemas import SEARCH_DEPTH, CatalogueStats, MatchPublic, SearchRequest, SearchResponse
 
 router = APIRouter(prefix="/search", tags=["search"], responses=error_responses(401, 422))
 
@@ -91,3 +91,12 @@ async def search_get(
     )
     results, revision = await run_search(request, body)
     return _respond(engine, body, results, revision)
+
+
+stats_router = APIRouter(tags=["catalogue"], responses=error_responses(401))
+
+
+@stats_router.get("/stats", response_model=CatalogueStats, summary="Catalogue counts")
+def stats(engine: EngineDep, _caller: SearcherDep) -> Any:
+    """IKMs by province and OVOP stars, products by material, buyers by country: for anyone who may search."""
+    return engine.stats()
