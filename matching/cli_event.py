@@ -217,3 +217,27 @@ def check(
     out.print(f"{len(meetings)} meetings checked, {len(violations)} violation(s)")
     if violations:
         raise typer.Exit(1)
+
+
+@event_app.command("outcomes")
+def outcomes(
+    event_id: Annotated[str, typer.Argument(help="Id of an event stored by the service (see /events).")],
+    outcomes_file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV/XLSX: buyer_id, ikm_id, day_outcome, followup_outcome, notes.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    home: HomeOption = None,
+) -> None:
+    """Record meeting outcomes (ratings on the day and months later) from a file; all rows or none."""
+    engine = _engine(home)
+    try:
+        with _errors():
+            recorded = engine.events.import_outcomes(event_id, outcomes_file)
+    finally:
+        engine.close()
+    labelled = sum(1 for o in recorded if o.day_outcome or o.followup_outcome)
+    out.print(f"recorded {len(recorded)} outcomes of event {event_id} ({labelled} with a rating)")

@@ -458,6 +458,47 @@ class Events:
             session.commit()
             return _outcome(row)
 
+    def import_outcomes(self, event_id: str, path: str | Path) -> list[Outcome]:
+        """Record every row of an outcomes CSV/XLSX (:func:`matching.outcomes.read_outcomes_file`).
+
+        All or nothing: when a row is invalid or names a pair that never met at this event, nothing is
+        recorded and :class:`~matching.outcomes.OutcomesFileError` lists each such row.
+        """
+        from matching.outcomes import OutcomesFileError, read_outcomes_file
+
+        records = read_outcomes_file(path)
+        met = {
+            (m["buyer_id"], m["ikm_id"])
+            for p in self.plans(event_id)
+            for m in self.meetings(event_id, p.plan_no)
+        }
+        problems = [
+            f"row {number}: buyer {r.buyer_id!r} and IKM {r.ikm_id!r} have no meeting at event {event_id!r}"
+            for number, r in enumerate(records, start=2)
+            if (r.buyer_id, r.ikm_id) not in met
+        ]
+        if problems:
+            raise OutcomesFileError(Path(path).name, problems)
+        return [
+            self.record_outcome(
+                event_id,
+                r.buyer_id,
+                r.ikm_id,
+                day_outcome=r.day_outcome,
+                followup_outcome=r.followup_outcome,
+                notes=r.notes,
+            )
+            for r in records
+        ]
+
+    def all_outcomes(self) -> list[Outcome]:
+        """Outcomes of every event (the training data of ``matching train --outcomes``)."""
+        with self._store.session() as session:
+            rows = session.scalars(
+                select(OutcomeRow).order_by(OutcomeRow.event_id, OutcomeRow.buyer_id, OutcomeRow.ikm_id)
+            ).all()
+            return [_outcome(r) for r in rows]
+
     def _meeting(self, event_id: str, buyer_id: str, ikm_id: str) -> tuple[dict[str, Any], PlanRecord]:
         for plan in reversed(self.plans(event_id)):
             for meeting in self.meetings(event_id, plan.plan_no):

@@ -111,3 +111,36 @@ def test_deleting_an_event_removes_its_plans_and_files(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError):
         engine.events.get("gone")
     engine.close()
+
+
+def test_outcomes_files_are_recorded_all_or_nothing(planned: Engine, tmp_path: Path) -> None:
+    from conftest import write_csv
+    from matching.outcomes import OutcomesFileError
+
+    a, b = planned.events.meetings(EVENT_ID, 1)[1:3]
+    good = write_csv(
+        tmp_path / "hasil.csv",
+        [
+            ["buyer_id", "ikm_id", "day_outcome", "followup_outcome"],
+            [a["buyer_id"], a["ikm_id"], "sepakat", ""],
+            [b["buyer_id"], b["ikm_id"], "insufficient_interest", "no_further_contact"],
+        ],
+    )
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["buyer_id", "ikm_id", "day_outcome"],
+            [a["buyer_id"], a["ikm_id"], "not_held"],
+            ["B001", "I9", "deal"],
+        ],
+    )
+    before = planned.events.outcomes(EVENT_ID)
+    with pytest.raises(OutcomesFileError, match="row 3: buyer 'B001' and IKM 'I9' have no meeting"):
+        planned.events.import_outcomes(EVENT_ID, bad)
+    assert planned.events.outcomes(EVENT_ID) == before
+    recorded = planned.events.import_outcomes(EVENT_ID, good)
+    assert [o.day_outcome for o in recorded] == ["deal_agreed", "insufficient_interest"]
+    assert {(o.buyer_id, o.ikm_id) for o in planned.events.all_outcomes()} >= {
+        (a["buyer_id"], a["ikm_id"]),
+        (b["buyer_id"], b["ikm_id"]),
+    }
