@@ -1,0 +1,47 @@
+"""`matching train` with meeting outcomes, and `matching models` on what it made."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from matching import Engine, Settings, demo_data_dir
+
+DEMO = demo_data_dir()
+QRELS = DEMO.parent / "dev" / "qrels.txt"
+
+
+def test_train_with_outcomes_makes_a_version_that_models_can_list_use_and_compare(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, models = tmp_path / "home", tmp_path / "models"
+    monkeypatch.setenv("MATCHING_MODELS_DIR", str(models))
+    engine = Engine(Settings(home=home, encoder="hashing", ranker="weights", models_dir=models))
+    engine.import_demo()
+    engine.events.create((DEMO / "event.yaml").read_text(encoding="utf-8"), event_id="demo")
+    engine.events.plan("demo", time_limit=1)
+    meetings = engine.events.meetings("demo")[:6]
+    for meeting, rating in zip(meetings, ["deal_agreed", "insufficient_interest"] * 3, strict=True):
+        engine.events.record_outcome("demo", meeting["buyer_id"], meeting["ikm_id"], day_outcome=rating)
+    engine.close()
+
+    trained = run_cli(
+        "train", "--buyers", str(DEMO / "buyers.csv"), "--qrels", str(QRELS), "--name", "ranker-v7",
+        "--folds", "2", "--outcomes", home=home, fast=True,
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    config = json.loads((models / "ranker-v7" / "config.json").read_text())
+    assert config["meeting_outcomes"] == {"outcomes": 6, "labelled": 6, "events": 1}
+    assert "6 labelled meeting outcomes from 1 event(s)" in (models / "ranker-v7" / "README.md").read_text()
+
+    listed = run_cli("models", "list", home=home, fast=True)
+    assert "ranker-v7" in listed.stdout and "weights" in listed.stdout
+    compared = run_cli("models", "compare", "weights", "ranker-v7", home=home, fast=True)
+    assert compared.returncode == 0, compared.stderr
+    assert "ndcg@10" in compared.stdout and "ranker-v7" in compared.stdout
+    assert run_cli("models", "use", "ranker-v9", home=home).returncode == 2
+    assert run_cli("models", "use", "ranker-v7", home=home).returncode == 0
+    assert (home / "active-ranker").read_text().strip() == "ranker-v7"
