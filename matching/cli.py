@@ -330,3 +330,7 @@ _ = _cli_service
 from matching import cli_models as _cli_models  # noqa: E402  registers `matching models ...`
 
 _ = _cli_models
+
+from matching import cli_finetune as _cli_finetune  # noqa: E402  registers `matching finetune`
+
+_ = _cli_finetune
