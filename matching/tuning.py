@@ -92,15 +92,17 @@ def weight_sweep(
     searcher = engine.searcher()
     dummy = np.zeros((1, len(FEATURE_NAMES)))
     factors = list(factors)
+    seen: dict[tuple[float, ...], dict[str, float]] = {}  # factor 1 (or a zero weight) repeats a setting
     rows = []
     for feature in features or list(base):
         for factor in factors:
             weights = {**base, feature: base.get(feature, 0.0) * factor}
-            ranker = WeightedRanker(weights).fit(dummy)
-            metrics = run_metrics(
-                _run(_with_ranker(searcher, ranker), queries, k), qrels, queries.languages, k=k
-            )
-            rows.append({"feature": feature, "factor": factor, "weight": weights[feature], **metrics})
+            key = tuple(weights.get(name, 0.0) for name in FEATURE_NAMES)
+            if key not in seen:
+                ranker = WeightedRanker(weights).fit(dummy)
+                run = _run(_with_ranker(searcher, ranker), queries, k)
+                seen[key] = run_metrics(run, qrels, queries.languages, k=k)
+            rows.append({"feature": feature, "factor": factor, "weight": weights[feature], **seen[key]})
     return pd.DataFrame(rows)
 
 
