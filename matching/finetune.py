@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -440,15 +441,17 @@ def evaluate_encoder(
     qrels: Qrels,
     *,
     catalogue: Sequence[Path] | None = None,
-    home: Path | None = None,
+    reuse: Path | None = None,
     k: int = 10,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Rank ``buyers`` with ``encoder`` over a catalogue imported into a throwaway data home.
+    """Rank ``buyers`` with ``encoder`` (a spec as ``MATCHING_ENCODER`` takes it) over a catalogue imported
+    into a throwaway data home.
 
-    ``catalogue``: IKM and product files or folders (default: the bundled demo). ``home``: a data home to
-    use instead of a temporary one (it should hold nothing else). Returns ``{"encoder": model id,
+    ``catalogue``: IKM and product files or folders (default: the bundled demo). ``reuse``: a data home whose
+    converted models and cached embeddings may be reused; they are linked and copied, never written to.
+    Returns ``{"encoder": model id,
     "ranker": version, "metrics": {system: {split: {ndcg@10, mrr@10, recall@10, queries}}}}`` with the
     systems ``bm25``, ``dense``, ``engine`` (the ranker the engine would use) and ``engine-weights``
     (hand-set weights, which were never fitted to any labels).
@@ -457,7 +460,9 @@ def evaluate_encoder(
     from matching.experiments import compare_models, evaluate_systems, system_runs
 
     with tempfile.TemporaryDirectory(prefix="matching-eval-") as scratch:
-        settings = Settings(home=Path(home or scratch), encoder=str(encoder))
+        if reuse is not None:
+            _borrow(Path(reuse), Path(scratch))
+        settings = Settings(home=Path(scratch), encoder=str(encoder))
         engine = Engine(settings)
         try:
             engine.import_files(list(catalogue) if catalogue else [demo_data_dir()])
@@ -474,6 +479,24 @@ def evaluate_encoder(
             }
         finally:
             engine.close()
+
+
+def _borrow(source: Path, home: Path) -> None:
+    """Link ``source``'s converted models into ``home`` and copy its embedding cache there."""
+    import sqlite3
+
+    for model in sorted((source / "models").glob("*")):
+        if (model / "modules.json").exists():
+            (home / "models").mkdir(parents=True, exist_ok=True)
+            (home / "models" / model.name).symlink_to(model.resolve(), target_is_directory=True)
+    cache = source / "cache" / "embeddings.sqlite"
+    if cache.exists():
+        (home / "cache").mkdir(parents=True, exist_ok=True)
+        with (
+            closing(sqlite3.connect(f"file:{cache}?mode=ro", uri=True)) as src,
+            closing(sqlite3.connect(home / "cache" / "embeddings.sqlite")) as dst,
+        ):
+            src.backup(dst)
 
 
 def load_catalogue(paths: Sequence[Path] | None = None) -> Catalogue:
