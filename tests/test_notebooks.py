@@ -2,11 +2,13 @@
 
 The notebooks run in this interpreter's own kernel (``python3``: ipykernel's built-in kernelspec starts
 ``sys.executable``) in name order, and share one data home (``MATCHING_HOME``), so the demo is indexed with
-the real model once and the later notebooks reuse its embedding cache and index.
+the real model once and the later notebooks reuse its embedding cache and index. Set
+``MATCHING_TEST_NOTEBOOK_HOME`` to keep that home between runs (the second run is then warm).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,10 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 @pytest.fixture(scope="module")
 def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("notebook-home")
+    """A new data home, or the one ``MATCHING_TEST_NOTEBOOK_HOME`` names (kept between runs: warm)."""
+    given = os.environ.get("MATCHING_TEST_NOTEBOOK_HOME")
+    home = Path(given) if given else tmp_path_factory.mktemp("notebook-home")
+    home.mkdir(parents=True, exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:  # the kernels inherit this process's environment
         patch.setenv("MATCHING_HOME", str(home))
         patch.setenv("MPLBACKEND", "Agg")  # the notebooks ask for the inline backend themselves
