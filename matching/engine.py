@@ -50,13 +50,16 @@ class Engine:
         self._searcher: Searcher | None = None
         self._searcher_revision = -1  # the catalogue revision the searcher was built from
         self._searcher_lock = threading.Lock()
+        self._store_lock = threading.Lock()  # two threads opening the store would both migrate it
         self._refresh: threading.Thread | None = None
 
     @property
     def store(self) -> Store:
         if self._store is None:
-            self.settings.home.mkdir(parents=True, exist_ok=True)
-            self._store = Store(self.settings.resolved_database_url())
+            with self._store_lock:
+                if self._store is None:
+                    self.settings.home.mkdir(parents=True, exist_ok=True)
+                    self._store = Store(self.settings.resolved_database_url())
         return self._store
 
     def close(self) -> None:

@@ -19,9 +19,18 @@ from matching import Engine
 from matching.explain import Explanation
 from service.observability import SEARCH_BATCH
 
-__all__ = ["SearchBatcher"]
+__all__ = ["Ranked", "SearchBatcher"]
 
 log = logging.getLogger("service.search")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One search's results and what produced them."""
+
+    results: list[Explanation]
+    model_version: str
+    catalogue_revision: int
 
 
 @dataclass
@@ -29,7 +38,7 @@ class _Job:
     text: str
     structured: dict[str, Any]
     k: int
-    future: Future[list[Explanation]] = field(default_factory=Future)
+    future: Future[Ranked] = field(default_factory=Future)
 
 
 class SearchBatcher:
@@ -42,7 +51,7 @@ class SearchBatcher:
         self._thread = threading.Thread(target=self._run, name="matching-search", daemon=True)
         self._thread.start()
 
-    def submit(self, text: str, structured: dict[str, Any], k: int) -> Future[list[Explanation]]:
+    def submit(self, text: str, structured: dict[str, Any], k: int) -> Future[Ranked]:
         job = _Job(text, structured, k)
         self._queue.put(job)
         return job.future
@@ -72,7 +81,9 @@ class SearchBatcher:
     def _serve(self, batch: list[_Job]) -> None:
         k = max(job.k for job in batch)
         try:
-            results = self.engine.search_many([(j.text, j.structured) for j in batch], k=k, wait=False)
+            results, version, revision = self.engine.search_batch(
+                [(j.text, j.structured) for j in batch], k=k, wait=False
+            )
         except Exception as exc:  # each search is answered, with the error if the batch failed
             if len(batch) > 1:  # retry one by one, so one bad request fails alone
                 for job in batch:
@@ -81,4 +92,4 @@ class SearchBatcher:
             batch[0].future.set_exception(exc)
             return
         for job, result in zip(batch, results, strict=True):
-            job.future.set_result(result[: job.k])
+            job.future.set_result(Ranked(result[: job.k], version, revision))

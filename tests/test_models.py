@@ -57,3 +57,24 @@ def test_an_explicit_ranker_setting_wins_over_the_chosen_model(tmp_path: Path) -
     engine.use_model("ranker-v1")
     assert engine.ranker_spec() == "weights"
     engine.close()
+
+
+def test_a_running_service_switches_model_and_back_without_a_restart(versions: Engine) -> None:
+    from fastapi.testclient import TestClient
+
+    from service import create_app
+
+    _, key = versions.keys.create("public", "kiosk")
+    body = {"text": "rattan laundry baskets, 800 pcs/month, SVLK", "limit": 3}
+
+    def version(client: TestClient) -> str:
+        answer = client.post("/api/v1/search", json=body, headers={"X-API-Key": key})
+        assert answer.status_code == 200
+        return answer.json()["model_version"]
+
+    with TestClient(create_app(engine=versions)) as client:
+        assert version(client) == "ranker-v1"
+        Engine(versions.settings).use_model("weights")  # e.g. `matching models use weights` elsewhere
+        assert version(client) == "weights"
+        Engine(versions.settings).use_model("ranker-v1")
+        assert version(client) == "ranker-v1"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import fields
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
 from matching.explain import Explanation
+from service.batching import Ranked
 from service.deps import EngineDep, SearcherDep
 from service.errors import error_responses
 from service.schemas import SEARCH_DEPTH, CatalogueStats, MatchPublic, SearchRequest, SearchResponse
@@ -15,15 +17,18 @@ from service.schemas import SEARCH_DEPTH, CatalogueStats, MatchPublic, SearchReq
 router = APIRouter(prefix="/search", tags=["search"], responses=error_responses(401, 422))
 
 
+_PUBLIC_FIELDS = [f.name for f in fields(Explanation) if f.name != "features"]
+
+
 def match_public(rank: int, explanation: Explanation, lang: str) -> MatchPublic:
     """A search result as anyone may see it (an :class:`Explanation` carries no contact fields)."""
-    data = explanation.to_dict()
-    data.pop("features", None)
+    data = {name: getattr(explanation, name) for name in _PUBLIC_FIELDS}  # no deep copy (asdict)
     return MatchPublic(rank=rank, feasible=explanation.feasible, summary=explanation.summary(lang), **data)
 
 
-async def run_search(request: Request, body: SearchRequest) -> tuple[list[Explanation], int]:
-    """The ranked results of ``body`` (all :data:`SEARCH_DEPTH` of them) via the search batcher."""
+async def run_search(request: Request, body: SearchRequest) -> Ranked:
+    """The ranked results of ``body`` (all :data:`SEARCH_DEPTH` of them) via the search batcher, with the
+    model version and catalogue revision that produced them."""
     structured: dict[str, Any] = {
         "quantity": body.quantity,
         "certifications": body.certifications,
@@ -32,19 +37,18 @@ async def run_search(request: Request, body: SearchRequest) -> tuple[list[Explan
         "deadline_days": body.deadline_days,
     }
     future = request.app.state.batcher.submit(body.text, structured, SEARCH_DEPTH)
-    results = await asyncio.wrap_future(future)
-    return results, request.app.state.engine.searcher_revision
+    return await asyncio.wrap_future(future)
 
 
-def _respond(engine: EngineDep, body: SearchRequest, results: list[Explanation], revision: int):
-    page = results[body.offset : body.offset + body.limit]
+def _respond(body: SearchRequest, ranked: Ranked) -> SearchResponse:
+    page = ranked.results[body.offset : body.offset + body.limit]
     return SearchResponse(
         data=[match_public(body.offset + i + 1, e, body.lang) for i, e in enumerate(page)],
-        count=len(results),
+        count=len(ranked.results),
         offset=body.offset,
         limit=body.limit,
-        model_version=engine.ranker_version,
-        catalogue_revision=revision,
+        model_version=ranked.model_version,
+        catalogue_revision=ranked.catalogue_revision,
     )
 
 
@@ -54,18 +58,14 @@ def _respond(engine: EngineDep, body: SearchRequest, results: list[Explanation],
     summary="Rank IKMs for a requirement",
     responses=error_responses(400, 413),
 )
-async def search(
-    request: Request, body: SearchRequest, engine: EngineDep, _caller: SearcherDep
-) -> SearchResponse:
+async def search(request: Request, body: SearchRequest, _caller: SearcherDep) -> SearchResponse:
     """Free text in English or Indonesian plus structured filters; explanations in ``lang``."""
-    results, revision = await run_search(request, body)
-    return _respond(engine, body, results, revision)
+    return _respond(body, await run_search(request, body))
 
 
 @router.get("", response_model=SearchResponse, summary="Rank IKMs for a requirement (query string)")
 async def search_get(
     request: Request,
-    engine: EngineDep,
     _caller: SearcherDep,
     q: Annotated[str, Query(min_length=1, max_length=2000, description="The requirement text.")],
     quantity: Annotated[int | None, Query(ge=1, le=1_000_000_000)] = None,
@@ -89,8 +89,7 @@ async def search_get(
         offset=offset,
         limit=limit,
     )
-    results, revision = await run_search(request, body)
-    return _respond(engine, body, results, revision)
+    return _respond(body, await run_search(request, body))
 
 
 stats_router = APIRouter(tags=["catalogue"], responses=error_responses(401))

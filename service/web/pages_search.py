@@ -111,7 +111,7 @@ async def search_page(request: Request) -> Response:
     count, error, status = 0, None, 200
     if body is not None:
         try:
-            ranked, _revision = await run_search(request, body)
+            ranked = (await run_search(request, body)).results
         except MatchingError as exc:
             error, status = str(exc), 503
         else:
