@@ -46,7 +46,8 @@ def notebook_engine(**settings: Any) -> Engine:
     """An engine on the data home that ``MATCHING_HOME`` names, else on a new temporary folder.
 
     Keyword arguments are :class:`~matching.config.Settings` fields (``encoder="e5-small"``,
-    ``ranker="weights"`` ...). A notebook run twice on one home reuses its embedding cache and index.
+    ``ranker="weights"`` ...). A notebook run twice on one home reuses its embedding cache and index. A
+    temporary home is left in place (it holds the notebook's database and index until the system clears it).
     """
     chosen = Settings(**settings)
     if "home" not in chosen.model_fields_set:  # neither MATCHING_HOME nor home= was given
@@ -80,6 +81,21 @@ def province_centroids() -> pd.DataFrame:
             for lon, lat in [centroids[p.code]]
         ]
     )
+
+
+_CATALOGUE_COLUMNS = [
+    "ikm_id",
+    "name",
+    "province",
+    "region",
+    "ovop_stars",
+    "capacity_per_month",
+    "certifications",
+    "exporter",
+    "products",
+    "main_material",
+    "makes",
+]
 
 
 def catalogue_frame(engine: Engine) -> pd.DataFrame:
@@ -116,21 +132,6 @@ def catalogue_frame(engine: Engine) -> pd.DataFrame:
     frame["ovop_stars"] = frame["ovop_stars"].astype("Int64")
     frame["capacity_per_month"] = frame["capacity_per_month"].astype("Int64")
     return frame.sort_values("ikm_id", ignore_index=True)
-
-
-_CATALOGUE_COLUMNS = [
-    "ikm_id",
-    "name",
-    "province",
-    "region",
-    "ovop_stars",
-    "capacity_per_month",
-    "certifications",
-    "exporter",
-    "products",
-    "main_material",
-    "makes",
-]
 
 
 def province_counts(catalogue: pd.DataFrame) -> pd.DataFrame:
