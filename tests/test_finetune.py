@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -166,3 +167,37 @@ def test_tiny_fine_tune_of_e5_small_saves_a_loadable_encoder(
     with pytest.raises(ConfigError, match="not a model folder"):
         fine_tune(base, pairs, stranger, FinetuneParams(batch_size=4, max_steps=1, threads=1))
     assert (stranger / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.slow  # two full embeddings of the demo catalogue (~1-2.5 min on 2 cores)
+def test_finetune_command_saves_record_metrics_and_card(tmp_path: Path, offline: None) -> None:
+    from conftest import run_cli
+
+    out = tmp_path / "encoder-minilm-ft"
+    result = run_cli(
+        "finetune",
+        "--buyers", str(demo_data_dir() / "buyers.csv"),
+        "--qrels", str(QRELS),
+        "--base", "minilm",
+        "--max-pairs", "8",
+        "--batch-size", "4",
+        "--max-steps", "1",
+        "--threads", "1",
+        "--out", str(out),
+        home=tmp_path / "home",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "held-out buyers" in result.stdout and "MATCHING_ENCODER=" in result.stdout
+    record = json.loads((out / "config.json").read_text())["matching"]
+    assert record["base_model"]["spec"] == "minilm" and record["data"]["pairs"] == 8
+    assert record["params"]["max_steps"] == 1 and record["code_version"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    held = record["data"]["held_out_buyers"]
+    assert metrics["held_out_buyers"] == len(held) == 40
+    for encoder in ("base", "finetuned"):
+        systems = metrics[encoder]["metrics"]
+        assert set(systems) == {"bm25", "dense", "engine", "engine-weights"}
+        assert systems["dense"]["all"]["queries"] == 40
+    assert metrics["base"]["metrics"]["bm25"] == metrics["finetuned"]["metrics"]["bm25"]
+    card = (out / "README.md").read_text()
+    assert "| dense | all |" in card and "--max-steps 1" in card and "Known limits" in card
