@@ -254,7 +254,7 @@ class Events(OutcomeStore):
                     event_id=event_id,
                     plan_no=plan_no,
                     kind=kind,
-                    model_version=self.engine.ranker_version,
+                    model_version=str(summary.get("model_version", self.engine.ranker_version)),
                     summary=summary,
                     changes=changes,
                 )

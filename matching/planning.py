@@ -50,6 +50,7 @@ class PlanResult:
     violations: list[Violation]
     seconds: dict[str, float] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # participant id -> company / IKM name
+    model_version: str = "weights"  # the ranker that scored the pairs
 
     @property
     def meetings(self) -> list[Meeting]:
@@ -61,6 +62,7 @@ class PlanResult:
             per_ikm[m.ikm] = per_ikm.get(m.ikm, 0) + 1
         return {
             "event": self.event.name,
+            "model_version": self.model_version,
             "buyers": len(self.buyers),
             "ikms": len(self.ikms),
             "slots": len(self.slots),
@@ -208,7 +210,18 @@ def plan_event(
     timings["total"] = time.perf_counter() - started
     names = participant_names(engine)
     return PlanResult(
-        event, slots, buyers, ikms, scores, reasons, match, schedule, violations, timings, names
+        event,
+        slots,
+        buyers,
+        ikms,
+        scores,
+        reasons,
+        match,
+        schedule,
+        violations,
+        timings,
+        names,
+        engine.ranker_version,
     )
 
 

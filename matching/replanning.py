@@ -43,11 +43,14 @@ def reschedule_event(
     reasons: dict[Pair, str] | None = None,
     top: int = 50,
     time_limit: float = 4.0,
+    model_version: str | None = None,
 ) -> RescheduleResult:
     """Repair ``current`` after ``changes`` (see :mod:`matching.reschedule`).
 
     ``scores``/``reasons`` are the plan's candidate pairs (its ``scores.csv``); when missing they are
     computed again. Late registrants are scored against the event's other side with the ranker.
+    ``model_version`` names the ranker that made ``scores``; the result reports it unless pairs were scored
+    now, by the engine's ranker.
     """
     started = time.perf_counter()
     known_buyers, known_ikms = engine.store.ids(Entity.BUYERS), engine.store.ids(Entity.IKMS)
@@ -58,6 +61,7 @@ def reschedule_event(
         raise EventFileError("changes", problems)
     new_buyers = [b for b in changes.new_buyers if b not in buyers]
     new_ikms = [i for i in changes.new_ikms if i not in ikms]
+    rescored = scores is None or bool(new_buyers or new_ikms)  # else the plan's own scores are reused
     if scores is None:
         scores, reasons = event_scores(engine, buyers, ikms, top=top)
     scores, reasons = dict(scores), dict(reasons or {})
@@ -93,6 +97,7 @@ def reschedule_event(
         repaired.violations,
         timings,
         participant_names(engine),
+        engine.ranker_version if rescored or model_version is None else model_version,
     )
     return RescheduleResult(plan, repaired)
 

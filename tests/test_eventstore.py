@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import json
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,7 @@ def test_a_plan_keeps_its_exports_under_its_number(planned: Engine) -> None:
     assert plan.plan_no == 1 and plan.kind == "plan" and plan.model_version == "weights"
     assert plan.summary["scheduled"] == len(planned.events.meetings(EVENT_ID)) > 0
     assert plan.summary["violations"] == []
+    assert json.loads((plan.folder / "plan.json").read_text())["model_version"] == "weights"
     files = planned.events.files(EVENT_ID)
     assert {"meetings.csv", "scores.csv", "plan.json", "master-grid.xlsx", "agendas-id.pdf"} <= set(files)
     assert planned.events.file(EVENT_ID, "agendas-en.pdf").read_bytes().startswith(b"%PDF")
@@ -72,6 +74,7 @@ def test_reschedules_number_on_and_their_changes_add_up(planned: Engine) -> None
     first = planned.events.meetings(EVENT_ID, 1)[0]["buyer_id"]
     plan = planned.events.reschedule(EVENT_ID, f"no_shows: [{first}]\n", time_limit=2)
     assert plan.kind == "reschedule" and plan.summary["changes"]["cancelled"] > 0
+    assert plan.model_version == plan.summary["model_version"] == "weights"  # the plan's scores reused
     remaining = planned.events.meetings(EVENT_ID, plan.plan_no)
     assert first not in {m["buyer_id"] for m in remaining}
     second = next(m["buyer_id"] for m in remaining)
