@@ -34,12 +34,13 @@ from typing import Any
 
 from matching.errors import ImportFileError
 from matching.evaluate import Qrels
-from matching.eventstore import DAY_OUTCOMES, FOLLOWUP_OUTCOMES
 from matching.yamlfile import DataFileError
 
 __all__ = [
     "DAY_NAMES",
+    "DAY_OUTCOMES",
     "FOLLOWUP_NAMES",
+    "FOLLOWUP_OUTCOMES",
     "OutcomeRecord",
     "OutcomesFileError",
     "merge_labels",
@@ -48,6 +49,9 @@ __all__ = [
     "read_outcomes_file",
     "simulate_outcomes",
 ]
+
+DAY_OUTCOMES = ("not_held", "insufficient_interest", "cooperation_possible", "deal_agreed")
+FOLLOWUP_OUTCOMES = ("no_further_contact", "negotiation_started", "agreement_reached")
 
 # what people write -> the stored value (lower-cased, spaces and hyphens as underscores)
 DAY_NAMES: dict[str, str] = {

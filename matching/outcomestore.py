@@ -9,7 +9,9 @@ Each outcome keeps the plan, score and model version of the meeting it rates: th
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,15 +20,13 @@ from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, selec
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.errors import ConfigError, NotFoundError
+from matching.outcomes import DAY_OUTCOMES, FOLLOWUP_OUTCOMES, OutcomeRecord
 from matching.store import Base, as_utc
 
 if TYPE_CHECKING:
     from matching.eventstore import PlanRecord
 
 __all__ = ["DAY_OUTCOMES", "FOLLOWUP_OUTCOMES", "Outcome", "OutcomeRow", "OutcomeStore"]
-
-DAY_OUTCOMES = ("not_held", "insufficient_interest", "cooperation_possible", "deal_agreed")
-FOLLOWUP_OUTCOMES = ("no_further_contact", "negotiation_started", "agreement_reached")
 
 
 def _now() -> dt.datetime:
@@ -79,9 +79,6 @@ class OutcomeStore:
     def plans(self, event_id: str) -> list[PlanRecord]:  # provided by Events
         raise NotImplementedError
 
-    def meetings(self, event_id: str, plan_no: int | None = None) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
     def get(self, event_id: str) -> Any:
         raise NotImplementedError
 
@@ -99,33 +96,52 @@ class OutcomeStore:
 
         Only the values given change; the meeting's plan, score and model version are kept with it.
         """
-        if day_outcome is not None and day_outcome not in DAY_OUTCOMES:
-            raise ConfigError(f"day_outcome {day_outcome!r} is not one of {', '.join(DAY_OUTCOMES)}")
-        if followup_outcome is not None and followup_outcome not in FOLLOWUP_OUTCOMES:
-            raise ConfigError(
-                f"followup_outcome {followup_outcome!r} is not one of {', '.join(FOLLOWUP_OUTCOMES)}"
-            )
-        meeting, plan = self._meeting(event_id, buyer_id, ikm_id)
-        with self._store.session() as session:
-            row = session.get(OutcomeRow, (event_id, buyer_id, ikm_id))
-            if row is None:
-                row = OutcomeRow(
-                    event_id=event_id,
-                    buyer_id=buyer_id,
-                    ikm_id=ikm_id,
-                    plan_no=plan.plan_no,
-                    model_version=plan.model_version,
-                    score=meeting["score"],
+        rating = OutcomeRecord(buyer_id, ikm_id, day_outcome, followup_outcome, notes)
+        return self.record_outcomes(event_id, [rating])[0]
+
+    def record_outcomes(self, event_id: str, ratings: Sequence[OutcomeRecord]) -> list[Outcome]:
+        """:meth:`record_outcome` for several meetings, in one transaction: all of them or none.
+
+        :class:`ConfigError` names the first unknown outcome value, :class:`NotFoundError` the first pair
+        that has no meeting at the event.
+        """
+        for r in ratings:
+            if r.day_outcome is not None and r.day_outcome not in DAY_OUTCOMES:
+                raise ConfigError(f"day_outcome {r.day_outcome!r} is not one of {', '.join(DAY_OUTCOMES)}")
+            if r.followup_outcome is not None and r.followup_outcome not in FOLLOWUP_OUTCOMES:
+                raise ConfigError(
+                    f"followup_outcome {r.followup_outcome!r} is not one of {', '.join(FOLLOWUP_OUTCOMES)}"
                 )
-                session.add(row)
-            if day_outcome is not None:
-                row.day_outcome = day_outcome
-            if followup_outcome is not None:
-                row.followup_outcome = followup_outcome
-            if notes is not None:
-                row.notes = notes
+        met = self._met(event_id)
+        for r in ratings:
+            if (r.buyer_id, r.ikm_id) not in met:
+                raise NotFoundError(
+                    f"event {event_id!r} has no meeting of buyer {r.buyer_id!r} with IKM {r.ikm_id!r}"
+                )
+        with self._store.session() as session:
+            rows = []
+            for r in ratings:
+                row = session.get(OutcomeRow, (event_id, r.buyer_id, r.ikm_id))
+                if row is None:
+                    score, plan = met[(r.buyer_id, r.ikm_id)]
+                    row = OutcomeRow(
+                        event_id=event_id,
+                        buyer_id=r.buyer_id,
+                        ikm_id=r.ikm_id,
+                        plan_no=plan.plan_no,
+                        model_version=plan.model_version,
+                        score=score,
+                    )
+                    session.add(row)
+                if r.day_outcome is not None:
+                    row.day_outcome = r.day_outcome
+                if r.followup_outcome is not None:
+                    row.followup_outcome = r.followup_outcome
+                if r.notes is not None:
+                    row.notes = r.notes
+                rows.append(row)
             session.commit()
-            return _outcome(row)
+            return [_outcome(row) for row in rows]
 
     def import_outcomes(self, event_id: str, path: str | Path) -> list[Outcome]:
         """Record every row of an outcomes CSV/XLSX (:func:`matching.outcomes.read_outcomes_file`).
@@ -136,11 +152,7 @@ class OutcomeStore:
         from matching.outcomes import OutcomesFileError, read_outcomes_file
 
         records = read_outcomes_file(path)
-        met = {
-            (m["buyer_id"], m["ikm_id"])
-            for p in self.plans(event_id)
-            for m in self.meetings(event_id, p.plan_no)
-        }
+        met = self._met(event_id)
         problems = [
             f"row {number}: buyer {r.buyer_id!r} and IKM {r.ikm_id!r} have no meeting at event {event_id!r}"
             for number, r in enumerate(records, start=2)
@@ -148,17 +160,7 @@ class OutcomeStore:
         ]
         if problems:
             raise OutcomesFileError(Path(path).name, problems)
-        return [
-            self.record_outcome(
-                event_id,
-                r.buyer_id,
-                r.ikm_id,
-                day_outcome=r.day_outcome,
-                followup_outcome=r.followup_outcome,
-                notes=r.notes,
-            )
-            for r in records
-        ]
+        return self.record_outcomes(event_id, records)
 
     def all_outcomes(self) -> list[Outcome]:
         """Outcomes of every event (the training data of ``matching train --outcomes``)."""
@@ -168,12 +170,17 @@ class OutcomeStore:
             ).all()
             return [_outcome(r) for r in rows]
 
-    def _meeting(self, event_id: str, buyer_id: str, ikm_id: str) -> tuple[dict[str, Any], PlanRecord]:
-        for plan in reversed(self.plans(event_id)):
-            for meeting in self.meetings(event_id, plan.plan_no):
-                if meeting["buyer_id"] == buyer_id and meeting["ikm_id"] == ikm_id:
-                    return meeting, plan
-        raise NotFoundError(f"event {event_id!r} has no meeting of buyer {buyer_id!r} with IKM {ikm_id!r}")
+    def _met(self, event_id: str) -> dict[tuple[str, str], tuple[float, PlanRecord]]:
+        """Every pair that has a meeting in some plan of the event: its score and the newest such plan.
+
+        Reads each plan's meetings.csv once (no participant names needed here).
+        """
+        met: dict[tuple[str, str], tuple[float, PlanRecord]] = {}
+        for plan in self.plans(event_id):  # oldest first: a newer plan overwrites
+            with (plan.folder / "meetings.csv").open(encoding="utf-8", newline="") as handle:
+                for row in csv.DictReader(handle):
+                    met[(row["buyer_id"], row["ikm_id"])] = (float(row["score"]), plan)
+        return met
 
     def outcomes(self, event_id: str) -> list[Outcome]:
         self.get(event_id)

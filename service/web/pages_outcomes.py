@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from matching.errors import MatchingError, NotFoundError
 from matching.eventstore import DAY_OUTCOMES, FOLLOWUP_OUTCOMES, Outcome
+from matching.outcomes import OutcomeRecord
 from service.web.render import organiser_or_response, redirect, render
 
 router = APIRouter()
@@ -72,7 +73,7 @@ def _save(request: Request, event_id: str, form: dict[str, str]) -> Response:
         stored = {(o.buyer_id, o.ikm_id): o for o in events.outcomes(event_id)}
     except NotFoundError as exc:
         return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
-    saved = 0
+    changed = []
     for key, buyer in form.items():
         if not key.startswith("buyer-"):
             continue
@@ -85,13 +86,12 @@ def _save(request: Request, event_id: str, form: dict[str, str]) -> Response:
         current = (old.day_outcome, old.followup_outcome, old.notes) if old else (None, None, None)
         if (day or current[0], followup or current[1], notes or current[2]) == current:
             continue
-        try:
-            events.record_outcome(
-                event_id, buyer, ikm, day_outcome=day, followup_outcome=followup, notes=notes
-            )
-        except MatchingError as exc:
-            return _page(request, event_id, status_code=422, error=str(exc))
-        saved += 1
+        changed.append(OutcomeRecord(buyer, ikm, day, followup, notes))
+    try:
+        events.record_outcomes(event_id, changed)  # one transaction: all rows or none
+    except MatchingError as exc:
+        return _page(request, event_id, status_code=422, error=str(exc))
+    saved = len(changed)
     shown = {"participant": form["participant"]} if form.get("participant") else {}
     return redirect(f"/events/{event_id}/outcomes", msg="saved", n=saved, **shown)
 
