@@ -208,6 +208,14 @@ class Store:
     def buyers(self) -> list[Buyer]:
         return self._all(Entity.BUYERS)
 
+    def counts(self) -> dict[str, int]:
+        """How many IKMs, products and buyers there are (count queries only: cheap for health probes)."""
+        with self.session() as session:
+            return {
+                entity.value: int(session.scalar(select(func.count()).select_from(ROW_TYPES[entity])) or 0)
+                for entity in Entity
+            }
+
     def stats(self) -> dict[str, Any]:
         """Counts of the catalogue: totals, IKMs by province and by OVOP stars, products by material."""
         with self.session() as session:

@@ -25,7 +25,7 @@ def health() -> Any:
 )
 def ready(engine: EngineDep, response: Response) -> Any:
     """Ready once the engine has built its search index; 503 until then."""
-    stats = engine.stats()
+    counts = engine.store.counts()
     loaded = engine.searcher_revision >= 0
     if not loaded:
         response.status_code = 503
@@ -34,9 +34,7 @@ def ready(engine: EngineDep, response: Response) -> Any:
         "catalogue_revision": engine.store.revision(),
         "searcher_revision": engine.searcher_revision,
         "model_version": engine.ranker_version,
-        "ikms": stats["ikms"],
-        "products": stats["products"],
-        "buyers": stats["buyers"],
+        **counts,
     }
 
 
