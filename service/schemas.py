@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from matching.eventstore import DAY_OUTCOMES, FOLLOWUP_OUTCOMES
-from matching.schema import IKM, Buyer, Count, Days, Product
+from matching.schema import IKM, Buyer, Product
 
 T = TypeVar("T")
 SEARCH_DEPTH = 50  # results ranked per search; pages are cut from them, so pages never disagree
@@ -137,30 +137,20 @@ class IKMOrganiser(IKMPublic):
     attributes: dict[str, str] = Field(default_factory=dict)
 
 
-# create bodies are the engine's validated records themselves; updates replace every field but the id
-IKMCreate = IKM
-ProductCreate = Product
-BuyerCreate = Buyer
+def _update_body(record: type[BaseModel], key: str) -> type[BaseModel]:
+    """The body of a PUT: every field of the engine's ``record`` but its id (the URL names it), with the
+    record's own types and bounds, so a replacement is validated exactly like a new record."""
+    fields: dict[str, Any] = {n: (f.annotation, f) for n, f in record.model_fields.items() if n != key}
+    return create_model(
+        f"{record.__name__}Update", __config__=ConfigDict(extra="forbid"), __doc__=None, **fields
+    )
 
 
-class IKMUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Annotated[str, Field(min_length=1)]
-    province: Annotated[str, Field(min_length=1)]
-    regency: Annotated[str, Field(min_length=1)]
-    village: str | None = None
-    ovop_stars: Annotated[int, Field(ge=0, le=5)] | None = None
-    capacity_per_month: Count | None = None
-    min_order_qty: Count | None = None
-    lead_time_days: Days | None = None
-    certifications: list[str] = Field(default_factory=list)
-    export_markets: list[str] = Field(default_factory=list)
-    description: str | None = None
-    contact_name: str | None = None
-    contact_phone: str | None = None
-    contact_email: str | None = None
-    attributes: dict[str, str] = Field(default_factory=dict)
+# create bodies are the engine's validated records themselves (IKM, Product, Buyer); updates replace every
+# field but the id
+IKMUpdate = _update_body(IKM, "ikm_id")
+ProductUpdate = _update_body(Product, "product_id")
+BuyerUpdate = _update_body(Buyer, "buyer_id")
 
 
 class ProductPublic(BaseModel):
@@ -171,18 +161,6 @@ class ProductPublic(BaseModel):
     material: str | None = None
     category: str | None = None
     price_idr: int | None = None
-    attributes: dict[str, str] = Field(default_factory=dict)
-
-
-class ProductUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ikm_id: Annotated[str, Field(min_length=1)]
-    name: Annotated[str, Field(min_length=1)]
-    description: str | None = None
-    material: str | None = None
-    category: str | None = None
-    price_idr: Count | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
 
 
@@ -198,21 +176,6 @@ class BuyerPublic(BaseModel):
     required_certifications: list[str] = Field(default_factory=list)
     preferred_provinces: list[str] = Field(default_factory=list)
     deadline_days: int | None = None
-    contact_email: str | None = None
-    attributes: dict[str, str] = Field(default_factory=dict)
-
-
-class BuyerUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    company: Annotated[str, Field(min_length=1)]
-    country: str | None = None
-    requirement: Annotated[str, Field(min_length=1)]
-    quantity: Count | None = None
-    max_unit_price_idr: Count | None = None
-    required_certifications: list[str] = Field(default_factory=list)
-    preferred_provinces: list[str] = Field(default_factory=list)
-    deadline_days: Days | None = None
     contact_email: str | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
 
