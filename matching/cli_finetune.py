@@ -223,11 +223,13 @@ def finetune(
         )
         held_out = [b for b in records if b.buyer_id in set(held_ids)]
         reports: dict[str, Any] = {}
-        if evaluate and held_out:
+
+        def evaluate_as(key: str, label: str, encoder: str | Path) -> None:
+            """Rank the held-out buyers with ``encoder``; its report and time under ``key``."""
             started = time.perf_counter()
-            with _progress("base encoder: embedding the catalogue") as (advance, set_total):
-                reports["base"] = evaluate_encoder(
-                    base if base in ("e5-small", "minilm") else base_folder,
+            with _progress(f"{label}: embedding the catalogue") as (advance, set_total):
+                reports[key] = evaluate_encoder(
+                    encoder,
                     held_out,
                     judged,
                     catalogue=catalogue,
@@ -235,7 +237,10 @@ def finetune(
                     progress=advance,
                     on_total=set_total,
                 )
-            seconds["evaluate_base"] = time.perf_counter() - started
+            seconds[f"evaluate_{key}"] = time.perf_counter() - started
+
+        if evaluate and held_out:
+            evaluate_as("base", "base encoder", base if base in ("e5-small", "minilm") else base_folder)
             err.print(f"base encoder ranked the held-out buyers, {seconds['evaluate_base']:.0f} s")
         started = time.perf_counter()
         with _progress("fine-tuning (steps)") as (advance, set_total):
@@ -246,18 +251,7 @@ def finetune(
             f"{result.seconds:.0f} s training; saved {folder}"
         )
         if evaluate and held_out:
-            started = time.perf_counter()
-            with _progress("fine-tuned encoder: embedding the catalogue") as (advance, set_total):
-                reports["finetuned"] = evaluate_encoder(
-                    folder,
-                    held_out,
-                    judged,
-                    catalogue=catalogue,
-                    reuse=settings.home,
-                    progress=advance,
-                    on_total=set_total,
-                )
-            seconds["evaluate_finetuned"] = time.perf_counter() - started
+            evaluate_as("finetuned", "fine-tuned encoder", folder)
 
         versions = {
             dist: importlib.metadata.version(dist) for dist in ("sentence-transformers", "transformers")
