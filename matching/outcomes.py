@@ -26,6 +26,7 @@ judgement made without it.
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from typing import Any
 
 from matching.errors import ImportFileError
 from matching.evaluate import Qrels
+from matching.readers import _decode, _delimiter
 from matching.yamlfile import DataFileError
 
 __all__ = [
@@ -123,13 +125,16 @@ def read_outcomes_file(path: str | Path) -> list[OutcomeRecord]:
     path = Path(path)
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
+        if suffix == ".csv":  # decoded and split like the catalogue's CSV files (BOM, cp1252, ; , or tab)
+            text = _decode(path.read_bytes(), path.name, [])
+            if not text.strip():
+                raise OutcomesFileError(path.name, ["file: the file is empty"])
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=_delimiter(text))
         elif suffix in {".xlsx", ".xlsm"}:
             frame = pd.read_excel(path, dtype=str, keep_default_na=False)
         else:
             raise ImportFileError(f"{path.name}: use a .csv or .xlsx file (got {suffix or 'none'})")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:
         raise OutcomesFileError(path.name, [f"file: cannot be read ({exc})"]) from exc
     frame.columns = [_ALIASES.get(_key(str(c)), _key(str(c))) for c in frame.columns]
     missing = [c for c in ("buyer_id", "ikm_id") if c not in frame.columns]

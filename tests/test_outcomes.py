@@ -69,6 +69,10 @@ def test_bad_rows_are_named_and_nothing_is_returned(tmp_path: Path) -> None:
         "row 3, column day_outcome: unknown value 'great' (use one of not_held, insufficient_interest, "
         "cooperation_possible, deal_agreed)",
     ]
+    with pytest.raises(OutcomesFileError, match="the file is empty"):
+        read_outcomes_file(write_csv(tmp_path / "empty.csv", []))
+    with pytest.raises(OutcomesFileError, match=r"missing column\(s\) ikm_id \(found: buyer_id\)"):
+        read_outcomes_file(write_csv(tmp_path / "one.csv", [["buyer_id"]]))
     with pytest.raises(OutcomesFileError, match="missing column"):
         read_outcomes_file(write_csv(tmp_path / "x.csv", [["buyer", "grade"], ["B1", "3"]]))
 
