@@ -6,10 +6,16 @@
    plus ``explore`` random other candidates (organisers mix in a few unexpected pairs);
 2. each meeting gets an outcome drawn from the ground truth with noise
    (:func:`matching.outcomes.simulate_outcomes`);
-3. the outcomes become labels (:func:`matching.outcomes.outcome_labels`) and a :class:`LearnedRanker` is
-   fitted on the labelled pairs only (pairs that never met are unknown, not irrelevant);
-4. both rankers re-rank every candidate of buyers the retrained model never saw (grouped K-fold by buyer),
-   judged by the full ground truth: nDCG@10 before (fallback) and after (retrained).
+3. the outcomes become labels (:func:`matching.outcomes.outcome_labels`) and a ranker is fitted on the
+   labelled pairs only (pairs that never met are unknown, not irrelevant), together with the rows of
+   ``curated`` when given (curated qrels of another catalogue: what a shipped model was trained on);
+4. the rankers re-rank every candidate of buyers the retrained model never saw (grouped K-fold by buyer),
+   judged by the full ground truth: nDCG@10 of the fallback (before) and of the retrained ranker (after),
+   and, with ``curated``, of a ranker fitted on the curated rows alone (what outcomes add to them).
+
+The default estimator is a :class:`~matching.rank.LearnedRanker` with ``prior=True``: outcomes label the
+pairs the fallback proposed, so a model fitted on them alone knows nothing of the pairs it never saw
+ranked; starting from the fallback's score keeps its order there.
 """
 
 from __future__ import annotations
@@ -28,9 +34,27 @@ from matching.outcomes import outcome_labels, simulate_outcomes
 from matching.rank import LearnedRanker
 from matching.registry import resolve_ranker
 from matching.schema import Buyer
-from matching.train import _run_from_scores, training_set
+from matching.train import TrainingSet, _run_from_scores, training_set
 
-__all__ = ["simulate_loop"]
+__all__ = ["DEFAULT_LOOP_ESTIMATOR", "proposals", "simulate_loop"]
+
+# few, shallow trees: a few hundred labelled meetings do not support more
+DEFAULT_LOOP_ESTIMATOR = LearnedRanker(prior=True, max_iter=100, max_leaf_nodes=7, min_samples_leaf=20)
+
+
+def proposals(
+    data: TrainingSet, scores: np.ndarray, *, meetings: int, explore: int, rng: random.Random
+) -> list[tuple[str, str]]:
+    """(buyer, IKM) meetings: each buyer's ``meetings`` best by ``scores`` plus ``explore`` random others."""
+    out: list[tuple[str, str]] = []
+    for buyer in np.unique(data.buyers):
+        rows = np.flatnonzero(data.buyers == buyer)
+        order = rows[np.lexsort((data.ikms[rows], -scores[rows]))]
+        chosen = list(order[:meetings])
+        rest = list(order[meetings:])
+        chosen += rng.sample(rest, min(explore, len(rest)))
+        out += [(str(buyer), str(data.ikms[i])) for i in chosen]
+    return out
 
 
 def simulate_loop(
@@ -44,20 +68,20 @@ def simulate_loop(
     folds: int = 5,
     seed: int = 0,
     estimator: Any | None = None,
+    data: TrainingSet | None = None,
+    curated: TrainingSet | None = None,
 ) -> dict[str, Any]:
-    """Before/after metrics of one simulated season (see the module docstring)."""
+    """Before/after metrics of one simulated season (see the module docstring).
+
+    ``data``, when given, is ``training_set(engine, buyers, truth)`` computed beforehand (it is the slow
+    part; notebooks reuse it across noise levels).
+    """
     rng = random.Random(seed)
-    data = training_set(engine, buyers, truth, k=10)  # every candidate row; y = true grades (for judging)
+    if data is None:  # every candidate row; y = true grades (used for judging only)
+        data = training_set(engine, buyers, truth, k=10)
     fallback, _ = resolve_ranker("weights", engine.settings.models_dir)
     base_scores = fallback.predict(data.X)
-    proposed: list[tuple[str, str]] = []
-    for buyer in np.unique(data.buyers):
-        rows = np.flatnonzero(data.buyers == buyer)
-        order = rows[np.lexsort((data.ikms[rows], -base_scores[rows]))]
-        chosen = list(order[:meetings])
-        rest = list(order[meetings:])
-        chosen += rng.sample(rest, min(explore, len(rest)))
-        proposed += [(str(buyer), str(data.ikms[i])) for i in chosen]
+    proposed = proposals(data, base_scores, meetings=meetings, explore=explore, rng=rng)
     outcomes = simulate_outcomes(proposed, truth, noise=noise, seed=seed)
     labels = outcome_labels(outcomes)
     labelled = np.array(
@@ -67,23 +91,29 @@ def simulate_loop(
         [labels.get(str(b), {}).get(str(i), 0) for b, i in zip(data.buyers, data.ikms, strict=True)],
         dtype=float,
     )
-    model = estimator if estimator is not None else LearnedRanker(random_state=seed, min_samples_leaf=10)
-    after = np.zeros(len(data.y))
+    model = estimator if estimator is not None else DEFAULT_LOOP_ESTIMATOR
+    model = clone(model).set_params(random_state=seed) if "random_state" in model.get_params() else model
+    systems: dict[str, np.ndarray] = {"fallback": base_scores, "retrained": np.zeros(len(data.y))}
+    if curated is not None:
+        systems["curated_only"] = clone(model).fit(curated.X, curated.y).predict(data.X)
     splitter = GroupKFold(n_splits=min(folds, len(np.unique(data.buyers))))
     for train, test in splitter.split(data.X, data.y, data.buyers):
         fit_rows = train[labelled[train]]
-        fitted = clone(model).fit(data.X[fit_rows], y_outcome[fit_rows])
-        after[test] = fitted.predict(data.X[test])
+        X, y = data.X[fit_rows], y_outcome[fit_rows]
+        if curated is not None:
+            X, y = np.vstack([curated.X, X]), np.concatenate([curated.y, y])
+        systems["retrained"][test] = clone(model).fit(X, y).predict(data.X[test])
     everyone = np.arange(len(data.y))
     result: dict[str, Any] = {
         "buyers": len(np.unique(data.buyers)),
         "meetings": len(proposed),
         "outcomes_with_label": int(labelled.sum()),
         "not_held": sum(o.day_outcome == "not_held" for o in outcomes),
+        "curated_rows": 0 if curated is None else len(curated.y),
         "noise": noise,
         "seed": seed,
     }
-    for name, scores in (("fallback", base_scores), ("retrained", after)):
+    for name, scores in systems.items():
         run = _run_from_scores(data, scores, everyone, 10)
         result[name] = {
             split: evaluate_run(

@@ -3,7 +3,11 @@
 - :class:`WeightedRanker` — hand-set weights, the fallback that needs no training. Its default weights put
   a right-product-in-right-material IKM that meets the buyer's quantity and certificates first, one outside
   the preferred province next, near misses after, unrelated IKMs last.
-- :class:`LearnedRanker` — gradient-boosted trees fitted on graded labels (qrels, meeting outcomes).
+- :class:`LearnedRanker` — gradient-boosted trees fitted on graded labels (qrels, meeting outcomes). With
+  ``prior=True`` it starts from the fallback: the grade is first regressed on the hand-set score (a slope
+  and an intercept), and the trees only learn the correction. Labels from meetings cover the pairs the
+  fallback proposed, not the whole candidate list; the prior keeps the fallback's order where the labels
+  say nothing, and the correction moves pairs where they disagree with it.
 
 Both follow scikit-learn's conventions: ``__init__`` only stores hyperparameters, ``fit`` returns ``self``
 and sets attributes ending in ``_``, ``predict`` starts with ``check_is_fitted``. So ``clone``,
@@ -84,7 +88,11 @@ class LearnedRanker(RegressorMixin, BaseEstimator):
         l2_regularization: float = 1.0,
         random_state: int | None = 0,
         feature_names: tuple[str, ...] = FEATURE_NAMES,
+        prior: bool = False,
+        prior_weights: Mapping[str, float] | None = None,
     ):
+        self.prior = prior
+        self.prior_weights = prior_weights
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.max_leaf_nodes = max_leaf_nodes
@@ -97,6 +105,18 @@ class LearnedRanker(RegressorMixin, BaseEstimator):
         X, y = check_X_y(X, y, y_numeric=True)
         if X.shape[1] != len(self.feature_names):
             raise ValueError(f"expected {len(self.feature_names)} features, got {X.shape[1]}")
+        target = y
+        if self.prior:
+            self.prior_ = WeightedRanker(self.prior_weights, self.feature_names).fit(X)
+            base = self.prior_.predict(X)
+            design = np.column_stack([base, np.ones_like(base)])
+            weights = None if sample_weight is None else np.sqrt(np.asarray(sample_weight, dtype=float))
+            if weights is not None:
+                design, target = design * weights[:, None], y * weights
+            slope, intercept = np.linalg.lstsq(design, target, rcond=None)[0]
+            # a fallback the labels contradict (slope <= 0) is not a prior worth keeping
+            self.prior_coef_ = (max(float(slope), 0.0), float(intercept if slope > 0 else y.mean()))
+            target = y - self._prior_score(X)
         self.model_ = HistGradientBoostingRegressor(
             learning_rate=self.learning_rate,
             max_iter=self.max_iter,
@@ -104,13 +124,19 @@ class LearnedRanker(RegressorMixin, BaseEstimator):
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
             random_state=self.random_state,
-        ).fit(X, y, sample_weight=sample_weight)
+        ).fit(X, target, sample_weight=sample_weight)
         self.n_features_in_ = X.shape[1]
         return self
 
+    def _prior_score(self, X: np.ndarray) -> np.ndarray:
+        slope, intercept = self.prior_coef_
+        return slope * self.prior_.predict(X) + intercept
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "model_")
-        return self.model_.predict(check_array(X))
+        X = check_array(X)
+        score = self.model_.predict(X)
+        return score + self._prior_score(X) if getattr(self, "prior", False) else score
 
     def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:
         """The predicted grade: trees have no additive per-feature split (that would need SHAP).
@@ -120,4 +146,7 @@ class LearnedRanker(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         if score is None:
             score = float(self.predict(row.reshape(1, -1))[0])
-        return {"learned_score": float(score)}
+        if not getattr(self, "prior", False):
+            return {"learned_score": float(score)}
+        base = float(self._prior_score(row.reshape(1, -1))[0])
+        return {"fallback_score": base, "learned_correction": float(score) - base}

@@ -83,3 +83,28 @@ def test_saved_ranker_round_trips_and_auto_picks_the_newest(tmp_path) -> None:  
     (tmp_path / "ranker-v3" / "config.json").write_text('{"features": []}')
     with pytest.warns(UserWarning, match="hand-set weights"):
         assert resolve_ranker("auto", tmp_path)[1] == "weights"
+
+
+def test_prior_starts_from_the_fallback_and_learns_only_the_correction() -> None:
+    data, _ = _synthetic()
+    fallback = WeightedRanker().fit(data.X).predict(data.X)
+    # trees that cannot move anything: the prediction is the fallback's score, rescaled to the grades
+    frozen = LearnedRanker(prior=True, max_iter=1, learning_rate=1e-9).fit(data.X, data.y)
+    predicted = frozen.predict(data.X)
+    assert list(np.argsort(-predicted, kind="stable")) == list(np.argsort(-fallback, kind="stable"))
+    slope, intercept = frozen.prior_coef_
+    assert slope > 0
+    np.testing.assert_allclose(predicted, slope * fallback + intercept, atol=1e-6)
+    # a full model: its explanation splits the score into the fallback's part and the learned correction
+    model = LearnedRanker(prior=True, max_iter=30).fit(data.X, data.y)
+    parts = model.contributions(data.X[0])
+    assert set(parts) == {"fallback_score", "learned_correction"}
+    assert sum(parts.values()) == pytest.approx(float(model.predict(data.X[:1])[0]))
+    assert set(LearnedRanker(max_iter=5).fit(data.X, data.y).contributions(data.X[0])) == {"learned_score"}
+
+
+def test_prior_is_dropped_when_the_labels_contradict_the_fallback() -> None:
+    data, _ = _synthetic()
+    fallback = WeightedRanker().fit(data.X).predict(data.X)
+    model = LearnedRanker(prior=True, max_iter=1, learning_rate=1e-9).fit(data.X, -fallback)
+    assert model.prior_coef_ == (0.0, pytest.approx(float(np.mean(-fallback))))
