@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import itertools
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,11 @@ from matching.schema import Buyer
 
 __all__ = ["TrainingSet", "cross_validate", "fit_ranker", "training_set"]
 
+# prior: start from the fallback's score (few or one-sided labels, e.g. meeting outcomes) or from nothing
 PARAM_GRID: dict[str, list[Any]] = {
+    "prior": [False, True],
     "learning_rate": [0.05, 0.1],
     "max_leaf_nodes": [7, 15],
-    "min_samples_leaf": [10, 30],
 }
 
 
@@ -53,7 +54,14 @@ def training_set(
     *,
     k: int = 10,
     progress: Callable[[int], None] | None = None,
+    partial: Collection[str] = (),
 ) -> TrainingSet:
+    """The candidate rows of every buyer, labelled by ``qrels`` (an unjudged candidate is grade 0).
+
+    Buyers in ``partial`` are judged only where ``qrels`` names the pair (meeting outcomes label the pairs
+    that met, nothing else): their other candidates are unknown, not irrelevant, and are left out.
+    """
+    partial = set(partial)
     searcher = engine.searcher()
     needs = [engine.buyer_needs(b) for b in buyers]
     vectors = engine.encoder.encode_queries([n.text for n in needs])
@@ -64,6 +72,9 @@ def training_set(
     for buyer, need, vector in zip(buyers, needs, vectors, strict=True):
         ids, matrix = searcher.training_rows(need, k, query_vector=vector)
         grades = qrels.get(buyer.buyer_id, {})
+        if buyer.buyer_id in partial:
+            keep = [j for j, i in enumerate(ids) if i in grades]
+            ids, matrix = [ids[j] for j in keep], matrix[keep]
         blocks.append(matrix)
         labels += [grades.get(i, 0) for i in ids]
         groups += [buyer.buyer_id] * len(ids)

@@ -45,3 +45,13 @@ def test_train_with_outcomes_makes_a_version_that_models_can_list_use_and_compar
     assert run_cli("models", "use", "ranker-v9", home=home).returncode == 2
     assert run_cli("models", "use", "ranker-v7", home=home).returncode == 0
     assert (home / "active-ranker").read_text().strip() == "ranker-v7"
+
+    # outcomes alone (no curated qrels): only the pairs that met are training rows, not every candidate
+    alone = run_cli("train", "--name", "ranker-v8", "--folds", "2", "--outcomes", home=home, fast=True)
+    assert alone.returncode == 0, alone.stderr
+    config = json.loads((models / "ranker-v8" / "config.json").read_text())
+    assert config["rows"] <= 6 and config["qrels_file"] is None
+    assert config["training_data"] == "meeting outcomes"
+    assert run_cli("train", "--name", "ranker-v9", home=home).returncode == 2  # nothing to learn from
+    lone = run_cli("train", "--name", "ranker-v9", "--qrels", str(QRELS), home=home)
+    assert lone.returncode == 2 and "--buyers and --qrels go together" in lone.stderr
