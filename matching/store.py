@@ -287,7 +287,6 @@ class Store:
                 counts.updated += 1
         session.flush()
 
-
     # -- single records (the service's create / read / update / delete) --------------------------------
 
     def revision(self) -> int:
