@@ -51,13 +51,15 @@ def list_models(home: HomeOption = None) -> None:
             row["code_version"],
         )
     out.print(table)
-    out.print(f"* in use ({'chosen with `matching models use`' if spec != 'auto' else 'the newest'})")
+    how = "chosen with `matching models use`" if spec != "auto" else "hand-set weights: none chosen yet"
+    out.print(f"* in use ({how})")
 
 
 @models_app.command("use")
 def use_model(
     name: Annotated[
-        str, typer.Argument(help="A model folder name (e.g. ranker-v2), `weights`, or `newest`.")
+        str,
+        typer.Argument(help="A model folder (e.g. ranker-v2), `weights`, or `newest` (follow new ones)."),
     ],
     home: HomeOption = None,
 ) -> None:
@@ -65,7 +67,7 @@ def use_model(
     engine = _engine(home)
     try:
         with _errors():
-            version = engine.use_model(None if name == "newest" else name)
+            version = engine.use_model(name)
     finally:
         engine.close()
     out.print(f"ranking with {version} (data home {engine.settings.home})")

@@ -7,8 +7,8 @@
 ``MATCHING_ENCODER``      ``e5-small`` (default), ``minilm``, ``hashing`` or a sentence-transformers folder.
 ``MATCHING_INDEX_KIND``   ``auto`` (exact up to 50k products, HNSW above), ``flat`` or ``hnsw``.
 ``MATCHING_CONSTRAINTS``  ``penalty`` (infeasible IKMs sink but stay visible), ``filter`` or ``ignore``.
-``MATCHING_RANKER``       ``auto`` (newest model in ``MATCHING_MODELS_DIR``, else hand-set weights),
-                          ``weights``, or a model folder.
+``MATCHING_RANKER``       ``auto`` (the model chosen with ``matching models use``, else hand-set weights),
+                          ``weights``, ``newest`` (newest model in ``MATCHING_MODELS_DIR``) or a folder.
 ``MATCHING_MODELS_DIR``   where trained models live; default ``models/`` of this checkout.
 """
 

@@ -243,7 +243,7 @@ class Engine:
 
     def ranker_spec(self) -> str:
         """What ranks: ``MATCHING_RANKER`` when set to other than ``auto``, else the model chosen with
-        ``matching models use`` for this data home, else ``auto`` (the newest model)."""
+        ``matching models use`` for this data home, else ``auto`` (the hand-set weights)."""
         from matching.registry import active_model
 
         if self.settings.ranker != "auto":
@@ -251,7 +251,8 @@ class Engine:
         return active_model(self.settings.home) or "auto"
 
     def use_model(self, name: str | None) -> str:
-        """Rank with model ``name`` (``weights`` or a folder of the models dir); None: the newest again.
+        """Rank with model ``name`` (``weights``, ``newest`` or a folder of the models dir); None forgets
+        the choice (hand-set weights).
 
         Services on this data home switch at their next search, without a restart. Returns the version.
         """

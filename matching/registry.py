@@ -1,5 +1,11 @@
 """Ranker artifacts under ``models/<name>/``: ``ranker.joblib`` + ``config.json`` + ``metrics.json`` +
-``README.md`` (the model card). :func:`resolve_ranker` picks what the engine uses."""
+``README.md`` (the model card). :func:`resolve_ranker` picks what the engine uses.
+
+Training never changes what ranks: a new version is used once someone chooses it (``matching models use
+ranker-v2``, after ``matching models compare weights ranker-v2`` on data it was not trained on), or after
+``matching models use newest``, which follows every new version from then on. Until then the hand-set weights
+rank: a model fitted to one judged set can lose to them on another (``models/ranker-v1``'s card).
+"""
 
 from __future__ import annotations
 
@@ -71,10 +77,12 @@ def model_versions(models_dir: Path) -> list[Path]:
 
 
 def resolve_ranker(spec: str, models_dir: Path) -> tuple[Any, str]:
-    """The ranker named by ``spec`` (``auto`` | ``weights`` | a folder) and a version label."""
-    if spec == "weights":
+    """The ranker named by ``spec`` and a version label: ``auto`` and ``weights`` are the hand-set weights,
+    ``newest`` the newest ``ranker-vN`` (the weights when there is none or it does not load), else a folder
+    (a path, or a name in ``models_dir``)."""
+    if spec in ("auto", "weights"):
         return _weights(), "weights"
-    if spec == "auto":
+    if spec == "newest":
         versions = model_versions(models_dir)
         if not versions:
             return _weights(), "weights"
@@ -96,7 +104,7 @@ def _weights() -> WeightedRanker:
 
 
 def active_model(home: Path) -> str | None:
-    """The model chosen with ``matching models use`` for this data home, or None (newest wins)."""
+    """The model chosen with ``matching models use`` for this data home, or None (hand-set weights)."""
     try:
         name = (home / ACTIVE_FILE).read_text(encoding="utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
@@ -105,16 +113,16 @@ def active_model(home: Path) -> str | None:
 
 
 def set_active_model(home: Path, name: str | None, models_dir: Path) -> str:
-    """Choose the model this data home ranks with (``weights``, a folder name in ``models_dir``) or, with
-    None, go back to the newest. Checked by loading it first; written atomically; running services pick
-    it up at their next search."""
+    """Choose the model this data home ranks with: ``weights``, ``newest`` (follow every new version) or a
+    folder name in ``models_dir``; None forgets the choice (hand-set weights). Checked by loading it
+    first; written atomically; running services pick it up at their next search."""
     import os
     import tempfile
 
     if name is None:
         (home / ACTIVE_FILE).unlink(missing_ok=True)
         return resolve_ranker("auto", models_dir)[1]
-    if name != "weights":
+    if name not in ("weights", "newest"):
         folder = models_dir / name
         if not (folder / RANKER_FILE).is_file():
             known = ", ".join(["weights", *(p.name for p in model_versions(models_dir))])
@@ -125,7 +133,7 @@ def set_active_model(home: Path, name: str | None, models_dir: Path) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(name + "\n")
     os.replace(tmp, home / ACTIVE_FILE)
-    return name
+    return resolve_ranker(name, models_dir)[1] if name == "newest" else name
 
 
 def model_info(models_dir: Path) -> list[dict[str, Any]]:

@@ -22,15 +22,20 @@ def versions(tmp_path: Path) -> Engine:
     engine.close()
 
 
-def test_the_newest_model_ranks_until_another_is_chosen(versions: Engine) -> None:
+def test_the_weights_rank_until_a_model_is_chosen(versions: Engine) -> None:
     versions.searcher()
-    assert versions.ranker_version == "ranker-v1"
-    assert versions.use_model("weights") == "weights"
-    assert versions.ranker_spec() == "weights"
+    assert versions.ranker_version == "weights"  # a trained model is there, but nobody chose it
+    assert versions.use_model("ranker-v1") == "ranker-v1"
+    assert versions.ranker_spec() == "ranker-v1"
+    assert versions.use_model("newest") == "ranker-v1"  # follows new versions from now on
+    assert versions.ranker_spec() == "newest"
+    assert versions.use_model(None) == "weights"
+    assert versions.ranker_spec() == "auto"
 
 
 def test_switching_models_needs_no_rebuild_and_switches_back(versions: Engine) -> None:
     query = "tas anyaman pandan untuk toko oleh-oleh"
+    versions.use_model("ranker-v1")
     before = versions.search(query, k=5)
     searcher = versions.searcher()
     versions.use_model("weights")
@@ -38,7 +43,7 @@ def test_switching_models_needs_no_rebuild_and_switches_back(versions: Engine) -
     assert version == "weights"
     switched = versions.searcher(wait=False)
     assert switched is not searcher and switched.catalogue is searcher.catalogue  # same index, new ranker
-    versions.use_model(None)  # back to the newest
+    versions.use_model("newest")  # back to the trained model
     again, version, _ = versions.search_batch([(query, {})], k=5, wait=False)
     assert version == "ranker-v1"
     assert [e.ikm_id for e in again[0]] == [e.ikm_id for e in before]
@@ -73,6 +78,8 @@ def test_a_running_service_switches_model_and_back_without_a_restart(versions: E
         return answer.json()["model_version"]
 
     with TestClient(create_app(engine=versions)) as client:
+        assert version(client) == "weights"
+        Engine(versions.settings).use_model("ranker-v1")  # e.g. `matching models use ranker-v1` elsewhere
         assert version(client) == "ranker-v1"
         Engine(versions.settings).use_model("weights")  # e.g. `matching models use weights` elsewhere
         assert version(client) == "weights"

@@ -68,7 +68,7 @@ def test_grouped_cross_validation_learns_a_signal() -> None:
     assert cross_validate(LearnedRanker(max_iter=50), shuffled, qrels, n_splits=4)["all"]["ndcg@10"] < 0.9
 
 
-def test_saved_ranker_round_trips_and_auto_picks_the_newest(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_saved_ranker_round_trips_and_newest_picks_the_newest(tmp_path) -> None:  # type: ignore[no-untyped-def]
     data, _ = _synthetic()
     ranker = LearnedRanker(max_iter=10).fit(data.X, data.y)
     config = {"features": list(FEATURE_NAMES)}
@@ -76,13 +76,14 @@ def test_saved_ranker_round_trips_and_auto_picks_the_newest(tmp_path) -> None:  
         save_ranker(ranker, tmp_path / name, config=config, metrics={}, card="# card\n")
     loaded, _ = load_ranker(tmp_path / "ranker-v2")
     np.testing.assert_allclose(loaded.predict(data.X[:5]), ranker.predict(data.X[:5]))
-    assert resolve_ranker("auto", tmp_path)[1] == "ranker-v2"
-    assert resolve_ranker("auto", tmp_path / "empty")[1] == "weights"
+    assert resolve_ranker("newest", tmp_path)[1] == "ranker-v2"
+    assert resolve_ranker("auto", tmp_path)[1] == "weights"  # trained models rank only once chosen
+    assert resolve_ranker("newest", tmp_path / "empty")[1] == "weights"
     (tmp_path / "ranker-v3").mkdir()
     (tmp_path / "ranker-v3" / "ranker.joblib").write_bytes(b"not a model")
     (tmp_path / "ranker-v3" / "config.json").write_text('{"features": []}')
     with pytest.warns(UserWarning, match="hand-set weights"):
-        assert resolve_ranker("auto", tmp_path)[1] == "weights"
+        assert resolve_ranker("newest", tmp_path)[1] == "weights"
 
 
 def test_prior_starts_from_the_fallback_and_learns_only_the_correction() -> None:
