@@ -55,6 +55,15 @@ def _concepts(lex: Lexicon, text: str, kind: str) -> frozenset[str]:
     return frozenset(m.concept for m in lex.find(text, kinds={kind}))
 
 
+def _product_types(lex: Lexicon, product: Product, text: str) -> frozenset[str]:
+    """What a product is. The name is the most specific ("Bamboo Dining Chair" in the category "Mebel" is a
+    chair); a category that agrees with one of the name's types picks it ("Tas Keranjang" in "Keranjang");
+    without a type in the name, the category, then the whole text."""
+    named = _concepts(lex, product.name, "product")
+    category = _concepts(lex, (product.category or "").replace("_", " "), "product")
+    return (named & category) or named or category or _concepts(lex, text, "product")
+
+
 @dataclass
 class Catalogue:
     """Products and IKMs prepared for ranking."""
@@ -81,10 +90,8 @@ class Catalogue:
             if product.ikm_id not in profiles:
                 continue
             text = product_text(product)
-            head = " ".join(x for x in (product.name, product.category or "") if x)
             materials = _concepts(lex, product.material or "", "material") or _concepts(lex, text, "material")
-            kinds = _concepts(lex, (product.category or "").replace("_", " "), "product")
-            kinds = kinds or _concepts(lex, head, "product") or _concepts(lex, text, "product")
+            kinds = _product_types(lex, product, text)
             catalogue[product.product_id] = ProductProfile(
                 product.product_id, product.ikm_id, product.name, text, materials, kinds, product.price_idr
             )
