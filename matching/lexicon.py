@@ -8,6 +8,11 @@ Matching is independent per kind: "kain tenun ikat" yields the product ``kain``,
 and the technique ``ikat``; within one kind mentions never overlap. Forms written ``=form`` in the file, and
 all region forms (place names), are matched exactly, without stemming.
 
+People misspell: a word the lexicon does not know, that is not a word of English or Indonesian either
+(``wordfreq``), is read as the one lexicon word one edit away (``rapidfuzz``'s Damerau-Levenshtein distance:
+"keranjag", "pirnig", "natrual", "Kaliamntan"), when it has at least five letters, keeps its first letter
+and exactly one such word exists. :meth:`Lexicon.corrections` shows what was read how.
+
 Besides the rows of the file, every one of Indonesia's 38 provinces (:func:`matching.regions.provinces`)
 becomes a region concept with its canonical name and aliases, unless the file already defines that id.
 
@@ -19,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -35,6 +40,15 @@ LANGS: tuple[str, ...] = ("id", "en", "any")
 
 _CONCEPT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _TRAILING_TWO = re.compile(r"^([a-z]{3,})2$")  # informal reduplication: "tas2" = "tas-tas"
+_MIN_TYPO_LENGTH = 5  # shorter words are too close to too many others ("meja" / "mesa" / "maja")
+_REAL_WORD_ZIPF = 1.5  # wordfreq: about once in 30 million words, in English or Indonesian
+
+
+@lru_cache(maxsize=65536)
+def _is_real_word(word: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return max(zipf_frequency(word, "en"), zipf_frequency(word, "id")) >= _REAL_WORD_ZIPF
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +157,19 @@ class Lexicon:
         self._stemmed: dict[tuple[str, ...], dict[str, tuple[str, str, str, int]]] = {}
         self._exact: dict[tuple[str, ...], dict[str, tuple[str, str, str, int]]] = {}
         self._first: dict[str, int] = {}  # first token of a key -> longest key starting with it
+        self._spelling = lru_cache(maxsize=1 << 18)(self._read_as)  # a catalogue's words are few
         rows = list(rows)
         if with_provinces:
             rows += self._province_rows(rows)
         self._build(rows, source)
+        # the words of all forms, by first letter: what a misspelt word may be read as
+        self._vocabulary: dict[str, list[str]] = {}
+        for concept in self._concepts.values():
+            for form in concept.forms:
+                for word in fold(form.lstrip("=")).split():
+                    if len(word) >= _MIN_TYPO_LENGTH - 1 and word.isalpha():
+                        self._vocabulary.setdefault(word[0], []).append(word)
+        self._vocabulary = {k: sorted(set(v)) for k, v in self._vocabulary.items()}
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -272,7 +295,8 @@ class Lexicon:
         if not text:
             return []
         selected = set(KINDS) if kinds is None else {kinds} if isinstance(kinds, str) else set(kinds)
-        words = [(_TRAILING_TWO.sub(r"\1", w) if w[-1] == "2" else w) for w in fold(text).split()]
+        typed = [(_TRAILING_TWO.sub(r"\1", w) if w[-1] == "2" else w) for w in fold(text).split()]
+        words = [self._spelling(w) for w in typed]
         stems = [stem(w) for w in words]
         first = self._first
         free_from = dict.fromkeys(selected, 0)
@@ -292,9 +316,45 @@ class Lexicon:
                             continue
                         done.add(kind)
                         free_from[kind] = i + length
-                        surface = " ".join(words[i : i + length])
+                        surface = " ".join(typed[i : i + length])
                         found.append(Mention(kind, concept, form, i, i + length, lang, surface))
         return found
+
+    def _read_as(self, word: str) -> str:
+        """``word``, or the lexicon word it is a misspelling of (module docstring)."""
+        if (
+            len(word) < _MIN_TYPO_LENGTH
+            or not word.isalpha()
+            or word in self._first
+            or stem(word) in self._first
+            or self._is_form_word(word)
+            or _is_real_word(word)
+        ):
+            return word
+        from rapidfuzz.distance import DamerauLevenshtein
+        from rapidfuzz.process import extract
+
+        near = extract(
+            word,
+            self._vocabulary.get(word[0], []),
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=1,
+            limit=None,
+        )
+        # one word ("basket" or "baskets"), not two ("pakan" or "pandan")
+        return near[0][0] if near and len({stem(w) for w, _, _ in near}) == 1 else word
+
+    def _is_form_word(self, word: str) -> bool:
+        return word in self._vocabulary.get(word[0], ())
+
+    def corrections(self, text: str) -> dict[str, str]:
+        """The misspelt words of ``text`` and what they are read as."""
+        out: dict[str, str] = {}
+        for word in fold(text).split():
+            read = self._spelling(word)
+            if read != word:
+                out[word] = read
+        return out
 
     def concept_terms(self, text: str, kinds: Iterable[str] | None = None) -> list[str]:
         """One term per mention, ``c_<kind>_<concept>`` in lower case: extra BM25 terms across languages."""

@@ -7,6 +7,7 @@ import pytest
 
 from matching.errors import ConfigError
 from matching.lexicon import Lexicon, lexicon
+from matching.text import fold
 
 DOMAIN_MATERIALS = [
     "pandan",
@@ -270,3 +271,34 @@ def test_every_form_finds_its_own_concept() -> None:
                 concept.id,
                 form,
             )
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "concept"),
+    [
+        ("Pesanan keranjag dr ketak", "product", "keranjang"),  # a letter left out
+        ("alas pirnig bahan pandan", "product", "tatakan"),  # two letters swapped, inside a two-word form
+        ("natural bamboo baskest", "product", "keranjang"),  # "basket" and "baskets": one word
+        ("makers based in Kaliamntan preferred", "region", "kalimantan"),  # place names too
+        ("tas selmpang anymaan", "technique", "anyam"),
+    ],
+)
+def test_misspelt_words_are_read_as_the_lexicon_word_one_edit_away(
+    text: str, kind: str, concept: str
+) -> None:
+    found = lexicon().find(text, kinds={kind})
+    assert concept in {m.concept for m in found}
+    assert all(m.surface in fold(text) for m in found)  # the mention shows what was typed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "butuh dalam waktu sedang",  # real Indonesian words one edit from buluh, talam, serang
+        "no bleach in our rooms, supply chains",  # real English words one edit from beach, brooms, chairs
+        "lampit daun panan",  # "pakan" or "pandan": two readings, none taken
+        "Sofa Tenganan",  # a place name, two edits from anything
+    ],
+)
+def test_real_words_and_ambiguous_typos_are_left_alone(text: str) -> None:
+    assert lexicon().corrections(text) == {}
