@@ -290,7 +290,14 @@ def train(
             _ensure_index(engine)
             with _progress("building training rows") as (advance, set_total):
                 set_total(len(records))
-                data = training_set(engine, records, judged, progress=advance, partial=partial)
+                data = training_set(
+                    engine,
+                    records,
+                    judged,
+                    progress=advance,
+                    partial=partial,
+                    extra=labels if use_outcomes else None,
+                )
             ranker, best, grid = fit_ranker(data, judged, random_state=seed, n_splits=folds)
             from matching.registry import resolve_ranker
 

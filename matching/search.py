@@ -10,7 +10,7 @@ IKMs do: ``penalty`` (default; they sink below feasible ones but stay visible), 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal, NamedTuple, Protocol
@@ -141,9 +141,12 @@ class Searcher:
         return materials if needs.materials else types
 
     def candidates(
-        self, needs: BuyerNeeds, query_vector: np.ndarray, k: int
+        self, needs: BuyerNeeds, query_vector: np.ndarray, k: int, *, extra: Collection[str] = ()
     ) -> tuple[list[str], dict[str, float], dict[str, float]]:
-        """Candidate IKM ids, the query's cosine with every product of them, and the BM25 hits."""
+        """Candidate IKM ids, the query's cosine with every product of them, and the BM25 hits.
+
+        ``extra`` IKMs join the candidates when they are in the catalogue (a pair that met at an event
+        although this search would not have proposed it)."""
         fetch = max(50, k * self.fetch_factor)
         dense_hits = self.dense.search(query_vector.reshape(1, -1), fetch)[0]
         bm25_hits = dict(self.lexical.search([needs.text], fetch)[0])
@@ -159,6 +162,7 @@ class Searcher:
             _, first = np.unique(owners, return_index=True)
             best = owners[np.sort(first)][: self.max_concept_candidates]
             ikm_ids.update(self._ikm_ids[best].tolist())
+        ikm_ids.update(i for i in extra if i in self.catalogue.ikms)
         ordered = sorted(ikm_ids)
         positions = np.searchsorted(self._ikm_ids, np.array(ordered, dtype=object)) if ordered else []
         product_rows = self._table.product_rows(np.asarray(positions, dtype=np.int64))
@@ -314,10 +318,11 @@ class Searcher:
         return [self.rank(n, k, query_vector=v) for n, v in zip(needs, vectors, strict=True)]
 
     def training_rows(
-        self, needs: BuyerNeeds, k: int, *, query_vector: np.ndarray
+        self, needs: BuyerNeeds, k: int, *, query_vector: np.ndarray, extra: Collection[str] = ()
     ) -> tuple[list[str], np.ndarray]:
-        """Every candidate IKM of ``needs`` with its feature row: what a learned ranker trains on."""
-        ikm_ids, dense, bm25 = self.candidates(needs, query_vector, k)
+        """Every candidate IKM of ``needs`` (and the ``extra`` ones) with its feature row: what a learned
+        ranker trains on."""
+        ikm_ids, dense, bm25 = self.candidates(needs, query_vector, k, extra=extra)
         matrix, _ = build_features(needs, ikm_ids, self.catalogue, dense, bm25, self.lex)
         return ikm_ids, matrix
 

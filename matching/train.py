@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import itertools
 import subprocess
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,12 +55,16 @@ def training_set(
     k: int = 10,
     progress: Callable[[int], None] | None = None,
     partial: Collection[str] = (),
+    extra: Mapping[str, Collection[str]] | None = None,
 ) -> TrainingSet:
     """The candidate rows of every buyer, labelled by ``qrels`` (an unjudged candidate is grade 0).
 
     Buyers in ``partial`` are judged only where ``qrels`` names the pair (meeting outcomes label the pairs
     that met, nothing else): their other candidates are unknown, not irrelevant, and are left out.
+    ``extra`` names IKMs per buyer that get a row even when the search would not have proposed them (pairs
+    that met at an event: an organiser's own pick, or an older model's), if the catalogue still has them.
     """
+    extra = extra or {}
     partial = set(partial)
     searcher = engine.searcher()
     needs = [engine.buyer_needs(b) for b in buyers]
@@ -70,7 +74,9 @@ def training_set(
     groups: list[str] = []
     ikms: list[str] = []
     for buyer, need, vector in zip(buyers, needs, vectors, strict=True):
-        ids, matrix = searcher.training_rows(need, k, query_vector=vector)
+        ids, matrix = searcher.training_rows(
+            need, k, query_vector=vector, extra=extra.get(buyer.buyer_id, ())
+        )
         grades = qrels.get(buyer.buyer_id, {})
         if buyer.buyer_id in partial:
             keep = [j for j, i in enumerate(ids) if i in grades]

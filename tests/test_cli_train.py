@@ -50,8 +50,29 @@ def test_train_with_outcomes_makes_a_version_that_models_can_list_use_and_compar
     alone = run_cli("train", "--name", "ranker-v8", "--folds", "2", "--outcomes", home=home, fast=True)
     assert alone.returncode == 0, alone.stderr
     config = json.loads((models / "ranker-v8" / "config.json").read_text())
-    assert config["rows"] <= 6 and config["qrels_file"] is None
+    assert config["rows"] == 6 and config["qrels_file"] is None  # every pair that met, none other
     assert config["training_data"] == "meeting outcomes"
     assert run_cli("train", "--name", "ranker-v9", home=home).returncode == 2  # nothing to learn from
     lone = run_cli("train", "--name", "ranker-v9", "--qrels", str(QRELS), home=home)
     assert lone.returncode == 2 and "--buyers and --qrels go together" in lone.stderr
+
+
+def test_a_pair_that_met_is_a_training_row_even_when_search_would_not_propose_it(tmp_path: Path) -> None:
+    from matching.train import training_set
+
+    engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", ranker="weights"))
+    engine.import_demo()
+    engine.index()
+    buyer = engine.read_buyers(DEMO / "buyers.csv")[0]
+    proposed = set(training_set(engine, [buyer], {}, k=10).ikms)
+    outsider = next(i for i in sorted(engine.searcher().catalogue.ikms) if i not in proposed)
+    met = {buyer.buyer_id: {outsider: 3}}
+    assert len(training_set(engine, [buyer], met, partial={buyer.buyer_id}).y) == 0  # lost without extra
+    data = training_set(engine, [buyer], met, partial={buyer.buyer_id}, extra=met)
+    assert data.ikms.tolist() == [outsider] and data.y.tolist() == [3.0]
+    assert data.X[0].any()  # real features, not a blank row
+    gone = training_set(
+        engine, [buyer], {buyer.buyer_id: {"NO-SUCH-IKM": 3}}, extra={buyer.buyer_id: ["NO-SUCH-IKM"]}
+    )
+    assert "NO-SUCH-IKM" not in gone.ikms  # an IKM no longer in the catalogue has no features: left out
+    engine.close()
