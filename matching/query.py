@@ -120,8 +120,12 @@ negators: no not without tidak tanpa tak bukan gak nggak ga non never don doesn 
 fillers: need needed needs require required requires harus wajib necessary ada any a the use pakai menggunakan
     memakai bersertifikat sertifikat sertifikasi certification certificate certified memiliki punya have has
     having with dengan butuh membutuhkan diperlukan mandatory must is are be for untuk made of from dari
-    bahan material materials using yang perlu berbahan
-connectors: or and atau dan nor maupun serta
+    bahan material materials using yang perlu berbahan synthetic sintetis artificial imitation imitasi faux
+    fake palsu
+ship_cues: ship ships shipping shipped shipment deliver delivers delivery delivered kirim dikirim kirimkan
+    pengiriman antar diantar destination tujuan
+ship_between: to ke at di of the our kami into in via port pelabuhan please pls tolong ya
+connectors: or and atau dan nor maupun serta per
 positive: required needed necessary must mandatory wajib harus perlu diperlukan dibutuhkan essential
     compulsory needs need requirement syarat
 optional: optional opsional unnecessary unneeded
@@ -278,7 +282,7 @@ def _negated(
     k, steps = mention[0] - 1, 0
     while k >= 0 and steps < 6:
         w = words[k]
-        if w in _V["negators"]:
+        if w in _V["negators"] and k not in inside:  # "lidi aren" is a palm, not "aren't"
             return True
         if not (k in inside or w in _V["connectors"] or w in _V["fillers"]):
             break
@@ -295,6 +299,19 @@ def _negated(
         if w in _V["positive"] or not (k in inside or w in _V["connectors"] or w in _V["fillers"]):
             return False
         k, steps = k + 1, steps + 1
+    return False
+
+
+def _shipping_place(words: list[str], start: int) -> bool:
+    """Is the place at ``start`` where the goods go ("ship via Jakarta", "kirim ke Jakarta"), not where the
+    buyer wants them made? A port of loading ("FOB Surabaya") stays a preference: the IKM delivers there."""
+    k = start - 1
+    while k >= 0 and start - k <= 4:
+        if words[k] in _V["ship_cues"] or words[k] == "via":
+            return True
+        if words[k] not in _V["ship_between"]:
+            return False
+        k -= 1
     return False
 
 
@@ -364,6 +381,7 @@ def parse_needs(
         k: [] for k in ("material", "product", "technique", "region", "cert", "nocert")
     }
     numbers = _Numbers()
+    named: list[str] = []  # materials named as such; a product word's material counts only without them
     for clause in _clauses(text):
         words = fold(clause).split()
         mentions = lex.find(clause)
@@ -371,6 +389,8 @@ def parse_needs(
         for m in mentions:
             if m.kind != "certification" and any(a < m.end and m.start < b for a, b in cert_spans):
                 continue  # "timber legality" names a certificate, not a wanted material
+            if m.kind == "region" and _shipping_place(words, m.start):
+                continue  # a port or a delivery address says nothing of where the IKM should be
             same_kind = [(o.start, o.end) for o in mentions if o.kind == m.kind]
             is_cert = m.kind == "certification"
             negated = _negated(words, (m.start, m.end), same_kind, after=is_cert)
@@ -378,13 +398,17 @@ def parse_needs(
                 found["nocert" if negated else "cert"].append(m.concept)
             elif not negated:
                 found[m.kind].append(m.concept)
+                if m.kind == "material" and not any(
+                    o.kind == "product" and (o.start, o.end) == (m.start, m.end) for o in mentions
+                ):
+                    named.append(m.concept)  # not only implied by a product word ("lampit": a rattan mat)
         if not any(m.kind == "certification" for m in mentions):
             spans = [(k, k + 1) for k, w in enumerate(words) if w in _V["generic_cert"]]
             if any(_negated(words, s, spans, after=True) for s in spans):
                 found["nocert"].append(ANY_CERTIFICATION)
         starts = {m.start for m in mentions if m.kind in ("product", "material")}
         _scan_numbers(words, starts, needs.language, table, numbers)
-    needs.materials, needs.products = _unique(found["material"]), _unique(found["product"])
+    needs.materials, needs.products = _unique(named or found["material"]), _unique(found["product"])
     needs.techniques = _unique(found["technique"])
     needs.sources.update({k: "text" for k in ("materials", "products", "techniques") if getattr(needs, k)})
 

@@ -269,3 +269,32 @@ def test_parse_needs_never_raises(text: str) -> None:
 )
 def test_parse_needs_never_raises_on_jumbled_vocabulary(words: list[str]) -> None:
     parse_needs(" ".join(words))
+
+
+@pytest.mark.parametrize(
+    ("text", "provinces"),
+    [
+        ("rattan chairs, 200 pcs. We ship via Jakarta.", []),  # where the goods go, not where they are made
+        ("butuh tikar pandan, kirim ke Jakarta ya", []),
+        ("tikar pandan, pengrajin dr NTB, dikirim ke Jakarta", ["Nusa Tenggara Barat"]),
+        ("rattan baskets from Lombok, delivered to Bali", ["Nusa Tenggara Barat"]),
+        ("bamboo lampshades, FOB Surabaya", ["Jawa Timur"]),  # the port of loading: the IKM delivers there
+        ("rattan baskets made in Cirebon", ["Jawa Barat"]),
+    ],
+)
+def test_a_delivery_address_is_not_a_preferred_province(text: str, provinces: list[str]) -> None:
+    assert parse_needs(text).provinces == provinces
+
+
+@pytest.mark.parametrize(
+    ("text", "materials"),
+    [
+        ("table mats made of mendong. No synthetic/plastic look-alikes.", ["mendong"]),
+        ("box dari lidi aren/pandan", ["lidi", "pandan"]),  # "aren" is a palm here, not "aren't"
+        ("ada yg bisa bikin lampit bahan pandan?", ["pandan"]),  # lampit: a mat, rattan unless said otherwise
+        ("lampit 200 pcs", ["rotan"]),
+        ("lampit rotan dan tikar pandan", ["rotan", "pandan"]),
+    ],
+)
+def test_materials_named_negated_and_implied(text: str, materials: list[str]) -> None:
+    assert parse_needs(text).materials == materials
