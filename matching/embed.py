@@ -162,6 +162,14 @@ def load_encoder(spec: str, *, home: Path, progress: bool = True, batch_size: in
         return SentenceTransformerEncoder(_minilm_path(), model_id="all-MiniLM-L6-v2", batch_size=batch_size)
     path = Path(spec)
     if (path / "modules.json").exists() or (path / "config.json").exists():
+        if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")):
+            # a model folder as committed: card and metrics, the weights are rebuilt, not stored
+            how = (
+                f"; rebuild them with the command in {path / 'README.md'}"
+                if (path / "README.md").exists()
+                else ""
+            )
+            raise ConfigError(f"encoder folder {path} has no weights (*.safetensors or *.bin){how}")
         digest = _folder_digest(path)
         return SentenceTransformerEncoder(path, model_id=f"{path.name}@{digest}", batch_size=batch_size)
     raise ConfigError(

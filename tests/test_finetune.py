@@ -201,3 +201,15 @@ def test_finetune_command_saves_record_metrics_and_card(tmp_path: Path, offline:
     assert metrics["base"]["metrics"]["bm25"] == metrics["finetuned"]["metrics"]["bm25"]
     card = (out / "README.md").read_text()
     assert "| dense | all |" in card and "--max-steps 1" in card and "Known limits" in card
+
+
+def test_an_encoder_folder_without_weights_names_the_command_that_rebuilds_them(tmp_path: Path) -> None:
+    from matching.embed import load_encoder
+
+    folder = tmp_path / "encoder-e5-ft-v9"
+    folder.mkdir()
+    for name in ("config.json", "metrics.json"):  # what git holds of a fine-tuned encoder
+        (folder / name).write_text("{}")
+    (folder / "README.md").write_text("matching finetune --name encoder-e5-ft-v9\n")
+    with pytest.raises(ConfigError, match=r"no weights.*rebuild them with the command in .*README\.md"):
+        load_encoder(str(folder), home=tmp_path / "home", progress=False)
