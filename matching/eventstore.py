@@ -171,7 +171,9 @@ class Events(OutcomeStore):
         return self.get(event_id)
 
     def update(self, event_id: str, source: str) -> EventRecord:
-        """Replace an event's definition; its plans stay (check them with ``event check``)."""
+        """Replace an event's definition; its plans stay as they were. The next :meth:`reschedule` repairs
+        the newest plan against the new definition (meetings in slots, tables or windows it no longer has
+        move or are cancelled, with the reason)."""
         event = self.parse(source, name=event_id)
         with self._store.session() as session:
             row = session.get(EventRow, event_id)
@@ -311,7 +313,9 @@ class Events(OutcomeStore):
             earlier_text = session.get(PlanRow, (event_id, current.plan_no)).changes  # type: ignore[union-attr]
         earlier = Changes.model_validate_json(earlier_text) if earlier_text else None
         changes = merge_changes(earlier, changes)
-        meetings = read_meetings_csv(current.folder / "meetings.csv", record.event.slots(), strict=True)
+        # the plan was written by us; a start the event no longer has means the event was edited since
+        # (a slot cut by a new break, a shorter session): that meeting has no slot now and is moved
+        meetings = read_meetings_csv(current.folder / "meetings.csv", record.event.slots())
         scores, reasons = read_scores_csv(current.folder / "scores.csv")
         if changes.new_buyers or changes.new_ikms:
             self.engine.searcher()

@@ -147,3 +147,25 @@ def test_outcomes_files_are_recorded_all_or_nothing(planned: Engine, tmp_path: P
         (a["buyer_id"], a["ikm_id"]),
         (b["buyer_id"], b["ikm_id"]),
     }
+
+
+def test_a_reschedule_after_the_event_lost_a_slot_moves_that_slots_meetings(tmp_path: Path) -> None:
+    engine = Engine(Settings(home=tmp_path, encoder="hashing", ranker="weights"))
+    engine.import_demo()
+    engine.events.create(DEMO_EVENT)
+    engine.events.plan(EVENT_ID, time_limit=1)
+    at_eleven = {
+        (m["buyer_id"], m["ikm_id"]) for m in engine.events.meetings(EVENT_ID) if m["slot_start"] == "11:00"
+    }
+    assert at_eleven
+    old_break = '  - {start: "10:20", end: "10:40"}\n'
+    edited = DEMO_EVENT.replace(old_break, old_break + '  - {start: "11:00", end: "11:20"}\n')
+    assert edited != DEMO_EVENT
+    engine.events.update(EVENT_ID, edited)  # a second coffee break: the 11:00 slot is gone
+
+    plan = engine.events.reschedule(EVENT_ID, "", time_limit=2)  # was a 422: "not a slot start"
+    after = engine.events.meetings(EVENT_ID)
+    assert plan.kind == "reschedule" and "11:00" not in {m["slot_start"] for m in after}
+    changes = plan.summary["changes"]
+    assert changes["moved"] + changes["cancelled"] >= len(at_eleven)
+    engine.close()
