@@ -94,7 +94,8 @@ class OutcomeStore:
     ) -> Outcome:
         """Record (or update) the rating of a meeting of the event's newest plan that holds the pair.
 
-        Only the values given change; the meeting's plan, score and model version are kept with it.
+        Only the values given change (None leaves one as it is, ``""`` clears it); the meeting's plan, score
+        and model version are kept with it.
         """
         rating = OutcomeRecord(buyer_id, ikm_id, day_outcome, followup_outcome, notes)
         return self.record_outcomes(event_id, [rating])[0]
@@ -106,9 +107,9 @@ class OutcomeStore:
         that has no meeting at the event.
         """
         for r in ratings:
-            if r.day_outcome is not None and r.day_outcome not in DAY_OUTCOMES:
+            if r.day_outcome and r.day_outcome not in DAY_OUTCOMES:
                 raise ConfigError(f"day_outcome {r.day_outcome!r} is not one of {', '.join(DAY_OUTCOMES)}")
-            if r.followup_outcome is not None and r.followup_outcome not in FOLLOWUP_OUTCOMES:
+            if r.followup_outcome and r.followup_outcome not in FOLLOWUP_OUTCOMES:
                 raise ConfigError(
                     f"followup_outcome {r.followup_outcome!r} is not one of {', '.join(FOLLOWUP_OUTCOMES)}"
                 )
@@ -133,12 +134,12 @@ class OutcomeStore:
                         score=score,
                     )
                     session.add(row)
-                if r.day_outcome is not None:
-                    row.day_outcome = r.day_outcome
+                if r.day_outcome is not None:  # "" clears
+                    row.day_outcome = r.day_outcome or None
                 if r.followup_outcome is not None:
-                    row.followup_outcome = r.followup_outcome
+                    row.followup_outcome = r.followup_outcome or None
                 if r.notes is not None:
-                    row.notes = r.notes
+                    row.notes = r.notes or None
                 rows.append(row)
             session.commit()
             return [_outcome(row) for row in rows]

@@ -307,6 +307,14 @@ def test_event_pages_define_plan_reschedule_and_rate(organiser: TestClient, engi
     assert "Hasil 1 pertemuan disimpan." in again
     assert '<option value="deal_agreed" selected>kesepakatan tercapai</option>' in again
 
+    cleared = organiser.post(  # a rating entered on the wrong row is taken back
+        "/events/temu-kecil/outcomes",
+        data={f"buyer-{number}": row["buyer_id"], f"ikm-{number}": row["ikm_id"], f"day-{number}": ""},
+    )
+    assert cleared.status_code == 303 and cleared.headers["location"].endswith("msg=saved&n=1")
+    [outcome] = engine.events.outcomes("temu-kecil")
+    assert (outcome.day_outcome, outcome.notes) == (None, None)
+
 
 def test_unknown_events_and_files_answer_404(organiser: TestClient, planned: str) -> None:
     assert organiser.get("/events/none-such").status_code == 404

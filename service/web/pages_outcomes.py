@@ -79,13 +79,14 @@ def _save(request: Request, event_id: str, form: dict[str, str]) -> Response:
             continue
         i = key.removeprefix("buyer-")
         ikm = form.get(f"ikm-{i}", "")
-        day = form.get(f"day-{i}") or None
-        followup = form.get(f"followup-{i}") or None
-        notes = form.get(f"notes-{i}", "").strip() or None
+        wanted = (form.get(f"day-{i}") or None, form.get(f"followup-{i}") or None)
+        wanted += (form.get(f"notes-{i}", "").strip() or None,)
         old = stored.get((buyer, ikm))
         current = (old.day_outcome, old.followup_outcome, old.notes) if old else (None, None, None)
-        if (day or current[0], followup or current[1], notes or current[2]) == current:
+        if wanted == current:
             continue
+        # an emptied field clears what was stored ("" to the store); one never filled stays unset (None)
+        day, followup, notes = (w if w else ("" if c else None) for w, c in zip(wanted, current, strict=True))
         changed.append(OutcomeRecord(buyer, ikm, day, followup, notes))
     try:
         events.record_outcomes(event_id, changed)  # one transaction: all rows or none
