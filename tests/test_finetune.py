@@ -213,3 +213,11 @@ def test_an_encoder_folder_without_weights_names_the_command_that_rebuilds_them(
     (folder / "README.md").write_text("matching finetune --name encoder-e5-ft-v9\n")
     with pytest.raises(ConfigError, match=r"no weights.*rebuild them with the command in .*README\.md"):
         load_encoder(str(folder), home=tmp_path / "home", progress=False)
+
+
+def test_the_card_warns_about_a_learned_ranker_only_when_one_is_in_use() -> None:
+    from matching.cli_finetune import _ranker_note
+
+    assert _ranker_note("weights") == ""  # the hand-set weights do not depend on the encoder's training
+    note = _ranker_note("ranker-v1")
+    assert "`ranker-v1`" in note and "Retrain the ranker" in note and note.endswith("\n")
