@@ -27,6 +27,7 @@ from matching.regions import provinces
 from matching.schema import Buyer
 
 __all__ = [
+    "JUDGED_SETS",
     "DevSet",
     "breakdown",
     "case_table",
@@ -34,6 +35,7 @@ __all__ = [
     "failure_cases",
     "load_dev_set",
     "notebook_engine",
+    "open_judged_set",
     "per_buyer_metrics",
     "province_centroids",
     "province_counts",
@@ -161,6 +163,22 @@ class DevSet:
     buyers: list[Buyer]
     qrels: Qrels
     latent: pd.DataFrame
+
+
+# judged sets: name -> (folder with ikms.csv, products.csv, buyers.csv; its qrels)
+JUDGED_SETS: dict[str, tuple[Path, Path]] = {
+    "dev": (demo_data_dir(), demo_data_dir().parent / "dev" / "qrels.txt"),
+    "dev2": (demo_data_dir().parent / "dev2", demo_data_dir().parent / "dev2" / "qrels.txt"),
+}
+
+
+def open_judged_set(name: str, settings: Settings) -> tuple[Engine, list[Buyer], Qrels]:
+    """An engine on ``settings.home`` with judged set ``name``'s catalogue imported (all or nothing: a bad
+    row raises, naming it), its buyers and its qrels. Not indexed: the caller indexes when it needs to."""
+    folder, qrels = JUDGED_SETS[name]
+    engine = Engine(settings)
+    engine.import_files([folder / f"{entity}.csv" for entity in ("ikms", "products", "buyers")])
+    return engine, engine.read_buyers(folder / "buyers.csv"), read_qrels(qrels)
 
 
 def load_dev_set(buyers_path: Path | None = None, dev_dir: Path | None = None) -> DevSet:

@@ -24,16 +24,13 @@ from typing import Any
 import numpy as np
 
 from matching import Engine, Settings, demo_data_dir
+from matching.analysis import JUDGED_SETS, open_judged_set
 from matching.catalogue import Catalogue
-from matching.evaluate import read_qrels
 from matching.experiments import evaluate_systems, metrics_table, system_runs
 from matching.index import VectorIndex
 from matching.lexicon import lexicon
 from matching.schema import IKM, Product
 from matching.search import Searcher
-
-DEV = demo_data_dir().parent / "dev"
-DEV2 = demo_data_dir().parent / "dev2"  # written independently of the demo generator and the engine
 
 
 def _engine(home: Path, encoder: str, ranker: str = "weights") -> Engine:
@@ -51,13 +48,10 @@ def _rrf(*rankings: list[tuple[str, float]], k: int = 10, c: int = 60) -> list[t
 
 
 def quality(args: argparse.Namespace) -> dict[str, Any]:
-    if args.set == "dev2":  # its own catalogue, in its own data home
-        engine = Engine(Settings(home=args.home / "dev2", encoder=args.encoder, ranker="weights"))
-        engine.import_files([DEV2 / f"{entity}.csv" for entity in ("ikms", "products", "buyers")])
-        buyers, qrels = engine.read_buyers(DEV2 / "buyers.csv"), read_qrels(DEV2 / "qrels.txt")
-    else:
-        engine = _engine(args.home, args.encoder, "weights")
-        buyers, qrels = engine.read_buyers(demo_data_dir() / "buyers.csv"), read_qrels(DEV / "qrels.txt")
+    home = args.home / "dev2" if args.set == "dev2" else args.home  # dev2 has its own catalogue
+    engine, buyers, qrels = open_judged_set(
+        args.set, Settings(home=home, encoder=args.encoder, ranker="weights")
+    )
     runs = system_runs(engine, buyers, k=100)
     runs.runs["hybrid"] = {q: _rrf(runs.runs["dense"][q], runs.runs["bm25"][q]) for q in runs.runs["dense"]}
     runs.runs = {name: {q: r[:10] for q, r in run.items()} for name, run in runs.runs.items()}
@@ -200,7 +194,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("what", choices=["quality", "throughput", "latency"])
-    parser.add_argument("--set", default="dev", choices=["dev", "dev2"], help="quality: the judged set")
+    parser.add_argument("--set", default="dev", choices=sorted(JUDGED_SETS), help="quality: the judged set")
     parser.add_argument("--encoder", default="e5-small")
     parser.add_argument("--ranker", default="weights")
     parser.add_argument("--repeats", type=int, default=3)

@@ -5,10 +5,11 @@
 
 For each judged set (``dev``: the demo catalogue with ``matching/data/dev/qrels.txt``; ``dev2``: the
 independently written catalogue in ``matching/data/dev2``) the catalogue is imported and indexed in its own
-data home under ``--homes`` (reused when it is already there), then :func:`matching.feedback.simulate_loop`
-plays one season per (noise, seed): the fallback proposes meetings, outcomes are drawn from the ground
-truth with noise, a ranker is retrained from them (plus the curated set's qrels with ``--curated``) and
-judged on buyers it never saw. Prints nDCG@10 before/after per noise level (median over seeds).
+data home under ``--homes`` (kept between runs: re-importing updates what changed), then
+:func:`matching.feedback.simulate_loop` plays one season per (noise, seed): the fallback proposes meetings,
+outcomes are drawn from the ground truth with noise, a ranker is retrained from them (plus the curated set's
+qrels with ``--curated``) and judged on buyers it never saw. Prints nDCG@10 before/after per noise level
+(median over seeds).
 """
 
 from __future__ import annotations
@@ -20,28 +21,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from matching import Engine, Settings, demo_data_dir
-from matching.evaluate import read_qrels
+from matching import Engine, Settings
+from matching.analysis import JUDGED_SETS, open_judged_set
 from matching.feedback import simulate_loop
 from matching.train import TrainingSet, training_set
-
-DATA = demo_data_dir().parent
-SETS = {  # name -> (catalogue folder with ikms/products/buyers.csv, qrels)
-    "dev": (DATA / "demo", DATA / "dev" / "qrels.txt"),
-    "dev2": (DATA / "dev2", DATA / "dev2" / "qrels.txt"),
-}
 
 
 def judged_rows(name: str, homes: Path, encoder: str | None) -> tuple[Engine, list, dict, TrainingSet]:
     """The set's engine (imported and indexed in ``homes/name``), buyers, qrels and candidate rows."""
-    folder, qrels_path = SETS[name]
     settings = Settings(home=homes / name, ranker="weights", **({"encoder": encoder} if encoder else {}))
-    engine = Engine(settings)
-    if not engine.store.counts()["ikms"]:  # all or nothing: a bad row raises, naming it
-        engine.import_files([folder / f"{entity}.csv" for entity in ("ikms", "products", "buyers")])
+    engine, buyers, qrels = open_judged_set(name, settings)
     engine.index()
-    buyers = engine.read_buyers(folder / "buyers.csv")
-    qrels = read_qrels(qrels_path)
     return engine, buyers, qrels, training_set(engine, buyers, qrels, k=10)
 
 
@@ -49,8 +39,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--set", default="dev2", choices=sorted(SETS), help="judged set to simulate on")
-    parser.add_argument("--curated", choices=sorted(SETS), help="add this set's curated qrels to training")
+    parser.add_argument(
+        "--set", default="dev2", choices=sorted(JUDGED_SETS), help="judged set to simulate on"
+    )
+    parser.add_argument(
+        "--curated", choices=sorted(JUDGED_SETS), help="add this set's curated qrels to training"
+    )
     parser.add_argument("--noise", type=float, nargs="+", default=[0.0, 0.1, 0.2, 0.3])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--meetings", type=int, default=8, help="proposed meetings per buyer")
