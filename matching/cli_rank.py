@@ -268,6 +268,7 @@ def train(
             records = engine.read_buyers(buyers) if buyers is not None else []
             judged = read_qrels(qrels) if qrels is not None else {}
             partial: set[str] = set()  # buyers judged only where they met an IKM
+            labels: dict[str, dict[str, int]] = {}  # buyer -> IKM it met -> grade
             outcome_counts = {"outcomes": 0, "labelled": 0, "events": 0}
             if use_outcomes:
                 from matching.outcomes import merge_labels, outcome_labels
@@ -296,7 +297,7 @@ def train(
                     judged,
                     progress=advance,
                     partial=partial,
-                    extra=labels if use_outcomes else None,
+                    extra=labels,
                 )
             ranker, best, grid = fit_ranker(data, judged, random_state=seed, n_splits=folds)
             from matching.registry import resolve_ranker

@@ -44,7 +44,6 @@ _MIN_TYPO_LENGTH = 5  # shorter words are too close to too many others ("meja" /
 _REAL_WORD_ZIPF = 1.5  # wordfreq: about once in 30 million words, in English or Indonesian
 
 
-@lru_cache(maxsize=65536)
 def _is_real_word(word: str) -> bool:
     from wordfreq import zipf_frequency
 

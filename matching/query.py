@@ -123,8 +123,8 @@ fillers: need needed needs require required requires harus wajib necessary ada a
     bahan material materials using yang perlu berbahan synthetic sintetis artificial imitation imitasi faux
     fake palsu
 ship_cues: ship ships shipping shipped shipment deliver delivers delivery delivered kirim dikirim kirimkan
-    pengiriman antar diantar destination tujuan
-ship_between: to ke at di of the our kami into in via port pelabuhan please pls tolong ya
+    pengiriman antar diantar destination tujuan via
+ship_between: to ke at di of the our kami into in port pelabuhan please pls tolong ya
 connectors: or and atau dan nor maupun serta per
 positive: required needed necessary must mandatory wajib harus perlu diperlukan dibutuhkan essential
     compulsory needs need requirement syarat
@@ -307,7 +307,7 @@ def _shipping_place(words: list[str], start: int) -> bool:
     buyer wants them made? A port of loading ("FOB Surabaya") stays a preference: the IKM delivers there."""
     k = start - 1
     while k >= 0 and start - k <= 4:
-        if words[k] in _V["ship_cues"] or words[k] == "via":
+        if words[k] in _V["ship_cues"]:
             return True
         if words[k] not in _V["ship_between"]:
             return False

@@ -79,8 +79,11 @@ def _save(request: Request, event_id: str, form: dict[str, str]) -> Response:
             continue
         i = key.removeprefix("buyer-")
         ikm = form.get(f"ikm-{i}", "")
-        wanted = (form.get(f"day-{i}") or None, form.get(f"followup-{i}") or None)
-        wanted += (form.get(f"notes-{i}", "").strip() or None,)
+        wanted = (
+            form.get(f"day-{i}") or None,
+            form.get(f"followup-{i}") or None,
+            form.get(f"notes-{i}", "").strip() or None,
+        )
         old = stored.get((buyer, ikm))
         current = (old.day_outcome, old.followup_outcome, old.notes) if old else (None, None, None)
         if wanted == current:
