@@ -3,14 +3,14 @@
 The public surface is re-exported here; the CLI, the service and notebooks use :class:`Engine`.
 """
 
+from matching.app.engine import Engine, demo_data_dir
+from matching.catalogue.ingest import EntityCounts, ImportReport, Issue
+from matching.catalogue.schema import IKM, Buyer, Entity, Product
+from matching.catalogue.templates import write_templates
+from matching.common.yaml_files import DataFileError
 from matching.config import Settings
-from matching.engine import Engine, demo_data_dir
 from matching.errors import ConfigError, ImportFileError, MatchingError, StoreError, ValidationFailed
-from matching.event import Event, EventFileError, load_event
-from matching.ingest import EntityCounts, ImportReport, Issue
-from matching.schema import IKM, Buyer, Entity, Product
-from matching.templates import write_templates
-from matching.yamlfile import DataFileError
+from matching.events.model import Event, EventFileError, load_event
 
 __all__ = [
     "IKM",

@@ -5,8 +5,8 @@ service) can catch one class and show its message::
 
     MatchingError
     ├── ConfigError          a setting, path or option is unusable
-    │   └── DataFileError    a YAML/JSON organiser file is unreadable or invalid (matching.yamlfile)
-    │       └── EventFileError   ... an event file (matching.event)
+    │   └── DataFileError    a YAML/JSON organiser file is unreadable or invalid (matching.common.yaml_files)
+    │       └── EventFileError   ... an event file (matching.events.model)
     ├── ImportFileError      an import file cannot be read at all (missing, wrong type, no header)
     ├── ValidationFailed     rows were read but some are invalid; carries the full report
     ├── StoreError           the database cannot be opened, migrated or written
@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from matching.ingest import ImportReport
+    from matching.catalogue.ingest import ImportReport
 
 __all__ = [
     "ConfigError",
@@ -49,7 +49,7 @@ class ImportFileError(MatchingError):
 class ValidationFailed(MatchingError):
     """Raised when an all-or-nothing import found invalid rows; nothing was written.
 
-    The :class:`~matching.ingest.ImportReport` with every problem is on ``report``.
+    The :class:`~matching.catalogue.ingest.ImportReport` with every problem is on ``report``.
     """
 
     def __init__(self, report: ImportReport) -> None:

@@ -1,4 +1,5 @@
-"""Match-list benchmark: solve time and quality of :func:`matching.assign.choose_meetings` as events grow.
+"""Match-list benchmark: solve time and quality of :func:`matching.events.selection.choose_meetings` as
+events grow.
 
     .venv/bin/python scripts/bench_assign.py [--sizes 50x200 200x1000 500x2000] [--top 50] [--seed 0]
 
@@ -12,8 +13,8 @@ from __future__ import annotations
 import argparse
 import random
 
-from matching.assign import choose_meetings
-from matching.meetings import MatchProblem
+from matching.events.meetings import MatchProblem
+from matching.events.selection import choose_meetings
 
 
 def make_problem(

@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from matching import Engine, Settings, demo_data_dir
-from matching.event import parse_event
-from matching.planfiles import read_meetings_csv, read_scores_csv
-from matching.planning import plan_event, write_exports
-from matching.replanning import reschedule_event, write_reschedule
-from matching.reschedule import Changes
-from matching.schema import Entity
+from matching.app.planning import plan_event, write_exports
+from matching.app.replanning import reschedule_event, write_reschedule
+from matching.catalogue.schema import Entity
+from matching.events.model import parse_event
+from matching.events.plan_files import read_meetings_csv, read_scores_csv
+from matching.events.repair import Changes
 
 
 def _replicate(src: Path, dst: Path, id_fields: tuple[str, ...], want: int | None, key: str) -> int:

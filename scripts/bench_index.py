@@ -1,4 +1,5 @@
-"""Benchmark the dense vector index (matching.index.VectorIndex): exact (flat) against approximate (HNSW).
+"""Benchmark the dense vector index (matching.retrieval.dense_index.VectorIndex): exact (flat) against
+approximate (HNSW).
 
 For each size N, synthetic L2-normalised vectors are drawn from a clustered model that resembles sentence
 embeddings: a mixture of ``--clusters`` Gaussian clusters of unequal size, each spread mostly along its
@@ -73,7 +74,7 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     """One (N, index) measurement, in a fresh process. Writes the top-10 ids per query for recall."""
     import faiss
 
-    from matching.index import VectorIndex
+    from matching.retrieval.dense_index import VectorIndex
 
     faiss.omp_set_num_threads(args.threads)
     n, kind = args.one_n, args.one_kind

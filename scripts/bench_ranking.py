@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from matching import Engine, Settings, demo_data_dir
-from matching.analysis import JUDGED_SETS, open_judged_set
-from matching.catalogue import Catalogue
-from matching.experiments import evaluate_systems, metrics_table, system_runs
-from matching.index import VectorIndex
-from matching.lexicon import lexicon
-from matching.schema import IKM, Product
-from matching.search import Searcher
+from matching.catalogue.schema import IKM, Product
+from matching.lab.analysis import JUDGED_SETS, open_judged_set
+from matching.learning.baselines import evaluate_systems, metrics_table, system_runs
+from matching.ranking.searcher import Searcher
+from matching.retrieval.dense_index import VectorIndex
+from matching.retrieval.documents import Catalogue
+from matching.retrieval.lexicon import lexicon
 
 
 def _engine(home: Path, encoder: str, ranker: str = "weights") -> Engine:
@@ -62,7 +62,7 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def throughput(args: argparse.Namespace) -> dict[str, Any]:
-    from matching.embed import load_encoder
+    from matching.retrieval.encoders import load_encoder
 
     home = args.home
     engine = _engine(home, args.encoder)
@@ -86,8 +86,8 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
     changed = products[:: max(1, len(products) // max(1, len(products) // 100))][
         : max(1, len(products) // 100)
     ]
-    from matching.ingest import ValidatedBatch
-    from matching.schema import Entity
+    from matching.catalogue.ingest import ValidatedBatch
+    from matching.catalogue.schema import Entity
 
     batch = ValidatedBatch()
     batch.records[Entity.PRODUCTS] = [

@@ -1,4 +1,5 @@
-"""Scheduling benchmark: solve time and quality of :func:`matching.schedule.schedule_meetings` as events grow.
+"""Scheduling benchmark: solve time and quality of :func:`matching.events.scheduling.schedule_meetings` as
+events grow.
 
     .venv/bin/python scripts/bench_schedule.py [--sizes 50x200:12 200x1000:18 500x2000:24] [--seed 0]
                                                [--time-limit 20] [--ikm-fixed-tables]
@@ -6,7 +7,7 @@
 Each instance is random and seeded: buyers ask for up to 8 meetings with distinct IKMs (IKMs capped at 6),
 one buyer in five and one IKM in ten attends only a morning or afternoon window, 2% of the meetings are
 already confirmed in a slot and table, and tables ~= meetings / slots + 15%. Every schedule is verified
-with :func:`matching.check.check_schedule`. Prints a markdown table.
+with :func:`matching.events.checking.check_schedule`. Prints a markdown table.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import argparse
 import random
 from collections import Counter
 
-from matching.check import check_schedule, idle_gaps
-from matching.meetings import Meeting, ScheduleProblem
-from matching.schedule import schedule_meetings
+from matching.events.checking import check_schedule, idle_gaps
+from matching.events.meetings import Meeting, ScheduleProblem
+from matching.events.scheduling import schedule_meetings
 
 
 def _window(rng: random.Random, n_slots: int) -> set[int]:

@@ -58,7 +58,7 @@ import httpx
 import numpy as np
 
 from matching import Engine, Settings, demo_data_dir
-from matching.schema import Entity
+from matching.catalogue.schema import Entity
 
 SEARCH = "/api/v1/search"
 DEPTH = 50  # service.schemas.SEARCH_DEPTH: the service ranks this many per search

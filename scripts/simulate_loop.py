@@ -6,7 +6,8 @@
 For each judged set (``dev``: the demo catalogue with ``matching/data/dev/qrels.txt``; ``dev2``: the
 independently written catalogue in ``matching/data/dev2``) the catalogue is imported and indexed in its own
 data home under ``--homes`` (kept between runs: re-importing updates what changed), then
-:func:`matching.feedback.simulate_loop` plays one season per (noise, seed): the fallback proposes meetings,
+:func:`matching.lab.feedback.simulate_loop` plays one season per (noise, seed): the fallback proposes
+meetings,
 outcomes are drawn from the ground truth with noise, a ranker is retrained from them (plus the curated set's
 qrels with ``--curated``) and judged on buyers it never saw. Prints nDCG@10 before/after per noise level
 (median over seeds).
@@ -22,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from matching import Engine, Settings
-from matching.analysis import JUDGED_SETS, open_judged_set
-from matching.feedback import simulate_loop
-from matching.train import TrainingSet, training_set
+from matching.lab.analysis import JUDGED_SETS, open_judged_set
+from matching.lab.feedback import simulate_loop
+from matching.learning.training import TrainingSet, training_set
 
 
 def judged_rows(name: str, homes: Path, encoder: str | None) -> tuple[Engine, list, dict, TrainingSet]:

@@ -2,7 +2,7 @@
 
 The encoder's cost per query falls by about a third from one query to a batch of eight (measured on the
 demo catalogue), so under concurrent load one worker thread takes every search waiting in the queue (up to
-``max_batch``) and runs them as one :meth:`~matching.engine.Engine.search_many` call. A lone search waits
+``max_batch``) and runs them as one :meth:`~matching.app.engine.Engine.search_many` call. A lone search waits
 for nobody: the thread takes what is queued the moment it is free.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matching import Engine
-from matching.explain import Explanation
+from matching.ranking.explanations import Explanation
 from service.observability import SEARCH_BATCH
 
 __all__ = ["Ranked", "SearchBatcher"]

@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from matching import Engine
-from matching.keys import ApiKey, Role
+from matching.store.keys import ApiKey, Role
 from service.errors import Forbidden, Unauthorized
 from service.settings import ServiceSettings
 

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from matching.common.yaml_files import DataFileError
 from matching.errors import (
     ConfigError,
     ConflictError,
@@ -28,7 +29,6 @@ from matching.errors import (
     StoreError,
     ValidationFailed,
 )
-from matching.yamlfile import DataFileError
 from service.schemas import ErrorResponse
 
 __all__ = [

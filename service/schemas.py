@@ -11,8 +11,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from matching.eventstore import DAY_OUTCOMES, FOLLOWUP_OUTCOMES
-from matching.schema import IKM, Buyer, Product
+from matching.app.events import DAY_OUTCOMES, FOLLOWUP_OUTCOMES
+from matching.catalogue.schema import IKM, Buyer, Product
 
 T = TypeVar("T")
 SEARCH_DEPTH = 50  # results ranked per search; pages are cut from them, so pages never disagree

@@ -1,4 +1,5 @@
-"""The notebooks' tables and sweeps (matching.analysis, matching.tuning) on the demo catalogue and dev set,
+"""The notebooks' tables and sweeps (matching.lab.analysis, matching.lab.tuning) on the demo catalogue and
+dev set,
 with the fast deterministic encoder."""
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import pandas as pd
 import pytest
 
 from matching import Engine, Settings
-from matching.analysis import (
+from matching.common.regions import provinces
+from matching.lab.analysis import (
     breakdown,
     case_table,
     catalogue_frame,
@@ -21,10 +23,9 @@ from matching.analysis import (
     province_centroids,
     province_counts,
 )
-from matching.experiments import evaluate_systems, system_runs
-from matching.regions import provinces
-from matching.train import training_set
-from matching.tuning import encode_buyers, learned_sweep, run_metrics, searcher_sweep, weight_sweep
+from matching.lab.tuning import encode_buyers, learned_sweep, run_metrics, searcher_sweep, weight_sweep
+from matching.learning.baselines import evaluate_systems, system_runs
+from matching.learning.training import training_set
 
 
 @pytest.fixture(scope="module")

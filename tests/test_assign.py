@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.assign import AssignmentInfeasible, MatchResult, choose_meetings
 from matching.errors import MatchingError
-from matching.meetings import MatchProblem, Pair
+from matching.events.meetings import MatchProblem, Pair
+from matching.events.selection import AssignmentInfeasible, MatchResult, choose_meetings
 
 
 def random_problem(seed: int, *, n_buyers: int = 3, n_ikms: int = 4, n_pairs: int = 10) -> MatchProblem:

@@ -25,7 +25,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from matching import Engine, Settings
-from matching.schema import Entity
+from matching.catalogue.schema import Entity
 from service import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")

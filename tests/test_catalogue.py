@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matching.catalogue import Catalogue
-from matching.schema import IKM, Product
+from matching.catalogue.schema import IKM, Product
+from matching.retrieval.documents import Catalogue
 
 
 def _types(name: str, category: str | None, description: str | None = None) -> set[str]:

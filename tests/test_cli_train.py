@@ -58,7 +58,7 @@ def test_train_with_outcomes_makes_a_version_that_models_can_list_use_and_compar
 
 
 def test_a_pair_that_met_is_a_training_row_even_when_search_would_not_propose_it(tmp_path: Path) -> None:
-    from matching.train import training_set
+    from matching.learning.training import training_set
 
     engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", ranker="weights"))
     engine.import_demo()

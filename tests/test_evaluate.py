@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from matching.evaluate import (
+from matching.learning.metrics import (
     evaluate_run,
     mrr_at_k,
     ndcg_at_k,

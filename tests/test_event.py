@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching.errors import ConfigError
-from matching.event import (
+from matching.events.model import (
     Event,
     EventFileError,
     TimeWindow,

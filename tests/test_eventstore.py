@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from matching import Engine, EventFileError, Settings, demo_data_dir
+from matching.app.events import slug
 from matching.errors import ConfigError, ConflictError, NotFoundError
-from matching.eventstore import slug
 
 DEMO_EVENT = (demo_data_dir() / "event.yaml").read_text(encoding="utf-8")
 EVENT_ID = "temu-bisnis-anyaman-ntb-2027"
@@ -118,7 +118,7 @@ def test_deleting_an_event_removes_its_plans_and_files(tmp_path: Path) -> None:
 
 def test_outcomes_files_are_recorded_all_or_nothing(planned: Engine, tmp_path: Path) -> None:
     from conftest import write_csv
-    from matching.outcomes import OutcomesFileError
+    from matching.learning.outcomes import OutcomesFileError
 
     a, b = planned.events.meetings(EVENT_ID, 1)[1:3]
     good = write_csv(

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching import Engine, Settings
-from matching.catalogue import Catalogue
-from matching.feature_table import FeatureTable
-from matching.features import build_features
-from matching.lexicon import lexicon
-from matching.query import BuyerNeeds
+from matching.ranking.feature_table import FeatureTable
+from matching.ranking.features import build_features
+from matching.retrieval.documents import Catalogue
+from matching.retrieval.lexicon import lexicon
+from matching.retrieval.query import BuyerNeeds
 
 
 @pytest.fixture(scope="module")

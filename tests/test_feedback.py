@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 
 from matching import Engine
-from matching.features import FEATURE_NAMES
-from matching.feedback import simulate_loop
-from matching.train import TrainingSet
+from matching.lab.feedback import simulate_loop
+from matching.learning.training import TrainingSet
+from matching.ranking.features import FEATURE_NAMES
 
 N = len(FEATURE_NAMES)
 

@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 
 from matching import ConfigError, Engine, demo_data_dir
-from matching.catalogue import Catalogue
-from matching.evaluate import Qrels, read_qrels
-from matching.experiments import buyer_language
-from matching.finetune import (
+from matching.catalogue.schema import Buyer
+from matching.learning.baselines import buyer_language
+from matching.learning.finetuning import (
     PASSAGE_PROMPT,
     QUERY_PROMPT,
     FinetuneParams,
@@ -27,7 +26,8 @@ from matching.finetune import (
     save_model_record,
     split_buyers,
 )
-from matching.schema import Buyer
+from matching.learning.metrics import Qrels, read_qrels
+from matching.retrieval.documents import Catalogue
 
 QRELS = demo_data_dir().parent / "dev" / "qrels.txt"
 
@@ -75,7 +75,7 @@ def test_pairs_come_only_from_training_buyers_with_prompts(
         assert product.ikm_id == pair.ikm_id
         assert pair.passage == PASSAGE_PROMPT + product.text
     # grade >= 2 means the IKM makes the asked product type: the chosen product is mostly of that type
-    from matching.query import parse_needs
+    from matching.retrieval.query import parse_needs
 
     typed = [p for p in pairs if parse_needs(requirement[p.buyer_id]).products]
     on_type = [
@@ -129,7 +129,7 @@ def test_tiny_fine_tune_of_e5_small_saves_a_loadable_encoder(
     qrels: Qrels,
     catalogue: Catalogue,
 ) -> None:
-    from matching.embed import load_encoder
+    from matching.retrieval.encoders import load_encoder
 
     home = tmp_path_factory.mktemp("ft-home")
     base, base_id = base_encoder_folder("e5-small", home=home)
@@ -204,7 +204,7 @@ def test_finetune_command_saves_record_metrics_and_card(tmp_path: Path, offline:
 
 
 def test_an_encoder_folder_without_weights_names_the_command_that_rebuilds_them(tmp_path: Path) -> None:
-    from matching.embed import load_encoder
+    from matching.retrieval.encoders import load_encoder
 
     folder = tmp_path / "encoder-e5-ft-v9"
     folder.mkdir()
@@ -216,7 +216,7 @@ def test_an_encoder_folder_without_weights_names_the_command_that_rebuilds_them(
 
 
 def test_the_card_warns_about_a_learned_ranker_only_when_one_is_in_use() -> None:
-    from matching.cli_finetune import _ranker_note
+    from matching.cli.finetune import _ranker_note
 
     assert _ranker_note("weights") == ""  # the hand-set weights do not depend on the encoder's training
     note = _ranker_note("ranker-v1")

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.errors import MatchingError
-from matching.index import IndexCorrupt, VectorIndex
+from matching.retrieval.dense_index import IndexCorrupt, VectorIndex
 
 REPO = Path(__file__).resolve().parents[1]
 DIM = 8
@@ -344,8 +344,8 @@ CHILD = """
 import sys, time
 from pathlib import Path
 import numpy as np
-import matching.index as mod
-from matching.index import VectorIndex
+import matching.retrieval.dense_index as mod
+from matching.retrieval.dense_index import VectorIndex
 
 directory, step, marker = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 original = getattr(mod, step)
@@ -415,7 +415,7 @@ WRITER = """
 import sys
 from pathlib import Path
 import numpy as np
-from matching.index import VectorIndex
+from matching.retrieval.dense_index import VectorIndex
 
 directory = Path(sys.argv[1])
 rng = np.random.default_rng(0)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import delete
 
 from matching import Engine, Entity, Settings
-from matching.index import VectorIndex
-from matching.ingest import ValidatedBatch
-from matching.store import ProductRow
+from matching.catalogue.ingest import ValidatedBatch
+from matching.retrieval.dense_index import VectorIndex
+from matching.store.database import ProductRow
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_a_crash_while_saving_leaves_the_previous_index_usable(
     def crash(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt("power cut while writing the index")
 
-    monkeypatch.setattr("matching.index._write_faiss", crash)
+    monkeypatch.setattr("matching.retrieval.dense_index._write_faiss", crash)
     with pytest.raises(KeyboardInterrupt):
         indexed.index()
     monkeypatch.undo()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from matching import Engine, Settings, demo_data_dir
-from matching.evaluate import read_qrels
-from matching.experiments import evaluate_systems, system_runs
+from matching.learning.baselines import evaluate_systems, system_runs
+from matching.learning.metrics import read_qrels
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +66,7 @@ def test_dev_set_quality_meets_the_acceptance_bar(e5_engine: Engine) -> None:
 
 
 def test_english_minilm_fallback_loads_from_its_package(tmp_path_factory: pytest.TempPathFactory) -> None:
-    from matching.embed import load_encoder
+    from matching.retrieval.encoders import load_encoder
 
     encoder = load_encoder("minilm", home=tmp_path_factory.mktemp("minilm"))
     vectors = encoder.encode_queries(["woven rattan basket", "stainless steel knife"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matching.lexical import LexicalIndex
-from matching.lexicon import lexicon
+from matching.retrieval.bm25 import LexicalIndex
+from matching.retrieval.lexicon import lexicon
 
 DOCS = {
     "P3": "Keranjang rotan untuk laundry, anyaman rapat",

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from matching.common.text import fold
 from matching.errors import ConfigError
-from matching.lexicon import Lexicon, lexicon
-from matching.text import fold
+from matching.retrieval.lexicon import Lexicon, lexicon
 
 DOMAIN_MATERIALS = [
     "pandan",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write_csv
-from matching.outcomes import (
+from matching.learning.outcomes import (
     OutcomesFileError,
     merge_labels,
     outcome_grade,

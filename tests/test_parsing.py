@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matching.parsing import (
+from matching.common.parsing import (
     CellError,
     normalise_header,
     parse_email,

@@ -7,10 +7,15 @@ from pathlib import Path
 import pytest
 
 from matching.errors import ImportFileError
-from matching.event import parse_event
-from matching.meetings import Meeting
-from matching.planfiles import read_meetings_csv, read_scores_csv, write_meetings_csv, write_scores_csv
-from matching.reschedule import ChangesFileError, load_changes
+from matching.events.meetings import Meeting
+from matching.events.model import parse_event
+from matching.events.plan_files import (
+    read_meetings_csv,
+    read_scores_csv,
+    write_meetings_csv,
+    write_scores_csv,
+)
+from matching.events.repair import ChangesFileError, load_changes
 
 SLOTS = parse_event(
     {"name": "Uji", "sessions": [{"start": "09:00", "end": "10:00"}], "tables": 2, "slot_minutes": 20}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from matching import Engine, Settings, demo_data_dir
-from matching.event import load_event
-from matching.planning import PlanResult, plan_event, write_exports
+from matching.app.planning import PlanResult, plan_event, write_exports
+from matching.events.model import load_event
 
 EVENT = demo_data_dir() / "event.yaml"
 
@@ -70,7 +70,7 @@ def test_exports(planned: tuple[PlanResult, Path]) -> None:
 
 
 def test_every_ikm_gets_candidate_buyers(tmp_path: Path) -> None:
-    from matching.planning import event_scores
+    from matching.app.planning import event_scores
 
     engine = Engine(Settings(home=tmp_path, encoder="hashing", ranker="weights"))
     engine.import_demo()

@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.query import ANY_CERTIFICATION, DEFAULT_RATES, BuyerNeeds, detect_language, parse_needs
+from matching.retrieval.query import (
+    ANY_CERTIFICATION,
+    DEFAULT_RATES,
+    BuyerNeeds,
+    detect_language,
+    parse_needs,
+)
 
 JAVA = {"DKI Jakarta", "Jawa Barat", "Jawa Tengah", "DI Yogyakarta", "Jawa Timur", "Banten"}
 

@@ -5,10 +5,10 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from matching.features import FEATURE_NAMES
-from matching.rank import DEFAULT_WEIGHTS, LearnedRanker, WeightedRanker
-from matching.registry import load_ranker, resolve_ranker, save_ranker
-from matching.train import TrainingSet, cross_validate
+from matching.learning.training import TrainingSet, cross_validate
+from matching.ranking.features import FEATURE_NAMES
+from matching.ranking.model_registry import load_ranker, resolve_ranker, save_ranker
+from matching.ranking.rankers import DEFAULT_WEIGHTS, LearnedRanker, WeightedRanker
 
 N = len(FEATURE_NAMES)
 

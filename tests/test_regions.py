@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from matching.regions import provinces
+from matching.common.regions import provinces
 
 
 def test_all_38_provinces_with_unique_codes() -> None:

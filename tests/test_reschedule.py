@@ -8,12 +8,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching.assign import choose_meetings
-from matching.check import check_schedule
-from matching.event import Event, parse_event
-from matching.meetings import MatchProblem, Meeting, Pair, ScheduleProblem
-from matching.reschedule import Changes, Replan, replan
-from matching.schedule import schedule_meetings
+from matching.events.checking import check_schedule
+from matching.events.meetings import MatchProblem, Meeting, Pair, ScheduleProblem
+from matching.events.model import Event, parse_event
+from matching.events.repair import Changes, Replan, replan
+from matching.events.scheduling import schedule_meetings
+from matching.events.selection import choose_meetings
 
 SESSIONS = [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "15:00"}]  # 9 + 6 slots of 20'
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching.check import Violation, check_schedule, idle_gaps
-from matching.meetings import Meeting, ScheduleProblem
-from matching.schedule import ScheduleResult, schedule_meetings
+from matching.events.checking import Violation, check_schedule, idle_gaps
+from matching.events.meetings import Meeting, ScheduleProblem
+from matching.events.scheduling import ScheduleResult, schedule_meetings
 
 
 def random_problem(seed: int, *, ikm_fixed_tables: bool, n_fixed: int, tight: bool) -> ScheduleProblem:

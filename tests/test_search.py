@@ -9,9 +9,9 @@ import pytest
 
 from conftest import IKM_HEADER, IKM_ROWS, PRODUCT_HEADER, PRODUCT_ROWS, write_csv
 from matching import Engine, Settings, demo_data_dir
-from matching.evaluate import read_qrels
-from matching.query import BuyerNeeds
-from matching.search import ConstraintMode, Searcher
+from matching.learning.metrics import read_qrels
+from matching.ranking.searcher import ConstraintMode, Searcher
+from matching.retrieval.query import BuyerNeeds
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_structured_values_win_over_text(demo_engine: Engine) -> None:
 
 
 def test_engine_beats_bm25_on_dev_set(demo_engine: Engine) -> None:
-    from matching.experiments import evaluate_systems, system_runs
+    from matching.learning.baselines import evaluate_systems, system_runs
 
     buyers = demo_engine.read_buyers(demo_data_dir() / "buyers.csv")
     qrels = read_qrels(demo_data_dir().parent / "dev" / "qrels.txt")

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from matching import Engine, Settings
-from matching.keys import Role
+from matching.store.keys import Role
 from service import create_app
 from service.settings import ServiceSettings
 

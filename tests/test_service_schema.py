@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from matching import Engine, Settings
-from matching.keys import Role
+from matching.store.keys import Role
 from service import create_app
 from service.settings import ServiceSettings
 

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, inspect
 
 from conftest import snapshot
 from matching import Engine, Settings
-from matching.store import MIGRATIONS, Base, Store
+from matching.store.database import MIGRATIONS, Base, Store
 
 
 def test_migrations_from_empty_reach_head_and_match_the_models(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_reopening_a_migrated_database_keeps_its_data(tmp_path: Path, canonical_
 def test_deleting_an_ikm_removes_its_products(engine: Engine, canonical_files: list[Path]) -> None:
     from sqlalchemy import delete
 
-    from matching.store import IkmRow
+    from matching.store.database import IkmRow
 
     engine.import_files(canonical_files)
     with engine.store.session() as session:

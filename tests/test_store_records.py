@@ -9,8 +9,8 @@ import time
 import pytest
 
 from matching import IKM, Buyer, Engine, Product, Settings
+from matching.catalogue.schema import Entity
 from matching.errors import ConflictError, NotFoundError
-from matching.schema import Entity
 
 
 @pytest.fixture

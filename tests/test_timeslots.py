@@ -4,7 +4,14 @@ import datetime as dt
 
 import pytest
 
-from matching.timeslots import TimeWindow, clock_at, format_clock, generate_slots, minute_of_day, parse_clock
+from matching.events.timeslots import (
+    TimeWindow,
+    clock_at,
+    format_clock,
+    generate_slots,
+    minute_of_day,
+    parse_clock,
+)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matching.vectors import EmbeddingCache
+from matching.retrieval.embedding_cache import EmbeddingCache
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -158,7 +158,7 @@ WRITER = """
 import sys
 from pathlib import Path
 import numpy as np
-from matching.vectors import EmbeddingCache
+from matching.retrieval.embedding_cache import EmbeddingCache
 
 path, name = Path(sys.argv[1]), sys.argv[2]
 with EmbeddingCache(path) as cache:

@@ -7,9 +7,15 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from matching.common.yaml_files import (
+    DataFileError,
+    load_data_file,
+    problem_line,
+    read_data_file,
+    validate_data,
+)
 from matching.errors import ConfigError
-from matching.timeslots import ClockTime
-from matching.yamlfile import DataFileError, load_data_file, problem_line, read_data_file, validate_data
+from matching.events.timeslots import ClockTime
 
 
 class Item(BaseModel):

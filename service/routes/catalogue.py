@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from matching.schema import IKM, Buyer, Entity, Product
+from matching.catalogue.schema import IKM, Buyer, Entity, Product
 from service.deps import BuyerOrOrganiserDep, EngineDep, OrganiserDep, Principal
 from service.errors import Forbidden, error_responses
 from service.schemas import (

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse
 
-from matching.eventstore import EventRecord, Outcome, PlanRecord
+from matching.app.events import EventRecord, Outcome, PlanRecord
 from service.deps import EngineDep, OrganiserDep
 from service.errors import error_responses
 from service.schemas import (

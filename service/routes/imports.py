@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 
+from matching.catalogue.schema import Entity
 from matching.errors import ImportFileError
-from matching.schema import Entity
 from service.deps import EngineDep, OrganiserDep
 from service.errors import error_responses, issue_dict
 from service.schemas import ImportResult

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from matching.explain import Explanation
+from matching.ranking.explanations import Explanation
 from service.batching import Ranked
 from service.deps import EngineDep, SearcherDep
 from service.errors import error_responses

@@ -13,10 +13,10 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from matching import demo_data_dir
+from matching.app.events import EventRecord, PlanRecord
+from matching.common.yaml_files import DataFileError
 from matching.errors import MatchingError, NotFoundError
-from matching.event import Event
-from matching.eventstore import EventRecord, PlanRecord
-from matching.yamlfile import DataFileError
+from matching.events.model import Event
 from service.web.i18n import TEXTS
 from service.web.render import organiser_or_response, redirect, render
 

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
+from matching.catalogue.schema import Entity
 from matching.errors import ImportFileError, ValidationFailed
-from matching.schema import Entity
 from service.errors import issue_dict
 from service.routes.imports import import_uploads
 from service.web.render import organiser_or_response, redirect, render

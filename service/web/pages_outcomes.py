@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from matching.app.events import DAY_OUTCOMES, FOLLOWUP_OUTCOMES, Outcome
 from matching.errors import MatchingError, NotFoundError
-from matching.eventstore import DAY_OUTCOMES, FOLLOWUP_OUTCOMES, Outcome
-from matching.outcomes import OutcomeRecord
+from matching.learning.outcomes import OutcomeRecord
 from service.web.render import organiser_or_response, redirect, render
 
 router = APIRouter()

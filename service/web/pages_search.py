@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
+from matching.common.regions import provinces
 from matching.errors import MatchingError
-from matching.lexicon import lexicon
-from matching.regions import provinces
+from matching.retrieval.lexicon import lexicon
 from service.routes.search import match_public, run_search
 from service.schemas import SEARCH_DEPTH, MatchPublic, SearchRequest
 from service.web.render import login_redirect, page_lang, render, web_principal

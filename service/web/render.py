@@ -15,7 +15,7 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from matching.keys import Role
+from matching.store.keys import Role
 from service.deps import COOKIE, Principal
 from service.web.i18n import DEFAULT_LANG, LANGS, TEXTS, translator
 

@@ -1,0 +1,2 @@
+"""The facade that assembles the rooms (:class:`~matching.app.engine.Engine`) and use cases that need several
+of them."""

@@ -1,0 +1,384 @@
+"""The one facade the CLI, the service and notebooks call: :class:`Engine`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from matching.catalogue.ingest import ImportReport, validate_tables
+from matching.catalogue.readers import iter_files, read_tables
+from matching.catalogue.schema import Buyer, Entity
+from matching.config import Settings
+from matching.errors import ConfigError, ValidationFailed
+from matching.store.database import Store
+
+if TYPE_CHECKING:
+    from matching.app.events import Events
+    from matching.ranking.explanations import Explanation
+    from matching.ranking.searcher import Searcher
+    from matching.retrieval.bm25 import LexicalIndex
+    from matching.retrieval.dense_index import VectorIndex
+    from matching.retrieval.documents import Catalogue
+    from matching.retrieval.encoders import Encoder
+    from matching.retrieval.indexing import IndexReport
+    from matching.retrieval.query import BuyerNeeds
+    from matching.store.keys import ApiKeys
+
+__all__ = ["Engine", "demo_data_dir"]
+
+log = logging.getLogger(__name__)
+
+
+def demo_data_dir() -> Path:
+    """The folder of the bundled demo catalogue (``ikms.csv``, ``products.csv``, ``buyers.csv``)."""
+    return Path(str(resources.files("matching").joinpath("data/demo")))
+
+
+class Engine:
+    """Catalogue import and statistics over one store; later steps (ranking, events) hang off it too."""
+
+    def __init__(self, settings: Settings | None = None, *, store: Store | None = None) -> None:
+        self.settings = settings or Settings()
+        self._store = store
+        self._encoder: Encoder | None = None
+        self._searcher: Searcher | None = None
+        self._searcher_revision = -1  # the catalogue revision the searcher was built from
+        self._searcher_lock = threading.Lock()
+        self._store_lock = threading.Lock()  # two threads opening the store would both migrate it
+        self._refresh: threading.Thread | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            with self._store_lock:
+                if self._store is None:
+                    self.settings.home.mkdir(parents=True, exist_ok=True)
+                    self._store = Store(self.settings.resolved_database_url())
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def import_files(
+        self,
+        paths: Iterable[Path],
+        *,
+        kind: Entity | None = None,
+        keep_valid: bool = False,
+        dry_run: bool = False,
+        progress: Callable[[int], None] | None = None,
+        on_total: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Import CSV/XLSX files (or folders of them) into the store.
+
+        All-or-nothing by default: when any row is invalid, nothing is written and :class:`ValidationFailed`
+        carries the report. With ``keep_valid`` the valid rows are written and the report lists the rest.
+        ``dry_run`` validates and counts without writing.
+        """
+        tables = [table for path in iter_files(list(paths)) for table in read_tables(path, kind)]
+        if on_total is not None:
+            on_total(sum(len(t.rows) for t in tables))
+        batch, issues = validate_tables(tables, self.store.ids(Entity.IKMS), progress=progress)
+        report = ImportReport(issues=issues, dry_run=dry_run)
+        if report.errors and not keep_valid:
+            for entity in Entity:
+                report.counts[entity].rejected = batch.rejected_rows[entity]
+            raise ValidationFailed(report)
+        report.counts = self.store.write(batch, dry_run=dry_run)  # a change raises the catalogue revision
+        report.committed = not dry_run
+        return report
+
+    def import_demo(self, **kwargs: Any) -> ImportReport:
+        """Import the bundled demo catalogue."""
+        return self.import_files([demo_data_dir()], **kwargs)
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+    # -- ranking ---------------------------------------------------------------------------------------
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            from matching.retrieval.encoders import load_encoder
+
+            self._encoder = load_encoder(self.settings.encoder, home=self.settings.home)
+        return self._encoder
+
+    def _catalogue(self, progress: Callable[[int], None] | None = None) -> Catalogue:
+        from matching.retrieval.documents import Catalogue
+
+        return Catalogue.build(self.store.ikms(), self.store.products(), progress=progress)
+
+    def index(
+        self,
+        *,
+        rebuild: bool = False,
+        progress: Callable[[int], None] | None = None,
+        on_total: Callable[[int], None] | None = None,
+    ) -> IndexReport:
+        """Embed new or changed products and update the dense index atomically (see
+        matching.retrieval.indexing)."""
+        _, report = self._update_index(
+            self._catalogue(), rebuild=rebuild, progress=progress, on_total=on_total
+        )
+        with self._searcher_lock:
+            self._searcher = None
+        self.query_vectors([self.buyer_needs(b).text for b in self.store.buyers()])  # warm for planning
+        return report
+
+    def query_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Query embeddings of ``texts`` (``(n, dim)`` float32), cached like product embeddings.
+
+        Stored buyers' requirements are embedded by :meth:`index`, so planning an event encodes only
+        requirements that changed since.
+        """
+        from matching.retrieval.embedding_cache import EmbeddingCache
+
+        if not texts:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
+            model_id = f"{self.encoder.model_id}#query"
+            vectors, _ = cache.embed(model_id, list(texts), self.encoder.encode_queries)
+        return vectors
+
+    def _update_index(self, catalogue: Catalogue, **kwargs: Any) -> tuple[VectorIndex, IndexReport]:
+        from matching.retrieval.embedding_cache import EmbeddingCache
+        from matching.retrieval.indexing import update_dense_index
+
+        with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
+            return update_dense_index(
+                self.settings.home / "index" / "dense",
+                catalogue,
+                self.encoder,
+                cache,
+                kind=self.settings.index_kind,
+                **kwargs,
+            )
+
+    def lexical_index(
+        self, catalogue: Catalogue, *, concepts: bool = True, stemmed: bool = True
+    ) -> LexicalIndex:
+        """BM25 over the catalogue's product texts (with lexicon concept terms unless ``concepts=False``)."""
+        from matching.retrieval.bm25 import LexicalIndex
+        from matching.retrieval.lexicon import lexicon
+
+        lex = lexicon()
+        index = LexicalIndex(concepts=lex.concept_terms if concepts else None, stemmed=stemmed)
+        return index.fit(*catalogue.texts())
+
+    @property
+    def events(self) -> Events:
+        """Stored events, their plans and exports, and meeting outcomes (:mod:`matching.app.events`)."""
+        from matching.app.events import Events
+
+        return Events(self)
+
+    @property
+    def keys(self) -> ApiKeys:
+        """The service's API keys (:mod:`matching.store.keys`)."""
+        from matching.store.keys import ApiKeys
+
+        return ApiKeys(self.store)
+
+    def searcher(self, *, wait: bool = True) -> Searcher:
+        """The ranking pipeline over the current catalogue and index.
+
+        Built on first use. When the catalogue has changed since (its revision went up), ``wait=True``
+        builds a new one now; ``wait=False`` (the service) returns the one in hand and builds the new one
+        in a background thread, so searches in flight and meanwhile are never blocked; the new searcher
+        replaces the old one when it is ready.
+        """
+        revision = self.store.revision()
+        current = self._searcher
+        if current is not None and self.ranker_spec() != current.ranker_spec:
+            current = self._switch_ranker(current)
+        if current is not None and self._searcher_revision >= revision:
+            return current
+        if current is not None and not wait:
+            self.refresh(background=True)
+            return current
+        with self._searcher_lock:
+            if self._searcher is None or self._searcher_revision < revision:
+                self._searcher, self._searcher_revision = self._build_searcher()
+            return self._searcher
+
+    def refresh(self, *, background: bool = False) -> None:
+        """Rebuild the searcher from the catalogue as it is now (in a daemon thread with ``background``)."""
+        if not background:
+            with self._searcher_lock:
+                self._searcher, self._searcher_revision = self._build_searcher()
+            return
+        if self._refresh is not None and self._refresh.is_alive():
+            return
+
+        def run() -> None:
+            try:
+                searcher, revision = self._build_searcher()
+                with self._searcher_lock:
+                    if revision > self._searcher_revision:
+                        self._searcher, self._searcher_revision = searcher, revision
+                log.info("search index refreshed to catalogue revision %d", revision)
+            except Exception:  # the old searcher keeps serving; the next request tries again
+                log.exception("refreshing the search index failed")
+
+        self._refresh = threading.Thread(target=run, name="matching-refresh", daemon=True)
+        self._refresh.start()
+
+    def wait_for_refresh(self, timeout: float | None = None) -> None:
+        """Wait until a background refresh (if any) has finished."""
+        if self._refresh is not None:
+            self._refresh.join(timeout)
+
+    @property
+    def searcher_revision(self) -> int:
+        """The catalogue revision the searcher in use was built from (-1 before the first search)."""
+        return self._searcher_revision
+
+    def ranker_spec(self) -> str:
+        """What ranks: ``MATCHING_RANKER`` when set to other than ``auto``, else the model chosen with
+        ``matching models use`` for this data home, else ``auto`` (the hand-set weights)."""
+        from matching.ranking.model_registry import active_model
+
+        if self.settings.ranker != "auto":
+            return self.settings.ranker
+        return active_model(self.settings.home) or "auto"
+
+    def use_model(self, name: str | None) -> str:
+        """Rank with model ``name`` (``weights``, ``newest`` or a folder of the models dir); None forgets
+        the choice (hand-set weights).
+
+        Services on this data home switch at their next search, without a restart. Returns the version.
+        """
+        from matching.ranking.model_registry import set_active_model
+
+        return set_active_model(self.settings.home, name, self.settings.models_dir)
+
+    def _switch_ranker(self, current: Searcher) -> Searcher:
+        """The searcher in hand with the ranker now chosen (the index and catalogue stay as they are)."""
+        import copy
+
+        from matching.ranking.model_registry import resolve_ranker
+
+        with self._searcher_lock:
+            spec = self.ranker_spec()
+            if spec != current.ranker_spec and self._searcher is current:
+                switched = copy.copy(current)
+                switched.ranker, switched.model_version = resolve_ranker(spec, self.settings.models_dir)
+                switched.ranker_spec = spec
+                self._searcher = switched
+                log.info("ranking with model %s", switched.model_version)
+            return self._searcher  # type: ignore[return-value]
+
+    @property
+    def ranker_version(self) -> str:
+        """The version of the model ranking now (``weights``, ``ranker-v2`` ...); known once searching."""
+        return self._searcher.model_version if self._searcher is not None else "weights"
+
+    def _build_searcher(self) -> tuple[Searcher, int]:
+        from matching.ranking.model_registry import resolve_ranker
+        from matching.ranking.searcher import Searcher
+        from matching.retrieval.lexicon import lexicon
+
+        revision = self.store.revision()  # read first: a change during the build triggers another one
+        catalogue = self._catalogue()
+        dense, _ = self._update_index(catalogue)  # embeds what changed since the last index, if anything
+        spec = self.ranker_spec()
+        ranker, version = resolve_ranker(spec, self.settings.models_dir)
+        searcher = Searcher(
+            catalogue,
+            encoder=self.encoder,
+            dense=dense,
+            lexical=self.lexical_index(catalogue),
+            ranker=ranker,
+            lex=lexicon(),
+            constraint_mode=self.settings.constraints,
+        )
+        searcher.model_version, searcher.ranker_spec = version, spec
+        return searcher, revision
+
+    @staticmethod
+    def needs(
+        text: str,
+        *,
+        quantity: int | None = None,
+        certifications: Sequence[str] | None = None,
+        provinces: Sequence[str] | None = None,
+        max_unit_price_idr: int | None = None,
+        deadline_days: int | None = None,
+    ) -> BuyerNeeds:
+        """Parse a requirement (structured values win over what the text says)."""
+        from matching.retrieval.query import parse_needs
+
+        return parse_needs(
+            text,
+            quantity=quantity,
+            certifications=certifications or None,
+            provinces=provinces or None,
+            max_unit_price_idr=max_unit_price_idr,
+            deadline_days=deadline_days,
+        )
+
+    def buyer_needs(self, buyer: Buyer) -> BuyerNeeds:
+        return self.needs(
+            buyer.requirement,
+            quantity=buyer.quantity,
+            certifications=buyer.required_certifications,
+            provinces=buyer.preferred_provinces,
+            max_unit_price_idr=buyer.max_unit_price_idr,
+            deadline_days=buyer.deadline_days,
+        )
+
+    def search(self, text: str, *, k: int = 10, **structured: Any) -> list[Explanation]:
+        """Ranked, explained IKMs for one free-text requirement plus structured values."""
+        return self.search_many([(text, structured)], k=k)[0]
+
+    def search_many(
+        self, requests: Sequence[tuple[str, dict[str, Any]]], *, k: int = 10, wait: bool = True
+    ) -> list[list[Explanation]]:
+        """:meth:`search` for several requirements at once (one encoder batch: faster per query).
+
+        ``wait=False`` searches the index in hand while a changed catalogue is indexed in the background.
+        """
+        return self.search_batch(requests, k=k, wait=wait)[0]
+
+    def search_batch(
+        self, requests: Sequence[tuple[str, dict[str, Any]]], *, k: int = 10, wait: bool = True
+    ) -> tuple[list[list[Explanation]], str, int]:
+        """:meth:`search_many`, plus the model version and catalogue revision that produced the results."""
+        from matching.ranking.explanations import explain
+        from matching.retrieval.lexicon import lexicon
+
+        searcher = self.searcher(wait=wait)
+        revision = self._searcher_revision
+        needs = [self.needs(text, **structured) for text, structured in requests]
+        results = [[explain(m, lexicon()) for m in ranked] for ranked in searcher.rank_many(needs, k)]
+        return results, searcher.model_version, revision
+
+    def rank_buyers(self, buyers: Sequence[Buyer], *, k: int = 10) -> dict[str, list[Explanation]]:
+        """Ranked, explained IKMs for each buyer (buyers need not be in the store)."""
+        from matching.ranking.explanations import explain
+        from matching.retrieval.lexicon import lexicon
+
+        searcher = self.searcher()
+        results = searcher.rank_many([self.buyer_needs(b) for b in buyers], k)
+        return {b.buyer_id: [explain(m, lexicon()) for m in r] for b, r in zip(buyers, results, strict=True)}
+
+    @staticmethod
+    def read_buyers(path: Path) -> list[Buyer]:
+        """Validated buyers from a CSV or XLSX file, not stored; invalid rows raise ValidationFailed."""
+        tables = [t for t in read_tables(path, Entity.BUYERS)]
+        batch, issues = validate_tables(tables, set())
+        report = ImportReport(issues=issues)
+        if report.errors:
+            raise ValidationFailed(report)
+        if not batch.records[Entity.BUYERS]:
+            raise ConfigError(f"{path}: no buyers found")
+        return list(batch.records[Entity.BUYERS])

@@ -1,0 +1,300 @@
+"""Planning a business-matching event: scores -> match list -> schedule -> checked plan -> exports.
+
+:func:`plan_event` scores every (buyer, IKM) pair of the event with the ranker (each buyer's best ``top``
+IKMs among the event's IKMs become candidates), chooses the meetings (:mod:`matching.events.selection`), puts
+them into
+slots and tables (:mod:`matching.events.scheduling`) and checks the result (:mod:`matching.events.checking`).
+:func:`write_exports` writes ``meetings.csv``, ``scores.csv`` and ``plan.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from matching.app.engine import Engine
+from matching.catalogue.schema import Entity
+from matching.events.checking import Violation, check_schedule
+from matching.events.meetings import MatchProblem, Meeting, Pair, ScheduleProblem
+from matching.events.model import Event, Slot
+from matching.events.plan_files import write_meetings_csv, write_scores_csv
+from matching.events.scheduling import ScheduleResult, schedule_meetings
+from matching.events.selection import MatchResult, choose_meetings
+
+__all__ = [
+    "PlanResult",
+    "event_scores",
+    "participant_names",
+    "plan_event",
+    "write_exports",
+]
+
+
+@dataclass
+class PlanResult:
+    """A planned event: the chosen, scheduled meetings and how good and valid they are."""
+
+    event: Event
+    slots: list[Slot]
+    buyers: list[str]
+    ikms: list[str]
+    scores: dict[Pair, float]
+    reasons: dict[Pair, str]
+    match: MatchResult
+    schedule: ScheduleResult
+    violations: list[Violation]
+    seconds: dict[str, float] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # participant id -> company / IKM name
+    model_version: str = "weights"  # the ranker that scored the pairs
+
+    @property
+    def meetings(self) -> list[Meeting]:
+        return self.schedule.meetings
+
+    def summary(self) -> dict[str, Any]:
+        per_ikm = {i: 0 for i in self.ikms}
+        for m in self.meetings:
+            per_ikm[m.ikm] = per_ikm.get(m.ikm, 0) + 1
+        return {
+            "event": self.event.name,
+            "model_version": self.model_version,
+            "buyers": len(self.buyers),
+            "ikms": len(self.ikms),
+            "slots": len(self.slots),
+            "tables": len(self.event.table_names()),
+            "candidate_pairs": len(self.scores),
+            "chosen": len(self.match.meetings),
+            "scheduled": len(self.meetings),
+            "unplaced": [
+                {"buyer": m.buyer, "ikm": m.ikm, "reason": why} for m, why in self.schedule.unplaced
+            ],
+            "objective": self.match.objective,
+            "lp_bound": self.match.lp_bound,
+            "gap": self.match.gap,
+            "min_meetings_per_ikm": min(per_ikm.values(), default=0),
+            "ikm_shortfall": self.match.ikm_shortfall,
+            "idle_gaps_total": self.schedule.idle_gaps_total,
+            "violations": [v.message for v in self.violations],
+            "seconds": self.seconds,
+        }
+
+
+def participant_names(engine: Engine) -> dict[str, str]:
+    """Participant id -> company (buyers) or IKM name, as agendas and grids show them."""
+    return {b.buyer_id: b.company for b in engine.store.buyers()} | {
+        i.ikm_id: i.name for i in engine.store.ikms()
+    }
+
+
+def event_scores(
+    engine: Engine, buyers: list[str], ikms: list[str], *, top: int = 50, per_ikm: int = 3
+) -> tuple[dict[Pair, float], dict[Pair, str]]:
+    """Candidate pairs with the ranker's score (floored at a small positive value) and a reason.
+
+    Each buyer's ``top`` IKMs, plus, for every IKM in fewer than ``per_ikm`` of those lists, its best
+    buyers up to ``per_ikm`` pairs (each buyer taking at most ``top // 5`` such IKMs, or twice the even
+    share when more are needed), so that the fairness floor can reach IKMs no buyer ranks highly.
+    """
+    from matching.ranking.explanations import explain
+    from matching.retrieval.lexicon import lexicon
+
+    searcher = engine.searcher()
+    records = {b.buyer_id: b for b in engine.store.buyers()}
+    needs = [engine.buyer_needs(records[b]) for b in buyers]
+    vectors = engine.query_vectors([n.text for n in needs]) if needs else None
+    scores: dict[Pair, float] = {}
+    reasons: dict[Pair, str] = {}
+    full = np.full((len(buyers), len(ikms)), -np.inf)
+    for row, buyer_id in enumerate(buyers):
+        assert vectors is not None
+        every: dict[str, float] = {}
+        for match in searcher.score(needs[row], ikms, k=top, query_vector=vectors[row], all_scores=every):
+            pair = (buyer_id, match.ikm_id)
+            scores[pair] = round(max(match.score, 0.0) + 1e-3, 6)
+            reasons[pair] = explain(match, lexicon()).summary("en")
+        full[row] = [every.get(i, -np.inf) for i in ikms]
+    have: dict[str, int] = defaultdict(int)
+    for _, ikm in scores:
+        have[ikm] += 1
+    extra: dict[int, list[str]] = defaultdict(list)  # buyer row -> IKMs it is added for
+    needed = sum(max(0, per_ikm - have[i]) for i in ikms)
+    spread = max(1, top // 5, 2 * -(-needed // max(1, len(buyers))))  # room for twice the even share
+    for col, ikm in enumerate(ikms):
+        if have[ikm] >= per_ikm:
+            continue
+        ranked = np.argsort(-full[:, col], kind="stable")  # best buyers first; ties by event order
+        for row in ranked.tolist():
+            if have[ikm] >= per_ikm or not np.isfinite(full[row, col]):
+                break
+            # spread: a buyer takes a bounded share of such IKMs, or a few generalist buyers would get them
+            # all and their caps would leave most of those IKMs without a meeting anyway
+            if (buyers[row], ikm) not in scores and len(extra[row]) < spread:
+                scores[(buyers[row], ikm)] = round(max(float(full[row, col]), 0.0) + 1e-3, 6)
+                extra[row].append(ikm)
+                have[ikm] += 1
+    for row, added in extra.items():  # reasons for the added pairs (scored in the event's context above)
+        assert vectors is not None
+        for match in searcher.score(needs[row], added, query_vector=vectors[row]):
+            reasons[(buyers[row], match.ikm_id)] = explain(match, lexicon()).summary("en")
+    return scores, reasons
+
+
+def plan_event(
+    engine: Engine,
+    event: Event,
+    *,
+    top: int = 50,
+    time_limit: float = 10.0,
+    drop_unplaceable: bool = False,
+) -> PlanResult:
+    """Choose and schedule the event's meetings; see the module docstring."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    buyers, ikms = event.resolve_participants(engine.store.ids(Entity.BUYERS), engine.store.ids(Entity.IKMS))
+    slots = event.slots()
+    tables = event.table_names()
+    scores, reasons = event_scores(engine, buyers, ikms, top=top)
+    timings["scoring"] = time.perf_counter() - started
+
+    kinds = event.preference_kinds()
+    fixed = {(f.buyer, f.ikm): f for f in event.fixed_meetings}
+    free = {p: len(event.available_slots(p)) for p in [*buyers, *ikms]}
+    buyer_cap = event.max_meetings_per_buyer or len(slots)
+    ikm_cap = event.max_meetings_per_ikm or len(slots)
+    problem = MatchProblem(
+        buyers=buyers,
+        ikms=ikms,
+        scores=scores,
+        max_per_buyer={b: min(buyer_cap, free[b]) for b in buyers},
+        max_per_ikm={i: min(ikm_cap, free[i]) for i in ikms},
+        capacity=len(slots) * len(tables),
+        min_per_ikm=event.min_meetings_per_ikm,
+        must_meet={p for p, k in kinds.items() if k == "must_meet"},
+        meet={p for p, k in kinds.items() if k == "meet"},
+        no_thanks={p for p, k in kinds.items() if k == "no_thanks"},
+        fixed=set(fixed),
+    )
+    step = time.perf_counter()
+    match = choose_meetings(problem, time_limit=time_limit)
+    timings["match_list"] = time.perf_counter() - step
+
+    meetings = []
+    for m in match.meetings:
+        confirmed = fixed.get(m.pair)
+        if confirmed is not None:
+            m = replace(m, fixed=True, slot=event.fixed_slot(confirmed).index, table=confirmed.table_name)
+        meetings.append(replace(m, reason=reasons.get(m.pair, m.reason)))
+    schedule_problem = ScheduleProblem(
+        meetings=meetings,
+        n_slots=len(slots),
+        tables=tables,
+        availability={p: event.available_slots(p) for p in [*buyers, *ikms] if p in event.availability},
+        ikm_fixed_tables=event.ikm_fixed_tables,
+    )
+    step = time.perf_counter()
+    schedule = schedule_meetings(schedule_problem, time_limit=time_limit, drop_unplaceable=drop_unplaceable)
+    timings["schedule"] = time.perf_counter() - step
+    violations = check_schedule(
+        schedule_problem,
+        schedule.meetings,
+        max_per_buyer=problem.max_per_buyer,
+        max_per_ikm=problem.max_per_ikm,
+        no_thanks=problem.no_thanks,
+        fixed=[m for m in meetings if m.fixed],
+    )
+    timings["total"] = time.perf_counter() - started
+    names = participant_names(engine)
+    return PlanResult(
+        event,
+        slots,
+        buyers,
+        ikms,
+        scores,
+        reasons,
+        match,
+        schedule,
+        violations,
+        timings,
+        names,
+        engine.ranker_version,
+    )
+
+
+def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
+    """Every export of a plan into ``out_dir``.
+
+    ``meetings.csv`` (slot_start, slot_end, table, buyer_id, ikm_id, score, reason), ``scores.csv`` (every
+    pair the optimiser could choose, with its reason; see
+    :mod:`matching.events.plan_files`), ``plan.json`` (the summary), ``master-grid.xlsx``,
+    ``agendas-id.pdf`` and ``agendas-en.pdf`` (a page per participant), ``agendas/<id>-<lang>.txt``
+    (WhatsApp-ready) and ``calendars/<id>.ics`` (when the event has a date).
+    """
+    from matching.events.exports import (
+        agenda_text,
+        meetings_by_participant,
+        write_agenda_pdf,
+        write_calendars,
+        write_master_grid,
+    )
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meetings_path = write_meetings_csv(out_dir / "meetings.csv", plan.meetings, plan.slots)
+    scores_path = write_scores_csv(out_dir / "scores.csv", plan.scores, plan.reasons)
+    summary_path = out_dir / "plan.json"
+    summary_path.write_text(json.dumps(plan.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    written = [meetings_path, scores_path, summary_path]
+    event, people = plan.event, [*plan.buyers, *plan.ikms]
+    common = {"event_name": event.name}
+    grouped = meetings_by_participant(plan.meetings)
+    written.append(
+        write_master_grid(
+            out_dir / "master-grid.xlsx", plan.meetings, plan.slots, event.table_names(), plan.names, **common
+        )
+    )
+    for lang in ("id", "en"):
+        written.append(
+            write_agenda_pdf(
+                out_dir / f"agendas-{lang}.pdf",
+                people,
+                plan.meetings,
+                plan.slots,
+                plan.names,
+                day=event.date,
+                lang=lang,
+                **common,
+            )
+        )
+        for person in people:
+            path = out_dir / "agendas" / f"{person}-{lang}.txt"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(
+                agenda_text(
+                    person,
+                    grouped.get(person, []),
+                    plan.slots,
+                    plan.names,
+                    day=event.date,
+                    lang=lang,
+                    **common,
+                ),
+                encoding="utf-8",
+            )
+            written.append(path)
+    if event.date is not None:
+        written += write_calendars(
+            out_dir / "calendars",
+            people,
+            plan.meetings,
+            plan.slots,
+            plan.names,
+            day=event.date,
+            venue=event.venue,
+            **common,
+        )
+    return written

@@ -1,0 +1,175 @@
+"""Re-scheduling an event with the engine: late registrants scored, the plan repaired, every export rewritten.
+
+:func:`reschedule_event` wraps :func:`matching.events.repair.replan` (which needs no engine) for the CLI and
+the
+service; :func:`write_reschedule` writes the new plan's exports (as
+:func:`matching.app.planning.write_exports`)
+plus the diff: ``changes.csv``, ``changes.json`` and a WhatsApp-ready notice per participant whose day
+changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from matching.app.engine import Engine
+from matching.app.planning import PlanResult, event_scores, participant_names, write_exports
+from matching.catalogue.schema import Entity
+from matching.events.exports import meetings_by_participant
+from matching.events.meetings import Meeting, Pair
+from matching.events.model import Event, EventFileError
+from matching.events.repair import Changes, Replan, replan
+
+__all__ = ["RescheduleResult", "reschedule_event", "write_reschedule"]
+
+
+@dataclass
+class RescheduleResult:
+    """A repaired plan (exportable like any plan) and the repair's diff."""
+
+    plan: PlanResult
+    replan: Replan
+
+
+def reschedule_event(
+    engine: Engine,
+    event: Event,
+    current: list[Meeting],
+    changes: Changes,
+    *,
+    scores: dict[Pair, float] | None = None,
+    reasons: dict[Pair, str] | None = None,
+    top: int = 50,
+    time_limit: float = 4.0,
+    model_version: str | None = None,
+) -> RescheduleResult:
+    """Repair ``current`` after ``changes`` (see :mod:`matching.events.repair`).
+
+    ``scores``/``reasons`` are the plan's candidate pairs (its ``scores.csv``); when missing they are
+    computed again. Late registrants are scored against the event's other side with the ranker.
+    ``model_version`` names the ranker that made ``scores``; the result reports it unless pairs were scored
+    now, by the engine's ranker.
+    """
+    started = time.perf_counter()
+    known_buyers, known_ikms = engine.store.ids(Entity.BUYERS), engine.store.ids(Entity.IKMS)
+    buyers, ikms = event.resolve_participants(known_buyers, known_ikms)
+    problems = [f"new_buyers: unknown buyer id {b}" for b in changes.new_buyers if b not in known_buyers]
+    problems += [f"new_ikms: unknown IKM id {i}" for i in changes.new_ikms if i not in known_ikms]
+    if problems:
+        raise EventFileError("changes", problems)
+    new_buyers = [b for b in changes.new_buyers if b not in buyers]
+    new_ikms = [i for i in changes.new_ikms if i not in ikms]
+    rescored = scores is None or bool(new_buyers or new_ikms)  # else the plan's own scores are reused
+    if scores is None:
+        scores, reasons = event_scores(engine, buyers, ikms, top=top)
+    scores, reasons = dict(scores), dict(reasons or {})
+    for extra_buyers, extra_ikms in ((new_buyers, [*ikms, *new_ikms]), (buyers, new_ikms)):
+        if extra_buyers and extra_ikms:
+            more, why = event_scores(engine, extra_buyers, extra_ikms, top=top)
+            scores |= more
+            reasons |= why
+    buyers, ikms = [*buyers, *new_buyers], [*ikms, *new_ikms]
+    timings = {"scoring": time.perf_counter() - started}
+    repaired = replan(
+        event,
+        current,
+        changes,
+        buyers=buyers,
+        ikms=ikms,
+        scores=scores,
+        reasons=reasons,
+        time_limit=time_limit,
+    )
+    timings["replan"] = repaired.seconds
+    timings["total"] = time.perf_counter() - started
+    absent = set(changes.no_shows)
+    plan = PlanResult(
+        event,
+        event.slots(),
+        [b for b in buyers if b not in absent],
+        [i for i in ikms if i not in absent],
+        scores,
+        reasons,
+        repaired.match,
+        repaired.schedule,
+        repaired.violations,
+        timings,
+        participant_names(engine),
+        engine.ranker_version if rescored or model_version is None else model_version,
+    )
+    return RescheduleResult(plan, repaired)
+
+
+def write_reschedule(result: RescheduleResult, out_dir: Path) -> list[Path]:
+    """Every export of the repaired plan (as :func:`write_exports`), plus the diff.
+
+    ``changes.csv`` (change, buyer_id, ikm_id, old_start, old_table, new_start, new_table, reason),
+    ``changes.json`` (the counts and each participant's changes) and ``notices/<id>-<lang>.txt``: for each
+    participant whose day changed, a WhatsApp-ready message with the changes and the new agenda.
+    """
+    from matching.events.exports import changes_text
+
+    written = write_exports(result.plan, out_dir)
+    plan, replan_ = result.plan, result.replan
+    by_index = {s.index: s for s in plan.slots}
+
+    def start(m: Meeting | None) -> str:
+        return by_index[m.slot].start.strftime("%H:%M") if m is not None and m.slot is not None else ""
+
+    path = out_dir / "changes.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["change", "buyer_id", "ikm_id", "old_start", "old_table", "new_start", "new_table", "reason"]
+        )
+        for c in replan_.changes:
+            writer.writerow(
+                [
+                    c.kind,
+                    c.buyer,
+                    c.ikm,
+                    start(c.old),
+                    c.old.table if c.old else "",
+                    start(c.new),
+                    c.new.table if c.new else "",
+                    c.reason,
+                ]
+            )
+    written.append(path)
+    per_participant = replan_.per_participant()
+    summary = replan_.report() | {
+        "per_participant": {
+            who: [
+                {"change": c.kind, "buyer": c.buyer, "ikm": c.ikm, "old": start(c.old), "new": start(c.new)}
+                for c in items
+            ]
+            for who, items in sorted(per_participant.items())
+        }
+    }
+    path = out_dir / "changes.json"
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    written.append(path)
+    grouped = meetings_by_participant(plan.meetings)
+    (out_dir / "notices").mkdir(exist_ok=True)
+    for who, items in sorted(per_participant.items()):
+        for lang in ("id", "en"):
+            path = out_dir / "notices" / f"{who}-{lang}.txt"
+            path.write_text(
+                changes_text(
+                    who,
+                    items,
+                    grouped.get(who, []),
+                    plan.slots,
+                    plan.names,
+                    event_name=plan.event.name,
+                    day=plan.event.date,
+                    lang=lang,
+                ),
+                encoding="utf-8",
+            )
+            written.append(path)
+    return written

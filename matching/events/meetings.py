@@ -1,0 +1,65 @@
+"""Plain types shared by match-list selection (:mod:`matching.events.selection`), scheduling
+(:mod:`matching.events.scheduling`) and the schedule checker (:mod:`matching.events.checking`).
+
+Participants are named by their ids (``buyer_id``, ``ikm_id``); slots by their index in the event's slot
+list (0-based); tables by name (``"1"``, ``"Booth A"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["MatchProblem", "Meeting", "Pair", "ScheduleProblem"]
+
+Pair = tuple[str, str]  # (buyer_id, ikm_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    """One meeting; ``slot`` and ``table`` are None until scheduled."""
+
+    buyer: str
+    ikm: str
+    score: float = 0.0
+    slot: int | None = None
+    table: str | None = None
+    fixed: bool = False  # already confirmed: keeps its slot and table
+    reason: str = ""
+
+    @property
+    def pair(self) -> Pair:
+        return (self.buyer, self.ikm)
+
+
+@dataclass
+class MatchProblem:
+    """Which meetings to hold: maximise total score + preference bonuses under caps and fairness."""
+
+    buyers: list[str]
+    ikms: list[str]
+    scores: dict[Pair, float]  # the pairs the optimiser may choose, with the ranker's score
+    max_per_buyer: dict[str, int]  # already min(cap, free slots of the buyer)
+    max_per_ikm: dict[str, int]  # already min(cap, free slots of the IKM)
+    capacity: int  # meetings that fit at all: usable (slot, table) places
+    min_per_ikm: int = 0  # fairness: each IKM at least this many, where its candidates allow
+    must_meet: set[Pair] = field(default_factory=set)
+    meet: set[Pair] = field(default_factory=set)  # "would like to meet": a bonus, not a must
+    no_thanks: set[Pair] = field(default_factory=set)
+    fixed: set[Pair] = field(default_factory=set)  # confirmed meetings: always chosen
+    meet_bonus: float = 0.5
+    fairness_weight: float = 10.0  # per missing meeting below min_per_ikm (soft, so always feasible)
+
+
+@dataclass
+class ScheduleProblem:
+    """Where and when: put chosen meetings into (slot, table) places."""
+
+    meetings: list[Meeting]
+    n_slots: int
+    tables: list[str]
+    availability: dict[str, set[int]]  # participant id -> slots it can attend; absent = every slot
+    ikm_fixed_tables: bool = False  # each IKM keeps one table all day
+    ikm_tables: dict[str, str] = field(default_factory=dict)  # preset IKM tables when ikm_fixed_tables
+
+    def available(self, participant: str) -> set[int]:
+        return self.availability.get(participant, set(range(self.n_slots)))

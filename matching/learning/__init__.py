@@ -1,0 +1,1 @@
+"""Learning from labels: metrics, baselines, outcome labels, ranker training, encoder fine-tuning."""

@@ -1,0 +1,158 @@
+"""Ranker artifacts under ``models/<name>/``: ``ranker.joblib`` + ``config.json`` + ``metrics.json`` +
+``README.md`` (the model card). :func:`resolve_ranker` picks what the engine uses.
+
+Training never changes what ranks: a new version is used once someone chooses it (``matching models use
+ranker-v2``, after ``matching models compare weights ranker-v2`` on data it was not trained on), or after
+``matching models use newest``, which follows every new version from then on. Until then the hand-set weights
+rank: a model fitted to one judged set can lose to them on another (``models/ranker-v1``'s card).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from matching.errors import ConfigError
+from matching.ranking.features import FEATURE_NAMES
+from matching.ranking.rankers import WeightedRanker
+
+__all__ = [
+    "ACTIVE_FILE",
+    "active_model",
+    "load_ranker",
+    "model_info",
+    "model_versions",
+    "resolve_ranker",
+    "save_ranker",
+    "set_active_model",
+]
+
+RANKER_FILE = "ranker.joblib"
+ACTIVE_FILE = "active-ranker"  # in the data home: the model `matching models use` chose
+
+
+def save_ranker(
+    ranker: Any, directory: Path, *, config: dict[str, Any], metrics: dict[str, Any], card: str
+) -> Path:
+    """Write a ranker artifact (overwriting the folder's files)."""
+    import joblib
+
+    directory.mkdir(parents=True, exist_ok=True)
+    joblib.dump(ranker, directory / RANKER_FILE)
+    (directory / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    (directory / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    (directory / "README.md").write_text(card, encoding="utf-8")
+    return directory
+
+
+def load_ranker(directory: Path) -> tuple[Any, dict[str, Any]]:
+    """A saved ranker and its config; refuses one trained on other features."""
+    import joblib
+
+    path = directory / RANKER_FILE
+    if not path.is_file():
+        raise ConfigError(f"{directory} holds no {RANKER_FILE}")
+    config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    if tuple(config.get("features", ())) != FEATURE_NAMES:
+        raise ConfigError(f"{directory} was trained on other features; retrain it with `matching train`")
+    return joblib.load(path), config
+
+
+def model_versions(models_dir: Path) -> list[Path]:
+    """Ranker folders in ``models_dir``, oldest first (by the number in ``ranker-vN``)."""
+    if not models_dir.is_dir():
+        return []
+    found = [p for p in models_dir.iterdir() if (p / RANKER_FILE).is_file()]
+
+    def key(p: Path) -> tuple[int, str]:
+        m = re.search(r"(\d+)$", p.name)
+        return (int(m.group(1)) if m else -1, p.name)
+
+    return sorted(found, key=key)
+
+
+def resolve_ranker(spec: str, models_dir: Path) -> tuple[Any, str]:
+    """The ranker named by ``spec`` and a version label: ``auto`` and ``weights`` are the hand-set weights,
+    ``newest`` the newest ``ranker-vN`` (the weights when there is none or it does not load), else a folder
+    (a path, or a name in ``models_dir``)."""
+    if spec in ("auto", "weights"):
+        return _weights(), "weights"
+    if spec == "newest":
+        versions = model_versions(models_dir)
+        if not versions:
+            return _weights(), "weights"
+        try:
+            ranker, _ = load_ranker(versions[-1])
+        except Exception as exc:  # an unloadable artifact must not take search down: fall back, loudly
+            warnings.warn(f"cannot load {versions[-1]} ({exc}); using hand-set weights", stacklevel=2)
+            return _weights(), "weights"
+        return ranker, versions[-1].name
+    folder = Path(spec)
+    if not folder.is_dir():
+        folder = models_dir / spec
+    ranker, _ = load_ranker(folder)
+    return ranker, folder.name
+
+
+def _weights() -> WeightedRanker:
+    return WeightedRanker().fit(np.zeros((1, len(FEATURE_NAMES))))
+
+
+def active_model(home: Path) -> str | None:
+    """The model chosen with ``matching models use`` for this data home, or None (hand-set weights)."""
+    try:
+        name = (home / ACTIVE_FILE).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return name or None
+
+
+def set_active_model(home: Path, name: str | None, models_dir: Path) -> str:
+    """Choose the model this data home ranks with: ``weights``, ``newest`` (follow every new version) or a
+    folder name in ``models_dir``; None forgets the choice (hand-set weights). Checked by loading it
+    first; written atomically; running services pick it up at their next search."""
+    import os
+    import tempfile
+
+    if name is None:
+        (home / ACTIVE_FILE).unlink(missing_ok=True)
+        return resolve_ranker("auto", models_dir)[1]
+    if name not in ("weights", "newest"):
+        folder = models_dir / name
+        if not (folder / RANKER_FILE).is_file():
+            known = ", ".join(["weights", *(p.name for p in model_versions(models_dir))])
+            raise ConfigError(f"no model {name!r} in {models_dir}; known: {known}")
+        load_ranker(folder)
+    home.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=home, prefix=f".{ACTIVE_FILE}-")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+    os.replace(tmp, home / ACTIVE_FILE)
+    return resolve_ranker(name, models_dir)[1] if name == "newest" else name
+
+
+def model_info(models_dir: Path) -> list[dict[str, Any]]:
+    """Every model version (the hand-set weights first): name, kind, trained, code version, CV metrics."""
+    rows: list[dict[str, Any]] = [
+        {"name": "weights", "kind": "WeightedRanker", "trained": "", "code_version": "", "metrics": {}}
+    ]
+    for folder in model_versions(models_dir):
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        metrics_path = folder / "metrics.json"
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
+        rows.append(
+            {
+                "name": folder.name,
+                "kind": config.get("kind", ""),
+                "trained": config.get("trained", ""),
+                "code_version": config.get("code_version", ""),
+                "data": config.get("training_data", config.get("qrels_file", "")),
+                "metrics": metrics.get("cv", {}),
+            }
+        )
+    return rows

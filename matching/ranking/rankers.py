@@ -1,0 +1,152 @@
+"""Rankers over the named features of :mod:`matching.ranking.features`: scikit-learn estimators.
+
+- :class:`WeightedRanker` — hand-set weights, the fallback that needs no training. Its default weights put
+  a right-product-in-right-material IKM that meets the buyer's quantity and certificates first, one outside
+  the preferred province next, near misses after, unrelated IKMs last.
+- :class:`LearnedRanker` — gradient-boosted trees fitted on graded labels (qrels, meeting outcomes). With
+  ``prior=True`` it starts from the fallback: the grade is first regressed on the hand-set score (a slope
+  and an intercept), and the trees only learn the correction. Labels from meetings cover the pairs the
+  fallback proposed, not the whole candidate list; the prior keeps the fallback's order where the labels
+  say nothing, and the correction moves pairs where they disagree with it.
+
+Both follow scikit-learn's conventions: ``__init__`` only stores hyperparameters, ``fit`` returns ``self``
+and sets attributes ending in ``_``, ``predict`` starts with ``check_is_fitted``. So ``clone``,
+``GridSearchCV`` and ``GroupKFold`` work on them in notebooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
+
+from matching.ranking.features import FEATURE_NAMES
+
+__all__ = ["DEFAULT_WEIGHTS", "LearnedRanker", "WeightedRanker"]
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "joint_max": 1.0,
+    "joint_exact": 0.5,
+    "dense_gap": 2.0,
+    "dense_top3": 0.2,
+    "bm25_max": 0.3,
+    "coverage": 0.1,
+    "capacity_ok": 0.6,
+    "certs_ok": 0.6,
+    "province_ok": 0.3,
+    "price_ok": 0.15,
+    "moq_ok": 0.1,
+    "lead_time_ok": 0.1,
+    "ovop_stars": 0.05,
+    "exporter": 0.03,
+}
+
+
+class WeightedRanker(RegressorMixin, BaseEstimator):
+    """Linear score with hand-set weights per feature name (unnamed features weigh 0)."""
+
+    def __init__(
+        self, weights: Mapping[str, float] | None = None, feature_names: tuple[str, ...] = FEATURE_NAMES
+    ):
+        self.weights = weights
+        self.feature_names = feature_names
+
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> WeightedRanker:
+        X = check_array(X)
+        if X.shape[1] != len(self.feature_names):
+            raise ValueError(f"expected {len(self.feature_names)} features, got {X.shape[1]}")
+        weights = dict(DEFAULT_WEIGHTS if self.weights is None else self.weights)
+        unknown = set(weights) - set(self.feature_names)
+        if unknown:
+            raise ValueError(f"weights for unknown features: {sorted(unknown)}")
+        self.coef_ = np.array([weights.get(n, 0.0) for n in self.feature_names], dtype=np.float64)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        return check_array(X) @ self.coef_
+
+    def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:
+        """Each feature's share of the score of one row (for explanations); ``score`` is not needed."""
+        check_is_fitted(self, "coef_")
+        return {n: float(v * w) for n, v, w in zip(self.feature_names, row, self.coef_, strict=True) if w}
+
+
+class LearnedRanker(RegressorMixin, BaseEstimator):
+    """Pointwise gradient-boosted regression of the relevance grade on the named features."""
+
+    def __init__(
+        self,
+        learning_rate: float = 0.05,
+        max_iter: int = 300,
+        max_leaf_nodes: int = 15,
+        min_samples_leaf: int = 20,
+        l2_regularization: float = 1.0,
+        random_state: int | None = 0,
+        feature_names: tuple[str, ...] = FEATURE_NAMES,
+        prior: bool = False,
+        prior_weights: Mapping[str, float] | None = None,
+    ):
+        self.prior = prior
+        self.prior_weights = prior_weights
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.random_state = random_state
+        self.feature_names = feature_names
+
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> LearnedRanker:
+        X, y = check_X_y(X, y, y_numeric=True)
+        if X.shape[1] != len(self.feature_names):
+            raise ValueError(f"expected {len(self.feature_names)} features, got {X.shape[1]}")
+        target = y
+        if self.prior:
+            self.prior_ = WeightedRanker(self.prior_weights, self.feature_names).fit(X)
+            base = self.prior_.predict(X)
+            design = np.column_stack([base, np.ones_like(base)])
+            weights = None if sample_weight is None else np.sqrt(np.asarray(sample_weight, dtype=float))
+            if weights is not None:
+                design, target = design * weights[:, None], y * weights
+            slope, intercept = np.linalg.lstsq(design, target, rcond=None)[0]
+            # a fallback the labels contradict (slope <= 0) is not a prior worth keeping
+            self.prior_coef_ = (max(float(slope), 0.0), float(intercept if slope > 0 else y.mean()))
+            target = y - self._prior_score(X)
+        self.model_ = HistGradientBoostingRegressor(
+            learning_rate=self.learning_rate,
+            max_iter=self.max_iter,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            random_state=self.random_state,
+        ).fit(X, target, sample_weight=sample_weight)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _prior_score(self, X: np.ndarray) -> np.ndarray:
+        slope, intercept = self.prior_coef_
+        return slope * self.prior_.predict(X) + intercept
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        X = check_array(X)
+        score = self.model_.predict(X)
+        return score + self._prior_score(X) if getattr(self, "prior", False) else score
+
+    def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:
+        """The predicted grade: trees have no additive per-feature split (that would need SHAP).
+
+        ``score``, when the caller already has it, saves a second predict.
+        """
+        check_is_fitted(self, "model_")
+        if score is None:
+            score = float(self.predict(row.reshape(1, -1))[0])
+        if not getattr(self, "prior", False):
+            return {"learned_score": float(score)}
+        base = float(self._prior_score(row.reshape(1, -1))[0])
+        return {"fallback_score": base, "learned_correction": float(score) - base}

@@ -1,0 +1,99 @@
+"""Building and updating the product index incrementally.
+
+Embeddings are cached by (model id, text hash) in ``<home>/cache/embeddings.sqlite``; the dense index in
+``<home>/index/dense`` remembers the text hash of every product it holds, so a re-index embeds only new or
+changed products, deletes removed ones, and saves a new version atomically (see
+:mod:`matching.retrieval.dense_index`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from matching.retrieval.dense_index import VectorIndex
+from matching.retrieval.documents import Catalogue
+from matching.retrieval.embedding_cache import EmbeddingCache
+from matching.retrieval.encoders import Encoder
+
+__all__ = ["IndexReport", "update_dense_index"]
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What an index run did."""
+
+    model_id: str
+    backend: str
+    products: int
+    embedded: int  # texts the encoder actually ran on (cache misses)
+    upserted: int  # products added or changed in the index
+    deleted: int
+    unchanged: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def update_dense_index(
+    directory: Path,
+    catalogue: Catalogue,
+    encoder: Encoder,
+    cache: EmbeddingCache,
+    *,
+    kind: str = "auto",
+    rebuild: bool = False,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> tuple[VectorIndex, IndexReport]:
+    """Bring the dense index in ``directory`` in line with ``catalogue``; save it if anything changed."""
+    started = time.perf_counter()
+    index: VectorIndex | None = None
+    if not rebuild and VectorIndex.exists(directory):
+        index = VectorIndex.load(directory)
+        if index.meta.get("model_id") != encoder.model_id or index.dim != encoder.dim:
+            index = None  # another model: start afresh
+    if index is None:
+        index = VectorIndex(encoder.dim, kind=kind)  # type: ignore[arg-type]
+        index.meta = {"model_id": encoder.model_id, "hashes": {}}
+    known: dict[str, str] = dict(index.meta.get("hashes", {}))
+    ids, texts = catalogue.texts()
+    hashes = {pid: _digest(text) for pid, text in zip(ids, texts, strict=True)}
+    changed = [i for i, pid in enumerate(ids) if known.get(pid) != hashes[pid] or pid not in index]
+    removed = [pid for pid in index.ids() if pid not in hashes]
+    if on_total:
+        on_total(len(changed))
+    embedded = 0
+    if changed:
+        vectors, embedded = cache.embed(
+            encoder.model_id,
+            [texts[i] for i in changed],
+            lambda batch: encoder.encode_passages(batch),
+            batch_size=2048,
+            progress=progress,
+        )
+        index.upsert([ids[i] for i in changed], vectors)
+    if removed:
+        index.delete(removed)
+    if changed or removed or not VectorIndex.exists(directory):
+        index.save(directory, meta={"model_id": encoder.model_id, "hashes": hashes})
+    report = IndexReport(
+        model_id=encoder.model_id,
+        backend=index.backend,
+        products=len(index),
+        embedded=embedded,
+        upserted=len(changed),
+        deleted=len(removed),
+        unchanged=len(ids) - len(changed),
+        seconds=time.perf_counter() - started,
+    )
+    return index, report

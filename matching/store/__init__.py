@@ -1,0 +1,1 @@
+"""Persistence: the database, every table, repositories, API keys and migrations."""

@@ -1,0 +1,390 @@
+"""The catalogue store: SQLAlchemy 2.x tables, Alembic migrations, upserts with created/updated counts.
+
+SQLite in the data home is the embedded default; the SQL is kept portable (JSON columns, string keys,
+no SQLite-only statements), so a PostgreSQL URL works as well (``postgresql+psycopg://...``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from matching.catalogue.ingest import EntityCounts, ValidatedBatch
+from matching.catalogue.schema import COLUMNS, IKM, RECORD_TYPES, Buyer, Entity, Product
+from matching.errors import ConflictError, NotFoundError, StoreError
+
+__all__ = ["Base", "BuyerRow", "IkmRow", "MetaRow", "ProductRow", "Store", "as_utc"]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands back naive ones; PostgreSQL aware ones)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class _Timestamps:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+class IkmRow(_Timestamps, Base):
+    __tablename__ = "ikms"
+
+    ikm_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    province: Mapped[str] = mapped_column(String(64), index=True)
+    regency: Mapped[str] = mapped_column(String(120))
+    village: Mapped[str | None] = mapped_column(String(120))
+    ovop_stars: Mapped[int | None] = mapped_column(Integer)
+    capacity_per_month: Mapped[int | None] = mapped_column(BigInteger)
+    min_order_qty: Mapped[int | None] = mapped_column(BigInteger)
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    export_markets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(64))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProductRow(_Timestamps, Base):
+    __tablename__ = "products"
+
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ikm_id: Mapped[str] = mapped_column(String(64), ForeignKey("ikms.ikm_id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    material: Mapped[str | None] = mapped_column(String(120), index=True)
+    category: Mapped[str | None] = mapped_column(String(120))
+    price_idr: Mapped[int | None] = mapped_column(BigInteger)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class BuyerRow(_Timestamps, Base):
+    __tablename__ = "buyers"
+
+    buyer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    company: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(120))
+    requirement: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int | None] = mapped_column(BigInteger)
+    max_unit_price_idr: Mapped[int | None] = mapped_column(BigInteger)
+    required_certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    preferred_provinces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deadline_days: Mapped[int | None] = mapped_column(Integer)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class MetaRow(Base):
+    """Counters kept by the store; ``catalogue_revision`` goes up with every committed catalogue change."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+REVISION = "catalogue_revision"
+# columns a listing may filter on by equality (strings compare case-insensitively)
+FILTERS: dict[Entity, tuple[str, ...]] = {
+    Entity.IKMS: ("province", "regency", "ovop_stars"),
+    Entity.PRODUCTS: ("ikm_id", "material", "category"),
+    Entity.BUYERS: ("country",),
+}
+
+ROW_TYPES: dict[Entity, type[IkmRow] | type[ProductRow] | type[BuyerRow]] = {
+    Entity.IKMS: IkmRow,
+    Entity.PRODUCTS: ProductRow,
+    Entity.BUYERS: BuyerRow,
+}
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _record_fields(entity: Entity) -> list[str]:
+    return [spec.name for spec in COLUMNS[entity]] + ["attributes"]
+
+
+class Store:
+    """The catalogue database. ``Store(url)`` connects and brings the schema to the newest migration."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: SqlEngine = create_engine(url, future=True)
+        except (SQLAlchemyError, ValueError, OSError) as exc:
+            raise StoreError(f"cannot open database {url!r}: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if migrate:
+            self.upgrade()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply Alembic migrations up to ``revision``."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot migrate database {self.safe_url}: {exc}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def ids(self, entity: Entity) -> set[str]:
+        row_type = ROW_TYPES[entity]
+        key = getattr(row_type, COLUMNS[entity][0].name)
+        with self.session() as session:
+            return set(session.scalars(select(key)))
+
+    def _all(self, entity: Entity) -> list[Any]:
+        row_type = ROW_TYPES[entity]
+        record_type = RECORD_TYPES[entity]
+        key = getattr(row_type, COLUMNS[entity][0].name)
+        fields = _record_fields(entity)
+        with self.session() as session:
+            rows = session.scalars(select(row_type).order_by(key)).all()
+            return [record_type.model_validate({f: getattr(r, f) for f in fields}) for r in rows]
+
+    def ikms(self) -> list[IKM]:
+        return self._all(Entity.IKMS)
+
+    def products(self) -> list[Product]:
+        return self._all(Entity.PRODUCTS)
+
+    def buyers(self) -> list[Buyer]:
+        return self._all(Entity.BUYERS)
+
+    def counts(self) -> dict[str, int]:
+        """How many IKMs, products and buyers there are (count queries only: cheap for health probes)."""
+        with self.session() as session:
+            return {
+                entity.value: int(session.scalar(select(func.count()).select_from(ROW_TYPES[entity])) or 0)
+                for entity in Entity
+            }
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of the catalogue: totals, IKMs by province and by OVOP stars, products by material."""
+        with self.session() as session:
+            ikm_rows = session.execute(select(IkmRow.province, IkmRow.ovop_stars)).all()
+            materials = session.scalars(select(ProductRow.material)).all()
+            buyers = session.scalars(select(BuyerRow.country)).all()
+        return {
+            "ikms": len(ikm_rows),
+            "products": len(materials),
+            "buyers": len(buyers),
+            "ikms_by_province": dict(Counter(p for p, _ in ikm_rows).most_common()),
+            "ikms_by_stars": {
+                ("unrated" if k is None else str(k)): v
+                for k, v in sorted(
+                    Counter(s for _, s in ikm_rows).items(), key=lambda kv: (kv[0] is None, kv[0])
+                )
+            },
+            "products_by_material": dict(Counter((m or "(none)").lower() for m in materials).most_common()),
+            "buyers_by_country": dict(Counter(c or "(none)" for c in buyers).most_common()),
+        }
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def write(self, batch: ValidatedBatch, *, dry_run: bool = False) -> dict[Entity, EntityCounts]:
+        """Upsert every record of ``batch`` in one transaction; count created / updated / unchanged.
+
+        With ``dry_run`` the counts are computed and the transaction is rolled back.
+        """
+        counts = {e: EntityCounts(rejected=batch.rejected_rows[e]) for e in Entity}
+        try:
+            with self.session() as session:
+                try:
+                    for entity in (Entity.IKMS, Entity.PRODUCTS, Entity.BUYERS):
+                        self._upsert(session, entity, batch.records[entity], counts[entity])
+                    if any(c.created or c.updated for c in counts.values()):
+                        self._bump_revision(session)
+                except BaseException:
+                    session.rollback()
+                    raise
+                if dry_run:
+                    session.rollback()
+                else:
+                    session.commit()
+        except (SQLAlchemyError, OverflowError) as exc:
+            raise StoreError(f"writing to {self.safe_url} failed; nothing was written: {exc}") from exc
+        return counts
+
+    def _upsert(self, session: Session, entity: Entity, records: list[Any], counts: EntityCounts) -> None:
+        row_type = ROW_TYPES[entity]
+        id_field = COLUMNS[entity][0].name
+        fields = _record_fields(entity)
+        ids = [getattr(r, id_field) for r in records]
+        existing: dict[str, Any] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in session.scalars(select(row_type).where(getattr(row_type, id_field).in_(chunk))):
+                existing[getattr(row, id_field)] = row
+        for record in records:
+            data = record.model_dump(include=set(fields))
+            row = existing.get(data[id_field])
+            if row is None:
+                session.add(row_type(**data))
+                counts.created += 1
+            elif all(getattr(row, f) == data[f] for f in fields):
+                counts.unchanged += 1
+            else:
+                for name in fields:
+                    setattr(row, name, data[name])
+                counts.updated += 1
+        session.flush()
+
+    # -- single records (the service's create / read / update / delete) --------------------------------
+
+    def revision(self) -> int:
+        """The catalogue revision: it goes up with every committed change to IKMs, products or buyers."""
+        with self.session() as session:
+            value = session.scalar(select(MetaRow.value).where(MetaRow.key == REVISION))
+        return int(value or 0)
+
+    @staticmethod
+    def _bump_revision(session: Session) -> None:
+        changed = session.execute(
+            update(MetaRow).where(MetaRow.key == REVISION).values(value=MetaRow.value + 1)
+        )
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            session.add(MetaRow(key=REVISION, value=1))
+
+    def get(self, entity: Entity, record_id: str) -> Any:
+        """The record ``record_id`` of ``entity``; :class:`NotFoundError` when there is none."""
+        row_type = ROW_TYPES[entity]
+        with self.session() as session:
+            row = session.get(row_type, record_id)
+            if row is None:
+                raise NotFoundError(f"{entity.singular} {record_id!r} does not exist")
+            return RECORD_TYPES[entity].model_validate({f: getattr(row, f) for f in _record_fields(entity)})
+
+    def page(
+        self, entity: Entity, *, offset: int = 0, limit: int = 50, filters: dict[str, Any] | None = None
+    ) -> tuple[list[Any], int]:
+        """Records ``offset .. offset + limit`` of ``entity`` in id order, and how many match ``filters``.
+
+        ``filters`` maps columns of :data:`FILTERS` to a value; strings compare case-insensitively.
+        """
+        row_type = ROW_TYPES[entity]
+        key = getattr(row_type, COLUMNS[entity][0].name)
+        conditions = []
+        for name, value in (filters or {}).items():
+            if name not in FILTERS[entity]:
+                raise ValueError(f"cannot filter {entity.value} on {name!r}; use one of {FILTERS[entity]}")
+            column = getattr(row_type, name)
+            if isinstance(value, str):
+                conditions.append(func.lower(column) == value.lower())
+            else:
+                conditions.append(column == value)
+        fields = _record_fields(entity)
+        with self.session() as session:
+            total = session.scalar(select(func.count()).select_from(row_type).where(*conditions)) or 0
+            rows = session.scalars(
+                select(row_type).where(*conditions).order_by(key).offset(offset).limit(limit)
+            ).all()
+            records = [RECORD_TYPES[entity].model_validate({f: getattr(r, f) for f in fields}) for r in rows]
+        return records, int(total)
+
+    def put(self, entity: Entity, record: Any, *, create: bool) -> Any:
+        """Store one validated record: a new one (``create``; :class:`ConflictError` if its id is taken)
+        or a replacement of an existing one (:class:`NotFoundError` if there is none)."""
+        row_type = ROW_TYPES[entity]
+        id_field = COLUMNS[entity][0].name
+        record_id = getattr(record, id_field)
+        data = record.model_dump(include=set(_record_fields(entity)))
+        try:
+            with self.session() as session:
+                row = session.get(row_type, record_id)
+                if create and row is not None:
+                    raise ConflictError(f"{entity.singular} {record_id!r} exists already")
+                if not create and row is None:
+                    raise NotFoundError(f"{entity.singular} {record_id!r} does not exist")
+                if entity is Entity.PRODUCTS and session.get(IkmRow, data["ikm_id"]) is None:
+                    raise NotFoundError(f"ikm_id {data['ikm_id']!r} of product {record_id!r} does not exist")
+                if row is None:
+                    session.add(row_type(**data))
+                else:
+                    for name, value in data.items():
+                        setattr(row, name, value)
+                self._bump_revision(session)
+                session.commit()
+        except (SQLAlchemyError, OverflowError) as exc:
+            raise StoreError(f"writing {entity.singular} {record_id!r} failed: {exc}") from exc
+        return record
+
+    def delete(self, entity: Entity, record_id: str) -> None:
+        """Delete one record (an IKM takes its products with it); :class:`NotFoundError` if absent."""
+        row_type = ROW_TYPES[entity]
+        key = getattr(row_type, COLUMNS[entity][0].name)
+        try:
+            with self.session() as session:
+                if session.get(row_type, record_id) is None:
+                    raise NotFoundError(f"{entity.singular} {record_id!r} does not exist")
+                if entity is Entity.IKMS:
+                    session.execute(delete(ProductRow).where(ProductRow.ikm_id == record_id))
+                session.execute(delete(row_type).where(key == record_id))
+                self._bump_revision(session)
+                session.commit()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"deleting {entity.singular} {record_id!r} failed: {exc}") from exc
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
