@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     shutil.rmtree(out, ignore_errors=True)
 
     t0 = time.perf_counter()
-    plan = plan_event(engine, event, time_limit=args.time_limit)
+    plan = plan_event(event, engine, engine.participants(), time_limit=args.time_limit)
     plan_s = time.perf_counter() - t0
     written = write_exports(plan, out / "plan")
     total_s = time.perf_counter() - t0
@@ -184,7 +184,14 @@ def main(argv: list[str] | None = None) -> None:
     current = read_meetings_csv(out / "plan" / "meetings.csv", event.slots(), strict=True)
     scores, reasons = read_scores_csv(out / "plan" / "scores.csv")
     result = reschedule_event(
-        engine, event, current, changes, scores=scores, reasons=reasons, time_limit=args.repair_time_limit
+        event,
+        current,
+        changes,
+        engine,
+        engine.participants(),
+        scores=scores,
+        reasons=reasons,
+        time_limit=args.repair_time_limit,
     )
     resched_s = time.perf_counter() - t1
     write_reschedule(result, out / "reschedule")

@@ -25,8 +25,9 @@ import numpy as np
 
 from matching import Engine, Settings, demo_data_dir
 from matching.catalogue.schema import IKM, Product
-from matching.lab.analysis import JUDGED_SETS, open_judged_set
+from matching.lab.analysis import open_judged_set
 from matching.learning.baselines import evaluate_systems, metrics_table, system_runs
+from matching.learning.judged_sets import JUDGED_SETS
 from matching.ranking.searcher import Searcher
 from matching.retrieval.dense_index import VectorIndex
 from matching.retrieval.documents import Catalogue
@@ -52,7 +53,7 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
     engine, buyers, qrels = open_judged_set(
         args.set, Settings(home=home, encoder=args.encoder, ranker="weights")
     )
-    runs = system_runs(engine, buyers, k=100)
+    runs = system_runs(engine.searcher(), engine.encode_buyers(buyers, cached=False), k=100)
     runs.runs["hybrid"] = {q: _rrf(runs.runs["dense"][q], runs.runs["bm25"][q]) for q in runs.runs["dense"]}
     runs.runs = {name: {q: r[:10] for q, r in run.items()} for name, run in runs.runs.items()}
     runs.runs["engine (weights)"] = runs.runs.pop("engine")

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from matching import Engine, Settings
-from matching.lab.analysis import JUDGED_SETS, open_judged_set
+from matching.lab.analysis import open_judged_set
 from matching.lab.feedback import simulate_loop
+from matching.learning.judged_sets import JUDGED_SETS
 from matching.learning.training import TrainingSet, training_set
 
 
@@ -33,7 +34,8 @@ def judged_rows(name: str, homes: Path, encoder: str | None) -> tuple[Engine, li
     settings = Settings(home=homes / name, ranker="weights", **({"encoder": encoder} if encoder else {}))
     engine, buyers, qrels = open_judged_set(name, settings)
     engine.index()
-    return engine, buyers, qrels, training_set(engine, buyers, qrels, k=10)
+    queries = engine.encode_buyers(buyers, cached=False)
+    return engine, buyers, qrels, training_set(engine.searcher(), queries, qrels, k=10)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from matching.lab.analysis import (
     province_centroids,
     province_counts,
 )
-from matching.lab.tuning import encode_buyers, learned_sweep, run_metrics, searcher_sweep, weight_sweep
+from matching.lab.tuning import learned_sweep, run_metrics, searcher_sweep, weight_sweep
 from matching.learning.baselines import evaluate_systems, system_runs
 from matching.learning.training import training_set
 
@@ -43,7 +43,7 @@ def dev():
 
 @pytest.fixture(scope="module")
 def runs(demo: Engine, dev):
-    return system_runs(demo, dev.buyers)
+    return system_runs(demo.searcher(), demo.encode_buyers(dev.buyers, cached=False))
 
 
 def test_province_centroids_cover_the_38_provinces_inside_indonesia() -> None:
@@ -137,7 +137,7 @@ def test_case_table_shows_the_top_then_the_best_graded_ikms_missed(demo: Engine)
 
 
 def test_weight_sweep_scales_one_weight_at_a_time(demo: Engine, runs, dev) -> None:
-    queries = encode_buyers(demo, dev.buyers)
+    queries = demo.encode_buyers(dev.buyers)
     sweep = weight_sweep(
         demo, queries, dev.qrels, factors=(0.0, 1.0, 3.0), features=["province_ok", "bm25_max"]
     )
@@ -150,7 +150,7 @@ def test_weight_sweep_scales_one_weight_at_a_time(demo: Engine, runs, dev) -> No
 
 
 def test_searcher_sweep_deeper_candidates_never_fewer(demo: Engine, dev) -> None:
-    queries = encode_buyers(demo, dev.buyers[:20])
+    queries = demo.encode_buyers(dev.buyers[:20])
     sweep = searcher_sweep(demo, queries, dev.qrels, "fetch_factor", [5, 20])
     assert sweep["fetch_factor"].tolist() == [5, 20]
     assert sweep["candidates"].is_monotonic_increasing and (sweep["ms_per_buyer"] > 0).all()
@@ -167,7 +167,7 @@ def test_run_metrics_split_by_language() -> None:
 
 
 def test_learned_sweep_cross_validates_each_value(demo: Engine, dev) -> None:
-    data = training_set(demo, dev.buyers[:30], dev.qrels)
+    data = training_set(demo.searcher(), demo.encode_buyers(dev.buyers[:30], cached=False), dev.qrels)
     sweep = learned_sweep(data, dev.qrels, "max_iter", [5, 20], base_params={"max_leaf_nodes": 7}, n_splits=3)
     assert sweep["max_iter"].tolist() == [5, 20]
     assert sweep["ndcg@10"].between(0, 1).all() and (sweep["fold_std"] >= 0).all()

@@ -64,15 +64,16 @@ def test_a_pair_that_met_is_a_training_row_even_when_search_would_not_propose_it
     engine.import_demo()
     engine.index()
     buyer = engine.read_buyers(DEMO / "buyers.csv")[0]
-    proposed = set(training_set(engine, [buyer], {}, k=10).ikms)
+    searcher, queries = engine.searcher(), engine.encode_buyers([buyer], cached=False)
+    proposed = set(training_set(searcher, queries, {}, k=10).ikms)
     outsider = next(i for i in sorted(engine.searcher().catalogue.ikms) if i not in proposed)
     met = {buyer.buyer_id: {outsider: 3}}
-    assert len(training_set(engine, [buyer], met, partial={buyer.buyer_id}).y) == 0  # lost without extra
-    data = training_set(engine, [buyer], met, partial={buyer.buyer_id}, extra=met)
+    assert len(training_set(searcher, queries, met, partial={buyer.buyer_id}).y) == 0  # lost without extra
+    data = training_set(searcher, queries, met, partial={buyer.buyer_id}, extra=met)
     assert data.ikms.tolist() == [outsider] and data.y.tolist() == [3.0]
     assert data.X[0].any()  # real features, not a blank row
     gone = training_set(
-        engine, [buyer], {buyer.buyer_id: {"NO-SUCH-IKM": 3}}, extra={buyer.buyer_id: ["NO-SUCH-IKM"]}
+        searcher, queries, {buyer.buyer_id: {"NO-SUCH-IKM": 3}}, extra={buyer.buyer_id: ["NO-SUCH-IKM"]}
     )
     assert "NO-SUCH-IKM" not in gone.ikms  # an IKM no longer in the catalogue has no features: left out
     engine.close()

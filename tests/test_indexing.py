@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from matching import Engine, Entity, Settings
 from matching.catalogue.ingest import ValidatedBatch
 from matching.retrieval.dense_index import VectorIndex
-from matching.store.database import ProductRow
+from matching.store.tables import ProductRow
 
 
 @pytest.fixture

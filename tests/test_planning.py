@@ -10,6 +10,7 @@ import pytest
 from matching import Engine, Settings, demo_data_dir
 from matching.app.planning import PlanResult, plan_event, write_exports
 from matching.events.model import load_event
+from matching.ranking.pair_scores import candidate_pairs
 
 EVENT = demo_data_dir() / "event.yaml"
 
@@ -18,7 +19,7 @@ EVENT = demo_data_dir() / "event.yaml"
 def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[PlanResult, Path]:
     engine = Engine(Settings(home=tmp_path_factory.mktemp("home"), encoder="hashing", ranker="weights"))
     engine.import_demo()
-    result = plan_event(engine, load_event(EVENT), time_limit=3)
+    result = plan_event(load_event(EVENT), engine, engine.participants(), time_limit=3)
     out = tmp_path_factory.mktemp("exports")
     write_exports(result, out)
     return result, out
@@ -70,14 +71,14 @@ def test_exports(planned: tuple[PlanResult, Path]) -> None:
 
 
 def test_every_ikm_gets_candidate_buyers(tmp_path: Path) -> None:
-    from matching.app.planning import event_scores
-
     engine = Engine(Settings(home=tmp_path, encoder="hashing", ranker="weights"))
     engine.import_demo()
     event = load_event(EVENT)
     buyers, ikms = list(event.buyers)[:8], list(event.ikms)
-    own, _ = event_scores(engine, buyers, ikms, top=5, per_ikm=0)
-    scores, reasons = event_scores(engine, buyers, ikms, top=5, per_ikm=2)
+    stored = {b.buyer_id: b for b in engine.store.buyers()}
+    chosen = [stored[b] for b in buyers]
+    own, _ = candidate_pairs(engine.searcher(), engine.encode_buyers(chosen), ikms, top=5, per_ikm=0)
+    scores, reasons = candidate_pairs(engine.searcher(), engine.encode_buyers(chosen), ikms, top=5, per_ikm=2)
     assert set(own) <= set(scores) and set(reasons) == set(scores)
     added = set(scores) - set(own)
     per_ikm = {i: sum(p[1] == i for p in scores) for i in ikms}

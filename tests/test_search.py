@@ -76,7 +76,9 @@ def test_engine_beats_bm25_on_dev_set(demo_engine: Engine) -> None:
 
     buyers = demo_engine.read_buyers(demo_data_dir() / "buyers.csv")
     qrels = read_qrels(demo_data_dir().parent / "dev" / "qrels.txt")
-    results = evaluate_systems(system_runs(demo_engine, buyers), qrels)
+    results = evaluate_systems(
+        system_runs(demo_engine.searcher(), demo_engine.encode_buyers(buyers, cached=False)), qrels
+    )
     assert results["engine"]["all"].ndcg > 1.5 * results["bm25"]["all"].ndcg
     assert results["engine"]["all"].queries == len(buyers)
 

@@ -16,7 +16,8 @@ from sqlalchemy import create_engine, inspect
 
 from conftest import snapshot
 from matching import Engine, Settings
-from matching.store.database import MIGRATIONS, Base, Store
+from matching.store.database import MIGRATIONS, Store
+from matching.store.tables import Base
 
 
 def test_migrations_from_empty_reach_head_and_match_the_models(tmp_path: Path) -> None:
@@ -48,7 +49,7 @@ def test_reopening_a_migrated_database_keeps_its_data(tmp_path: Path, canonical_
 def test_deleting_an_ikm_removes_its_products(engine: Engine, canonical_files: list[Path]) -> None:
     from sqlalchemy import delete
 
-    from matching.store.database import IkmRow
+    from matching.store.tables import IkmRow
 
     engine.import_files(canonical_files)
     with engine.store.session() as session:

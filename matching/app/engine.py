@@ -2,33 +2,41 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from matching.app.scoring import Pair, Participants
 from matching.catalogue.ingest import ImportReport, validate_tables
 from matching.catalogue.readers import iter_files, read_tables
 from matching.catalogue.schema import Buyer, Entity
+from matching.common.bundled import bundled_data_dir
 from matching.config import Settings
 from matching.errors import ConfigError, ValidationFailed
+from matching.ranking.explanations import Explanation, explain
+from matching.ranking.pair_scores import candidate_pairs
+from matching.ranking.queries import Queries
+from matching.ranking.searcher import Searcher
+from matching.retrieval.bm25 import LexicalIndex
+from matching.retrieval.dense_index import VectorIndex
+from matching.retrieval.documents import Catalogue
+from matching.retrieval.embedding_cache import EmbeddingCache
+from matching.retrieval.encoders import Encoder, load_encoder
+from matching.retrieval.indexing import IndexReport, update_dense_index
+from matching.retrieval.lexicon import Concept, lexicon
+from matching.retrieval.query import BuyerNeeds, parse_needs
 from matching.store.database import Store
+from matching.store.events import EventRepository
+from matching.store.keys import ApiKeys
+from matching.store.outcomes import OutcomeRepository
 
 if TYPE_CHECKING:
     from matching.app.events import Events
-    from matching.ranking.explanations import Explanation
-    from matching.ranking.searcher import Searcher
-    from matching.retrieval.bm25 import LexicalIndex
-    from matching.retrieval.dense_index import VectorIndex
-    from matching.retrieval.documents import Catalogue
-    from matching.retrieval.encoders import Encoder
-    from matching.retrieval.indexing import IndexReport
-    from matching.retrieval.query import BuyerNeeds
-    from matching.store.keys import ApiKeys
 
 __all__ = ["Engine", "demo_data_dir"]
 
@@ -37,7 +45,7 @@ log = logging.getLogger(__name__)
 
 def demo_data_dir() -> Path:
     """The folder of the bundled demo catalogue (``ikms.csv``, ``products.csv``, ``buyers.csv``)."""
-    return Path(str(resources.files("matching").joinpath("data/demo")))
+    return bundled_data_dir("demo")
 
 
 class Engine:
@@ -107,13 +115,10 @@ class Engine:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            from matching.retrieval.encoders import load_encoder
-
             self._encoder = load_encoder(self.settings.encoder, home=self.settings.home)
         return self._encoder
 
     def _catalogue(self, progress: Callable[[int], None] | None = None) -> Catalogue:
-        from matching.retrieval.documents import Catalogue
 
         return Catalogue.build(self.store.ikms(), self.store.products(), progress=progress)
 
@@ -140,7 +145,6 @@ class Engine:
         Stored buyers' requirements are embedded by :meth:`index`, so planning an event encodes only
         requirements that changed since.
         """
-        from matching.retrieval.embedding_cache import EmbeddingCache
 
         if not texts:
             return np.zeros((0, self.encoder.dim), dtype=np.float32)
@@ -150,8 +154,6 @@ class Engine:
         return vectors
 
     def _update_index(self, catalogue: Catalogue, **kwargs: Any) -> tuple[VectorIndex, IndexReport]:
-        from matching.retrieval.embedding_cache import EmbeddingCache
-        from matching.retrieval.indexing import update_dense_index
 
         with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
             return update_dense_index(
@@ -167,8 +169,6 @@ class Engine:
         self, catalogue: Catalogue, *, concepts: bool = True, stemmed: bool = True
     ) -> LexicalIndex:
         """BM25 over the catalogue's product texts (with lexicon concept terms unless ``concepts=False``)."""
-        from matching.retrieval.bm25 import LexicalIndex
-        from matching.retrieval.lexicon import lexicon
 
         lex = lexicon()
         index = LexicalIndex(concepts=lex.concept_terms if concepts else None, stemmed=stemmed)
@@ -177,14 +177,50 @@ class Engine:
     @property
     def events(self) -> Events:
         """Stored events, their plans and exports, and meeting outcomes (:mod:`matching.app.events`)."""
-        from matching.app.events import Events
+        from matching.app.events import Events  # planning's solvers and export libraries: seconds to import
 
-        return Events(self)
+        return Events(
+            self.settings.home / "events",
+            EventRepository(self.store),
+            OutcomeRepository(self.store),
+            scorer=self,
+            participants=self.participants,
+        )
+
+    def participants(self) -> Participants:
+        """Who may take part in events: the catalogue's buyer and IKM ids, and their names."""
+        buyers, ikms = self.store.buyers(), self.store.ikms()
+        return Participants(
+            {b.buyer_id for b in buyers},
+            {i.ikm_id for i in ikms},
+            {b.buyer_id: b.company for b in buyers} | {i.ikm_id: i.name for i in ikms},
+        )
+
+    def encode_buyers(self, buyers: Sequence[Buyer], *, cached: bool = True) -> Queries:
+        """Buyers parsed and encoded once, for ranking them many times (:class:`Queries`).
+
+        ``cached`` reads and fills the query-embedding cache (:meth:`query_vectors`); without it the
+        requirements are encoded afresh in one batch.
+        """
+        needs = [self.buyer_needs(b) for b in buyers]
+        texts = [n.text for n in needs]
+        vectors = self.query_vectors(texts) if cached else self.encoder.encode_queries(texts)
+        return Queries.of(buyers, needs, vectors)
+
+    def score_pairs(
+        self, buyers: Sequence[str], ikms: Sequence[str], *, top: int = 50
+    ) -> tuple[dict[Pair, float], dict[Pair, str]]:
+        """Candidate pairs of stored buyers and IKMs, scored and explained by the searcher
+        (:func:`matching.ranking.pair_scores.candidate_pairs`); the engine is the planner's
+        :class:`~matching.app.scoring.PairScorer`."""
+        searcher = self.searcher()
+        records = {b.buyer_id: b for b in self.store.buyers()}
+        queries = self.encode_buyers([records[b] for b in buyers])
+        return candidate_pairs(searcher, queries, ikms, top=top)
 
     @property
     def keys(self) -> ApiKeys:
         """The service's API keys (:mod:`matching.store.keys`)."""
-        from matching.store.keys import ApiKeys
 
         return ApiKeys(self.store)
 
@@ -245,7 +281,7 @@ class Engine:
     def ranker_spec(self) -> str:
         """What ranks: ``MATCHING_RANKER`` when set to other than ``auto``, else the model chosen with
         ``matching models use`` for this data home, else ``auto`` (the hand-set weights)."""
-        from matching.ranking.model_registry import active_model
+        from matching.ranking.model_registry import active_model  # sklearn: slow to import
 
         if self.settings.ranker != "auto":
             return self.settings.ranker
@@ -257,15 +293,13 @@ class Engine:
 
         Services on this data home switch at their next search, without a restart. Returns the version.
         """
-        from matching.ranking.model_registry import set_active_model
+        from matching.ranking.model_registry import set_active_model  # sklearn: slow to import
 
         return set_active_model(self.settings.home, name, self.settings.models_dir)
 
     def _switch_ranker(self, current: Searcher) -> Searcher:
         """The searcher in hand with the ranker now chosen (the index and catalogue stay as they are)."""
-        import copy
-
-        from matching.ranking.model_registry import resolve_ranker
+        from matching.ranking.model_registry import resolve_ranker  # sklearn: slow to import
 
         with self._searcher_lock:
             spec = self.ranker_spec()
@@ -283,9 +317,7 @@ class Engine:
         return self._searcher.model_version if self._searcher is not None else "weights"
 
     def _build_searcher(self) -> tuple[Searcher, int]:
-        from matching.ranking.model_registry import resolve_ranker
-        from matching.ranking.searcher import Searcher
-        from matching.retrieval.lexicon import lexicon
+        from matching.ranking.model_registry import resolve_ranker  # sklearn: slow to import
 
         revision = self.store.revision()  # read first: a change during the build triggers another one
         catalogue = self._catalogue()
@@ -315,7 +347,6 @@ class Engine:
         deadline_days: int | None = None,
     ) -> BuyerNeeds:
         """Parse a requirement (structured values win over what the text says)."""
-        from matching.retrieval.query import parse_needs
 
         return parse_needs(
             text,
@@ -353,8 +384,6 @@ class Engine:
         self, requests: Sequence[tuple[str, dict[str, Any]]], *, k: int = 10, wait: bool = True
     ) -> tuple[list[list[Explanation]], str, int]:
         """:meth:`search_many`, plus the model version and catalogue revision that produced the results."""
-        from matching.ranking.explanations import explain
-        from matching.retrieval.lexicon import lexicon
 
         searcher = self.searcher(wait=wait)
         revision = self._searcher_revision
@@ -364,12 +393,17 @@ class Engine:
 
     def rank_buyers(self, buyers: Sequence[Buyer], *, k: int = 10) -> dict[str, list[Explanation]]:
         """Ranked, explained IKMs for each buyer (buyers need not be in the store)."""
-        from matching.ranking.explanations import explain
-        from matching.retrieval.lexicon import lexicon
 
         searcher = self.searcher()
         results = searcher.rank_many([self.buyer_needs(b) for b in buyers], k)
         return {b.buyer_id: [explain(m, lexicon()) for m in r] for b, r in zip(buyers, results, strict=True)}
+
+    @staticmethod
+    def concepts(kind: str) -> list[Concept]:
+        """The craft lexicon's concepts of one kind (``material``, ``product_type``, ``certification`` ...),
+        with their Indonesian and English labels."""
+
+        return list(lexicon().concepts(kind))
 
     @staticmethod
     def read_buyers(path: Path) -> list[Buyer]:

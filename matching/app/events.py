@@ -1,82 +1,59 @@
-"""Events kept in the store: definitions, numbered plans with their exports, and meeting outcomes.
+"""The event service: definitions, numbered plans with their exports, and meeting outcomes, over time.
 
-What the service (and anyone else holding an :class:`~matching.app.engine.Engine`) uses to run an event over
-time: ``engine.events.create(yaml_text)`` stores an event definition (the format of
-:mod:`matching.events.model`); :meth:`Events.plan` plans it and writes every export into
-``<home>/events/<event id>/plans/<n>/``; :meth:`Events.reschedule` repairs the newest plan after changes on
-the day (the format of :mod:`matching.events.repair`; changes accumulate over re-schedules); outcomes are
-recorded per meeting, with the model version that proposed it.
+What the service (and anyone else holding an :class:`~matching.app.engine.Engine`) uses to run an event:
+``engine.events.create(yaml_text)`` stores an event definition (the format of :mod:`matching.events.model`);
+:meth:`Events.plan` plans it and writes every export into ``<home>/events/<event id>/plans/<n>/``;
+:meth:`Events.reschedule` repairs the newest plan after changes on the day (the format of
+:mod:`matching.events.repair`; changes accumulate over re-schedules); :meth:`Events.record_outcomes` rates
+meetings, keeping the plan, score and model version that proposed each.
 
-Outcomes (:mod:`matching.store.outcomes`) are methods of :class:`Events` too.
+:class:`Events` is composed of its parts: the event and outcome repositories of the store
+(:mod:`matching.store.events`, :mod:`matching.store.outcomes`), the folder the exports go to, a
+:class:`~matching.app.scoring.PairScorer` and the participants the catalogue holds.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, delete, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
-
+from matching.app.planning import plan_event, write_exports
+from matching.app.replanning import reschedule_event, write_reschedule
+from matching.app.scoring import PairScorer, Participants
 from matching.common.yaml_files import read_data_text, validate_data
-from matching.errors import ConflictError, NotFoundError
+from matching.errors import ConfigError, NotFoundError
 from matching.events.model import Event, EventFileError, parse_event
-from matching.store.database import Base, as_utc
-from matching.store.outcomes import DAY_OUTCOMES, FOLLOWUP_OUTCOMES, Outcome, OutcomeRow, OutcomeStore
-
-if TYPE_CHECKING:
-    from matching.app.engine import Engine
-    from matching.events.repair import Changes
+from matching.events.plan_files import read_meetings_csv, read_scores_csv
+from matching.events.repair import Changes, ChangesFileError
+from matching.learning.outcomes import (
+    DAY_OUTCOMES,
+    FOLLOWUP_OUTCOMES,
+    OutcomeRecord,
+    OutcomesFileError,
+    read_outcomes_file,
+)
+from matching.store.events import EventRepository, StoredEvent, StoredPlan
+from matching.store.outcomes import MetMeeting, Outcome, OutcomeRepository
 
 __all__ = [
     "DAY_OUTCOMES",
     "FOLLOWUP_OUTCOMES",
     "EventRecord",
-    "EventRow",
     "Events",
     "Outcome",
-    "OutcomeRow",
     "PlanRecord",
-    "PlanRow",
 ]
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 _EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class EventRow(Base):
-    __tablename__ = "events"
-
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
-    source: Mapped[str] = mapped_column(Text)  # the definition as uploaded (YAML or JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
-
-
-class PlanRow(Base):
-    __tablename__ = "plans"
-
-    event_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("events.event_id", ondelete="CASCADE"), primary_key=True
-    )
-    plan_no: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # plan | reschedule
-    model_version: Mapped[str] = mapped_column(String(200))
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
-    changes: Mapped[str | None] = mapped_column(Text)  # cumulative changes (JSON) of a re-schedule
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 @dataclass(frozen=True)
@@ -123,16 +100,27 @@ def merge_changes(earlier: Changes | None, later: Changes) -> Changes:
     )
 
 
-class Events(OutcomeStore):
-    """The events of one engine's store and data home."""
+class Events:
+    """The events of one store, their plans under ``root`` (``<root>/<event id>/plans/<n>/``), and outcomes.
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.root = engine.settings.home / "events"
+    Plans are scored by ``scorer`` over ``participants()`` (called when a plan is made: the catalogue may
+    have changed since the last one).
+    """
 
-    @property
-    def _store(self) -> Any:
-        return self.engine.store
+    def __init__(
+        self,
+        root: Path,
+        events: EventRepository,
+        outcomes: OutcomeRepository,
+        *,
+        scorer: PairScorer,
+        participants: Callable[[], Participants],
+    ) -> None:
+        self.root = root
+        self._events = events
+        self._outcomes = outcomes
+        self._scorer = scorer
+        self._participants = participants
 
     # -- definitions -----------------------------------------------------------------------------------
 
@@ -141,15 +129,15 @@ class Events(OutcomeStore):
         """Validate an event definition given as YAML or JSON text (:class:`EventFileError` if invalid)."""
         return parse_event(read_data_text(source, name, error=EventFileError), name)
 
-    def _record(self, row: EventRow, plans: int) -> EventRecord:
+    def _record(self, stored: StoredEvent) -> EventRecord:
         return EventRecord(
-            row.event_id,
-            row.name,
-            self.parse(row.source, name=row.event_id),
-            row.source,
-            as_utc(row.created_at),
-            as_utc(row.updated_at),
-            plans,
+            stored.event_id,
+            stored.name,
+            self.parse(stored.source, name=stored.event_id),
+            stored.source,
+            stored.created_at,
+            stored.updated_at,
+            stored.plans,
         )
 
     def create(self, source: str, *, event_id: str | None = None) -> EventRecord:
@@ -160,14 +148,7 @@ class Events(OutcomeStore):
             raise EventFileError(
                 "event", [f"event_id: use lower-case letters, digits and hyphens (value: {event_id!r})"]
             )
-        with self._store.session() as session:
-            if session.get(EventRow, event_id) is not None:
-                raise ConflictError(f"event {event_id!r} exists already; update it or choose another id")
-            session.add(EventRow(event_id=event_id, name=event.name, source=source))
-            try:
-                session.commit()
-            except IntegrityError as exc:
-                raise ConflictError(f"event {event_id!r} exists already") from exc
+        self._events.add(event_id, event.name, source)
         return self.get(event_id)
 
     def update(self, event_id: str, source: str) -> EventRecord:
@@ -175,61 +156,37 @@ class Events(OutcomeStore):
         the newest plan against the new definition (meetings in slots, tables or windows it no longer has
         move or are cancelled, with the reason)."""
         event = self.parse(source, name=event_id)
-        with self._store.session() as session:
-            row = session.get(EventRow, event_id)
-            if row is None:
-                raise NotFoundError(f"event {event_id!r} does not exist")
-            row.name, row.source = event.name, source
-            session.commit()
+        self._events.update(event_id, event.name, source)
         return self.get(event_id)
 
     def get(self, event_id: str) -> EventRecord:
-        with self._store.session() as session:
-            row = session.get(EventRow, event_id)
-            if row is None:
-                raise NotFoundError(f"event {event_id!r} does not exist")
-            plans = session.scalar(select(func.count()).where(PlanRow.event_id == event_id)) or 0
-            return self._record(row, int(plans))
+        return self._record(self._events.get(event_id))
 
     def list(self) -> list[EventRecord]:
-        with self._store.session() as session:
-            rows = session.scalars(select(EventRow).order_by(EventRow.created_at, EventRow.event_id)).all()
-            counts = dict(
-                session.execute(select(PlanRow.event_id, func.count()).group_by(PlanRow.event_id)).all()
-            )
-            return [self._record(r, int(counts.get(r.event_id, 0))) for r in rows]
+        return [self._record(stored) for stored in self._events.list()]
 
     def delete(self, event_id: str) -> None:
         """Delete an event with its plans, exports and outcomes."""
-        with self._store.session() as session:
-            if session.get(EventRow, event_id) is None:
-                raise NotFoundError(f"event {event_id!r} does not exist")
-            for table in (OutcomeRow, PlanRow, EventRow):
-                session.execute(delete(table).where(table.event_id == event_id))
-            session.commit()
+        self._events.delete(event_id)
         shutil.rmtree(self.root / event_id, ignore_errors=True)
 
     # -- plans -----------------------------------------------------------------------------------------
 
-    def _plan_record(self, row: PlanRow) -> PlanRecord:
-        folder = self.root / row.event_id / "plans" / str(row.plan_no)
+    def _plan_record(self, stored: StoredPlan) -> PlanRecord:
+        folder = self.root / stored.event_id / "plans" / str(stored.plan_no)
         return PlanRecord(
-            row.event_id,
-            row.plan_no,
-            row.kind,
-            row.model_version,
-            row.summary,
-            as_utc(row.created_at),
+            stored.event_id,
+            stored.plan_no,
+            stored.kind,
+            stored.model_version,
+            stored.summary,
+            stored.created_at,
             folder,
         )
 
     def plans(self, event_id: str) -> list[PlanRecord]:
-        self.get(event_id)
-        with self._store.session() as session:
-            rows = session.scalars(
-                select(PlanRow).where(PlanRow.event_id == event_id).order_by(PlanRow.plan_no)
-            ).all()
-            return [self._plan_record(r) for r in rows]
+        self._events.get(event_id)
+        return [self._plan_record(p) for p in self._events.plans(event_id)]
 
     def plan_record(self, event_id: str, plan_no: int | None = None) -> PlanRecord:
         """Plan ``plan_no`` of the event, or its newest plan; :class:`NotFoundError` when there is none."""
@@ -246,33 +203,18 @@ class Events(OutcomeStore):
     def _save_plan(
         self, event_id: str, kind: str, summary: dict[str, Any], staged: Path, changes: str | None = None
     ) -> PlanRecord:
-        """Number the staged exports as the event's next plan and record it (retries on a race)."""
-        for _ in range(20):
-            with self._store.session() as session:
-                newest = session.scalar(select(func.max(PlanRow.plan_no)).where(PlanRow.event_id == event_id))
-                plan_no = int(newest or 0) + 1
-                folder = self.root / event_id / "plans" / str(plan_no)
-                row = PlanRow(
-                    event_id=event_id,
-                    plan_no=plan_no,
-                    kind=kind,
-                    model_version=str(summary.get("model_version", self.engine.ranker_version)),
-                    summary=summary,
-                    changes=changes,
-                )
-                session.add(row)
-                try:
-                    session.flush()
-                except IntegrityError:
-                    session.rollback()
-                    continue
-                if folder.exists():  # left over from a deleted event of the same id
-                    shutil.rmtree(folder)
-                folder.parent.mkdir(parents=True, exist_ok=True)
-                staged.rename(folder)
-                session.commit()
-                return self._plan_record(row)
-        raise ConflictError(f"could not number a new plan of event {event_id!r}; try again")
+        """Number the staged exports as the event's next plan and record it."""
+
+        def place(plan_no: int) -> None:
+            folder = self.root / event_id / "plans" / str(plan_no)
+            if folder.exists():  # left over from a deleted event of the same id
+                shutil.rmtree(folder)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staged.rename(folder)
+
+        model_version = str(summary.get("model_version", self._scorer.ranker_version))
+        stored = self._events.add_plan(event_id, kind, model_version, summary, place, changes)
+        return self._plan_record(stored)
 
     def _staging(self, event_id: str) -> Path:
         base = self.root / event_id
@@ -281,11 +223,8 @@ class Events(OutcomeStore):
 
     def plan(self, event_id: str, *, top: int = 50, time_limit: float = 10.0) -> PlanRecord:
         """Plan the event from scratch (match list, schedule, check) and keep every export as a new plan."""
-        from matching.app.planning import plan_event, write_exports
-
         record = self.get(event_id)
-        self.engine.searcher()
-        result = plan_event(self.engine, record.event, top=top, time_limit=time_limit)
+        result = plan_event(record.event, self._scorer, self._participants(), top=top, time_limit=time_limit)
         staged = self._staging(event_id)
         try:
             write_exports(result, staged)
@@ -299,31 +238,25 @@ class Events(OutcomeStore):
 
         Changes add up: those of earlier re-schedules of this event still hold (no-shows stay absent).
         """
-        from matching.app.replanning import reschedule_event, write_reschedule
-        from matching.events.plan_files import read_meetings_csv, read_scores_csv
-        from matching.events.repair import Changes, ChangesFileError
-
         record = self.get(event_id)
         data = read_data_text(changes_source, "changes", error=ChangesFileError)
         changes = validate_data(
             data, Changes, source="changes", root="changes", error=ChangesFileError, empty_ok=True
         )
         current = self.plan_record(event_id)
-        with self._store.session() as session:
-            earlier_text = session.get(PlanRow, (event_id, current.plan_no)).changes  # type: ignore[union-attr]
+        earlier_text = self._events.plan_changes(event_id, current.plan_no)
         earlier = Changes.model_validate_json(earlier_text) if earlier_text else None
         changes = merge_changes(earlier, changes)
         # the plan was written by us; a start the event no longer has means the event was edited since
         # (a slot cut by a new break, a shorter session): that meeting has no slot now and is moved
         meetings = read_meetings_csv(current.folder / "meetings.csv", record.event.slots())
         scores, reasons = read_scores_csv(current.folder / "scores.csv")
-        if changes.new_buyers or changes.new_ikms:
-            self.engine.searcher()
         result = reschedule_event(
-            self.engine,
             record.event,
             meetings,
             changes,
+            self._scorer,
+            self._participants(),
             scores=scores,
             reasons=reasons,
             time_limit=time_limit,
@@ -356,10 +289,8 @@ class Events(OutcomeStore):
 
     def meetings(self, event_id: str, plan_no: int | None = None) -> list[dict[str, Any]]:
         """The plan's schedule, one dict per meeting (slot, table, buyer, IKM, names, score, reason)."""
-        import csv
-
         plan = self.plan_record(event_id, plan_no)
-        names = dict(self._names())
+        names = self._participants().names
         with (plan.folder / "meetings.csv").open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
         return [
@@ -372,7 +303,82 @@ class Events(OutcomeStore):
             for row in rows
         ]
 
-    def _names(self) -> dict[str, str]:
-        from matching.app.planning import participant_names
+    # -- outcomes --------------------------------------------------------------------------------------
 
-        return participant_names(self.engine)
+    def record_outcome(
+        self,
+        event_id: str,
+        buyer_id: str,
+        ikm_id: str,
+        *,
+        day_outcome: str | None = None,
+        followup_outcome: str | None = None,
+        notes: str | None = None,
+    ) -> Outcome:
+        """Record (or update) the rating of a meeting of the event's newest plan that holds the pair.
+
+        Only the values given change (None leaves one as it is, ``""`` clears it); the meeting's plan, score
+        and model version are kept with it.
+        """
+        rating = OutcomeRecord(buyer_id, ikm_id, day_outcome, followup_outcome, notes)
+        return self.record_outcomes(event_id, [rating])[0]
+
+    def record_outcomes(self, event_id: str, ratings: Sequence[OutcomeRecord]) -> list[Outcome]:
+        """:meth:`record_outcome` for several meetings, in one transaction: all of them or none.
+
+        :class:`ConfigError` names the first unknown outcome value, :class:`NotFoundError` the first pair
+        that has no meeting at the event.
+        """
+        for r in ratings:
+            if r.day_outcome and r.day_outcome not in DAY_OUTCOMES:
+                raise ConfigError(f"day_outcome {r.day_outcome!r} is not one of {', '.join(DAY_OUTCOMES)}")
+            if r.followup_outcome and r.followup_outcome not in FOLLOWUP_OUTCOMES:
+                raise ConfigError(
+                    f"followup_outcome {r.followup_outcome!r} is not one of {', '.join(FOLLOWUP_OUTCOMES)}"
+                )
+        met = self._met(event_id)
+        for r in ratings:
+            if (r.buyer_id, r.ikm_id) not in met:
+                raise NotFoundError(
+                    f"event {event_id!r} has no meeting of buyer {r.buyer_id!r} with IKM {r.ikm_id!r}"
+                )
+        return self._outcomes.record(event_id, ratings, met)
+
+    def import_outcomes(self, event_id: str, path: str | Path) -> list[Outcome]:
+        """Record every row of an outcomes CSV/XLSX (:func:`matching.learning.outcomes.read_outcomes_file`).
+
+        All or nothing: when a row is invalid or names a pair that never met at this event, nothing is
+        recorded and :class:`~matching.learning.outcomes.OutcomesFileError` lists each such row.
+        """
+        records = read_outcomes_file(path)
+        met = self._met(event_id)
+        problems = [
+            f"row {number}: buyer {r.buyer_id!r} and IKM {r.ikm_id!r} have no meeting at event {event_id!r}"
+            for number, r in enumerate(records, start=2)
+            if (r.buyer_id, r.ikm_id) not in met
+        ]
+        if problems:
+            raise OutcomesFileError(Path(path).name, problems)
+        return self.record_outcomes(event_id, records)
+
+    def all_outcomes(self) -> list[Outcome]:
+        """Outcomes of every event (the training data of ``matching train --outcomes``)."""
+        return self._outcomes.all()
+
+    def outcomes(self, event_id: str) -> list[Outcome]:
+        self._events.get(event_id)
+        return self._outcomes.for_event(event_id)
+
+    def _met(self, event_id: str) -> dict[tuple[str, str], MetMeeting]:
+        """Every pair that has a meeting in some plan of the event: its score and the newest such plan.
+
+        Reads each plan's meetings.csv once (no participant names needed here).
+        """
+        met: dict[tuple[str, str], MetMeeting] = {}
+        for plan in self.plans(event_id):  # oldest first: a newer plan overwrites
+            with (plan.folder / "meetings.csv").open(encoding="utf-8", newline="") as handle:
+                for row in csv.DictReader(handle):
+                    met[(row["buyer_id"], row["ikm_id"])] = MetMeeting(
+                        float(row["score"]), plan.plan_no, plan.model_version
+                    )
+        return met

@@ -1,9 +1,9 @@
 """Planning a business-matching event: scores -> match list -> schedule -> checked plan -> exports.
 
-:func:`plan_event` scores every (buyer, IKM) pair of the event with the ranker (each buyer's best ``top``
-IKMs among the event's IKMs become candidates), chooses the meetings (:mod:`matching.events.selection`), puts
-them into
-slots and tables (:mod:`matching.events.scheduling`) and checks the result (:mod:`matching.events.checking`).
+:func:`plan_event` scores the event's candidate (buyer, IKM) pairs with a :class:`PairScorer` (each buyer's
+best ``top`` IKMs among the event's IKMs, see :func:`matching.ranking.pair_scores.candidate_pairs`), chooses
+the meetings (:mod:`matching.events.selection`), puts them into slots and tables
+(:mod:`matching.events.scheduling`) and checks the result (:mod:`matching.events.checking`).
 :func:`write_exports` writes ``meetings.csv``, ``scores.csv`` and ``plan.json``.
 """
 
@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from matching.app.engine import Engine
-from matching.catalogue.schema import Entity
+from matching.app.scoring import PairScorer, Participants
 from matching.events.checking import Violation, check_schedule
+from matching.events.exports import (
+    agenda_text,
+    meetings_by_participant,
+    write_agenda_pdf,
+    write_calendars,
+    write_master_grid,
+)
 from matching.events.meetings import MatchProblem, Meeting, Pair, ScheduleProblem
 from matching.events.model import Event, Slot
 from matching.events.plan_files import write_meetings_csv, write_scores_csv
@@ -28,9 +31,9 @@ from matching.events.scheduling import ScheduleResult, schedule_meetings
 from matching.events.selection import MatchResult, choose_meetings
 
 __all__ = [
+    "PairScorer",
+    "Participants",
     "PlanResult",
-    "event_scores",
-    "participant_names",
     "plan_event",
     "write_exports",
 ]
@@ -85,69 +88,10 @@ class PlanResult:
         }
 
 
-def participant_names(engine: Engine) -> dict[str, str]:
-    """Participant id -> company (buyers) or IKM name, as agendas and grids show them."""
-    return {b.buyer_id: b.company for b in engine.store.buyers()} | {
-        i.ikm_id: i.name for i in engine.store.ikms()
-    }
-
-
-def event_scores(
-    engine: Engine, buyers: list[str], ikms: list[str], *, top: int = 50, per_ikm: int = 3
-) -> tuple[dict[Pair, float], dict[Pair, str]]:
-    """Candidate pairs with the ranker's score (floored at a small positive value) and a reason.
-
-    Each buyer's ``top`` IKMs, plus, for every IKM in fewer than ``per_ikm`` of those lists, its best
-    buyers up to ``per_ikm`` pairs (each buyer taking at most ``top // 5`` such IKMs, or twice the even
-    share when more are needed), so that the fairness floor can reach IKMs no buyer ranks highly.
-    """
-    from matching.ranking.explanations import explain
-    from matching.retrieval.lexicon import lexicon
-
-    searcher = engine.searcher()
-    records = {b.buyer_id: b for b in engine.store.buyers()}
-    needs = [engine.buyer_needs(records[b]) for b in buyers]
-    vectors = engine.query_vectors([n.text for n in needs]) if needs else None
-    scores: dict[Pair, float] = {}
-    reasons: dict[Pair, str] = {}
-    full = np.full((len(buyers), len(ikms)), -np.inf)
-    for row, buyer_id in enumerate(buyers):
-        assert vectors is not None
-        every: dict[str, float] = {}
-        for match in searcher.score(needs[row], ikms, k=top, query_vector=vectors[row], all_scores=every):
-            pair = (buyer_id, match.ikm_id)
-            scores[pair] = round(max(match.score, 0.0) + 1e-3, 6)
-            reasons[pair] = explain(match, lexicon()).summary("en")
-        full[row] = [every.get(i, -np.inf) for i in ikms]
-    have: dict[str, int] = defaultdict(int)
-    for _, ikm in scores:
-        have[ikm] += 1
-    extra: dict[int, list[str]] = defaultdict(list)  # buyer row -> IKMs it is added for
-    needed = sum(max(0, per_ikm - have[i]) for i in ikms)
-    spread = max(1, top // 5, 2 * -(-needed // max(1, len(buyers))))  # room for twice the even share
-    for col, ikm in enumerate(ikms):
-        if have[ikm] >= per_ikm:
-            continue
-        ranked = np.argsort(-full[:, col], kind="stable")  # best buyers first; ties by event order
-        for row in ranked.tolist():
-            if have[ikm] >= per_ikm or not np.isfinite(full[row, col]):
-                break
-            # spread: a buyer takes a bounded share of such IKMs, or a few generalist buyers would get them
-            # all and their caps would leave most of those IKMs without a meeting anyway
-            if (buyers[row], ikm) not in scores and len(extra[row]) < spread:
-                scores[(buyers[row], ikm)] = round(max(float(full[row, col]), 0.0) + 1e-3, 6)
-                extra[row].append(ikm)
-                have[ikm] += 1
-    for row, added in extra.items():  # reasons for the added pairs (scored in the event's context above)
-        assert vectors is not None
-        for match in searcher.score(needs[row], added, query_vector=vectors[row]):
-            reasons[(buyers[row], match.ikm_id)] = explain(match, lexicon()).summary("en")
-    return scores, reasons
-
-
 def plan_event(
-    engine: Engine,
     event: Event,
+    scorer: PairScorer,
+    participants: Participants,
     *,
     top: int = 50,
     time_limit: float = 10.0,
@@ -156,10 +100,10 @@ def plan_event(
     """Choose and schedule the event's meetings; see the module docstring."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    buyers, ikms = event.resolve_participants(engine.store.ids(Entity.BUYERS), engine.store.ids(Entity.IKMS))
+    buyers, ikms = event.resolve_participants(participants.buyers, participants.ikms)
     slots = event.slots()
     tables = event.table_names()
-    scores, reasons = event_scores(engine, buyers, ikms, top=top)
+    scores, reasons = scorer.score_pairs(buyers, ikms, top=top)
     timings["scoring"] = time.perf_counter() - started
 
     kinds = event.preference_kinds()
@@ -209,7 +153,6 @@ def plan_event(
         fixed=[m for m in meetings if m.fixed],
     )
     timings["total"] = time.perf_counter() - started
-    names = participant_names(engine)
     return PlanResult(
         event,
         slots,
@@ -221,8 +164,8 @@ def plan_event(
         schedule,
         violations,
         timings,
-        names,
-        engine.ranker_version,
+        participants.names,
+        scorer.ranker_version,
     )
 
 
@@ -235,14 +178,6 @@ def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
     ``agendas-id.pdf`` and ``agendas-en.pdf`` (a page per participant), ``agendas/<id>-<lang>.txt``
     (WhatsApp-ready) and ``calendars/<id>.ics`` (when the event has a date).
     """
-    from matching.events.exports import (
-        agenda_text,
-        meetings_by_participant,
-        write_agenda_pdf,
-        write_calendars,
-        write_master_grid,
-    )
-
     out_dir.mkdir(parents=True, exist_ok=True)
     meetings_path = write_meetings_csv(out_dir / "meetings.csv", plan.meetings, plan.slots)
     scores_path = write_scores_csv(out_dir / "scores.csv", plan.scores, plan.reasons)

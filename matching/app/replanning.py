@@ -1,11 +1,9 @@
-"""Re-scheduling an event with the engine: late registrants scored, the plan repaired, every export rewritten.
+"""Re-scheduling an event: late registrants scored, the plan repaired, every export rewritten.
 
-:func:`reschedule_event` wraps :func:`matching.events.repair.replan` (which needs no engine) for the CLI and
-the
-service; :func:`write_reschedule` writes the new plan's exports (as
-:func:`matching.app.planning.write_exports`)
-plus the diff: ``changes.csv``, ``changes.json`` and a WhatsApp-ready notice per participant whose day
-changed.
+:func:`reschedule_event` wraps :func:`matching.events.repair.replan` (which needs no ranking) for the CLI and
+the service, scoring late registrants with a :class:`~matching.app.scoring.PairScorer`;
+:func:`write_reschedule` writes the new plan's exports (as :func:`matching.app.planning.write_exports`) plus
+the diff: ``changes.csv``, ``changes.json`` and a WhatsApp-ready notice per participant whose day changed.
 """
 
 from __future__ import annotations
@@ -16,10 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from matching.app.engine import Engine
-from matching.app.planning import PlanResult, event_scores, participant_names, write_exports
-from matching.catalogue.schema import Entity
-from matching.events.exports import meetings_by_participant
+from matching.app.planning import PlanResult, write_exports
+from matching.app.scoring import PairScorer, Participants
+from matching.events.exports import changes_text, meetings_by_participant
 from matching.events.meetings import Meeting, Pair
 from matching.events.model import Event, EventFileError
 from matching.events.repair import Changes, Replan, replan
@@ -36,10 +33,11 @@ class RescheduleResult:
 
 
 def reschedule_event(
-    engine: Engine,
     event: Event,
     current: list[Meeting],
     changes: Changes,
+    scorer: PairScorer,
+    participants: Participants,
     *,
     scores: dict[Pair, float] | None = None,
     reasons: dict[Pair, str] | None = None,
@@ -52,10 +50,10 @@ def reschedule_event(
     ``scores``/``reasons`` are the plan's candidate pairs (its ``scores.csv``); when missing they are
     computed again. Late registrants are scored against the event's other side with the ranker.
     ``model_version`` names the ranker that made ``scores``; the result reports it unless pairs were scored
-    now, by the engine's ranker.
+    now, by the scorer's ranker.
     """
     started = time.perf_counter()
-    known_buyers, known_ikms = engine.store.ids(Entity.BUYERS), engine.store.ids(Entity.IKMS)
+    known_buyers, known_ikms = participants.buyers, participants.ikms
     buyers, ikms = event.resolve_participants(known_buyers, known_ikms)
     problems = [f"new_buyers: unknown buyer id {b}" for b in changes.new_buyers if b not in known_buyers]
     problems += [f"new_ikms: unknown IKM id {i}" for i in changes.new_ikms if i not in known_ikms]
@@ -65,11 +63,11 @@ def reschedule_event(
     new_ikms = [i for i in changes.new_ikms if i not in ikms]
     rescored = scores is None or bool(new_buyers or new_ikms)  # else the plan's own scores are reused
     if scores is None:
-        scores, reasons = event_scores(engine, buyers, ikms, top=top)
+        scores, reasons = scorer.score_pairs(buyers, ikms, top=top)
     scores, reasons = dict(scores), dict(reasons or {})
     for extra_buyers, extra_ikms in ((new_buyers, [*ikms, *new_ikms]), (buyers, new_ikms)):
         if extra_buyers and extra_ikms:
-            more, why = event_scores(engine, extra_buyers, extra_ikms, top=top)
+            more, why = scorer.score_pairs(extra_buyers, extra_ikms, top=top)
             scores |= more
             reasons |= why
     buyers, ikms = [*buyers, *new_buyers], [*ikms, *new_ikms]
@@ -98,8 +96,8 @@ def reschedule_event(
         repaired.schedule,
         repaired.violations,
         timings,
-        participant_names(engine),
-        engine.ranker_version if rescored or model_version is None else model_version,
+        participants.names,
+        scorer.ranker_version if rescored or model_version is None else model_version,
     )
     return RescheduleResult(plan, repaired)
 
@@ -111,8 +109,6 @@ def write_reschedule(result: RescheduleResult, out_dir: Path) -> list[Path]:
     ``changes.json`` (the counts and each participant's changes) and ``notices/<id>-<lang>.txt``: for each
     participant whose day changed, a WhatsApp-ready message with the changes and the new agenda.
     """
-    from matching.events.exports import changes_text
-
     written = write_exports(result.plan, out_dir)
     plan, replan_ = result.plan, result.replan
     by_index = {s.index: s for s in plan.slots}

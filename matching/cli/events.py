@@ -45,7 +45,14 @@ def plan(
             event = load_event(event_file)
             _ensure_index(engine)
             with _progress("planning") as (_advance, _total):
-                result = plan_event(engine, event, top=top, time_limit=time_limit, drop_unplaceable=drop)
+                result = plan_event(
+                    event,
+                    engine,
+                    engine.participants(),
+                    top=top,
+                    time_limit=time_limit,
+                    drop_unplaceable=drop,
+                )
             written = write_exports(result, out_dir)
     finally:
         engine.close()
@@ -124,7 +131,14 @@ def reschedule(
                 _ensure_index(engine)
             with _progress("re-scheduling") as (_advance, _total):
                 result = reschedule_event(
-                    engine, event, current, changes, scores=scores, reasons=reasons, time_limit=time_limit
+                    event,
+                    current,
+                    changes,
+                    engine,
+                    engine.participants(),
+                    scores=scores,
+                    reasons=reasons,
+                    time_limit=time_limit,
                 )
             written = write_reschedule(result, out_dir)
     finally:

@@ -262,7 +262,7 @@ def _demo_event(engine: Engine, out_dir: Path) -> None:
     event = load_event(demo_data_dir() / "event.yaml")
     out.print(f"\n[bold]Demo event[/]: {event.name}")
     with _progress("choosing and scheduling meetings") as (_advance, _total):
-        plan = plan_event(engine, event, time_limit=5)
+        plan = plan_event(event, engine, engine.participants(), time_limit=5)
     written = write_exports(plan, out_dir)
     summary = plan.summary()
     out.print(

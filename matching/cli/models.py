@@ -96,7 +96,13 @@ def compare(
             records = engine.read_buyers(buyers)
             judged = read_qrels(qrels)
             _ensure_index(engine)
-            results = compare_models(engine, [first, second], records, judged)
+            results = compare_models(
+                engine.searcher(),
+                engine.encode_buyers(records, cached=False),
+                [first, second],
+                judged,
+                engine.settings.models_dir,
+            )
     finally:
         engine.close()
     table = Table(title=f"{first} vs {second} on {buyers.name} / {qrels.name}")

@@ -180,7 +180,12 @@ def evaluate(
             _ensure_index(engine)
             with _progress("ranking buyers") as (advance, set_total):
                 set_total(len(records))
-                runs = system_runs(engine, records, k=top, progress=advance)
+                runs = system_runs(
+                    engine.searcher(),
+                    engine.encode_buyers(records, cached=False),
+                    k=top,
+                    progress=advance,
+                )
             rows = metrics_table(evaluate_systems(runs, judged, k=top))
     finally:
         engine.close()
@@ -300,8 +305,8 @@ def train(
             with _progress("building training rows") as (advance, set_total):
                 set_total(len(records))
                 data = training_set(
-                    engine,
-                    records,
+                    engine.searcher(),
+                    engine.encode_buyers(records, cached=False),
                     judged,
                     progress=advance,
                     partial=partial,

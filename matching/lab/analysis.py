@@ -25,10 +25,10 @@ from matching.catalogue.schema import Buyer
 from matching.common.regions import provinces
 from matching.config import Settings
 from matching.learning.baselines import SystemRuns
+from matching.learning.judged_sets import judged_set_files
 from matching.learning.metrics import Qrels, mrr_at_k, ndcg_at_k, read_qrels, recall_best_at_k
 
 __all__ = [
-    "JUDGED_SETS",
     "DevSet",
     "breakdown",
     "case_table",
@@ -166,17 +166,10 @@ class DevSet:
     latent: pd.DataFrame
 
 
-# judged sets: name -> (folder with ikms.csv, products.csv, buyers.csv; its qrels)
-JUDGED_SETS: dict[str, tuple[Path, Path]] = {
-    "dev": (demo_data_dir(), demo_data_dir().parent / "dev" / "qrels.txt"),
-    "dev2": (demo_data_dir().parent / "dev2", demo_data_dir().parent / "dev2" / "qrels.txt"),
-}
-
-
 def open_judged_set(name: str, settings: Settings) -> tuple[Engine, list[Buyer], Qrels]:
     """An engine on ``settings.home`` with judged set ``name``'s catalogue imported (all or nothing: a bad
     row raises, naming it), its buyers and its qrels. Not indexed: the caller indexes when it needs to."""
-    folder, qrels = JUDGED_SETS[name]
+    folder, qrels = judged_set_files(name)
     engine = Engine(settings)
     engine.import_files([folder / f"{entity}.csv" for entity in ("ikms", "products", "buyers")])
     return engine, engine.read_buyers(folder / "buyers.csv"), read_qrels(qrels)

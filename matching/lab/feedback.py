@@ -78,12 +78,13 @@ def simulate_loop(
 ) -> dict[str, Any]:
     """Before/after metrics of one simulated season (see the module docstring).
 
-    ``data``, when given, is ``training_set(engine, buyers, truth)`` computed beforehand (it is the slow
+    ``data``, when given, is the :func:`~matching.learning.training.training_set` of ``buyers`` computed
+    beforehand (it is the slow
     part; notebooks reuse it across noise levels).
     """
     rng = random.Random(seed)
     if data is None:  # every candidate row; y = true grades (used for judging only)
-        data = training_set(engine, buyers, truth, k=10)
+        data = training_set(engine.searcher(), engine.encode_buyers(buyers, cached=False), truth, k=10)
     fallback, _ = resolve_ranker("weights", engine.settings.models_dir)
     base_scores = fallback.predict(data.X)
     proposed = proposals(data, base_scores, meetings=meetings, explore=explore, rng=rng)

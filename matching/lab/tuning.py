@@ -15,48 +15,27 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from matching.app.engine import Engine
-from matching.catalogue.schema import Buyer
-from matching.learning.baselines import buyer_language
 from matching.learning.metrics import Qrels, evaluate_run
 from matching.ranking.features import FEATURE_NAMES
+from matching.ranking.queries import Queries
 from matching.ranking.rankers import DEFAULT_WEIGHTS, LearnedRanker, WeightedRanker
 from matching.ranking.searcher import Searcher
-from matching.retrieval.query import BuyerNeeds
 
-__all__ = ["Queries", "encode_buyers", "learned_sweep", "run_metrics", "searcher_sweep", "weight_sweep"]
+__all__ = ["learned_sweep", "run_metrics", "searcher_sweep", "weight_sweep"]
 
 Run = dict[str, list[tuple[str, float]]]
 
 
-@dataclass
-class Queries:
-    """Judged buyers parsed and encoded once: their needs, query vectors and languages."""
-
-    buyer_ids: list[str]
-    needs: list[BuyerNeeds]
-    vectors: np.ndarray
-    languages: dict[str, str]
-
-
-def encode_buyers(engine: Engine, buyers: Sequence[Buyer]) -> Queries:
-    needs = [engine.buyer_needs(b) for b in buyers]
-    vectors = engine.query_vectors([n.text for n in needs])
-    return Queries(
-        [b.buyer_id for b in buyers], needs, vectors, {b.buyer_id: buyer_language(b) for b in buyers}
-    )
-
-
 def _run(searcher: Searcher, queries: Queries, k: int) -> Run:
     return {
-        buyer_id: [(m.ikm_id, m.score) for m in searcher.rank(need, k, query_vector=vector)]
-        for buyer_id, need, vector in zip(queries.buyer_ids, queries.needs, queries.vectors, strict=True)
+        buyer.buyer_id: [(m.ikm_id, m.score) for m in searcher.rank(need, k, query_vector=vector)]
+        for buyer, need, vector in zip(queries.buyers, queries.needs, queries.vectors, strict=True)
     }
 
 

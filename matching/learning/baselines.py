@@ -6,25 +6,21 @@ Systems, all from the same run: ``bm25`` (BM25 on raw folded text, no stemming, 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from matching.app.engine import Engine
-from matching.catalogue.schema import Buyer
 from matching.learning.metrics import Metrics, Qrels, evaluate_run
-from matching.ranking.searcher import lexical_only
-from matching.retrieval.query import detect_language
+from matching.ranking.model_registry import resolve_ranker
+from matching.ranking.queries import Queries, buyer_language
+from matching.ranking.searcher import Searcher, lexical_only
+from matching.retrieval.bm25 import LexicalIndex
 
 __all__ = ["SystemRuns", "buyer_language", "compare_models", "evaluate_systems", "system_runs"]
 
 Run = dict[str, list[tuple[str, float]]]
-
-
-def buyer_language(buyer: Buyer) -> str:
-    """The buyer's query language: the ``language`` column when given, else detected from the text."""
-    given = (buyer.attributes.get("language") or "").strip().lower()
-    return given if given in {"en", "id"} else detect_language(buyer.requirement)
 
 
 @dataclass
@@ -34,15 +30,12 @@ class SystemRuns:
 
 
 def system_runs(
-    engine: Engine, buyers: Sequence[Buyer], *, k: int = 10, progress: Callable[[int], None] | None = None
+    searcher: Searcher, queries: Queries, *, k: int = 10, progress: Callable[[int], None] | None = None
 ) -> SystemRuns:
-    """Rankings of every buyer by each system."""
-    searcher = engine.searcher()
-    raw_bm25 = engine.lexical_index(searcher.catalogue, concepts=False, stemmed=False)
-    needs = [engine.buyer_needs(b) for b in buyers]
-    vectors = engine.encoder.encode_queries([n.text for n in needs])
+    """Rankings of every buyer of ``queries`` by each system over ``searcher``'s catalogue and index."""
+    raw_bm25 = LexicalIndex(concepts=None, stemmed=False).fit(*searcher.catalogue.texts())
     runs: dict[str, Run] = {"bm25": {}, "dense": {}, "engine": {}}
-    for buyer, need, vector in zip(buyers, needs, vectors, strict=True):
+    for buyer, need, vector in zip(queries.buyers, queries.needs, queries.vectors, strict=True):
         runs["bm25"][buyer.buyer_id] = lexical_only(raw_bm25, searcher.catalogue, buyer.requirement, k)
         runs["dense"][buyer.buyer_id] = searcher.dense_only(vector, k)
         runs["engine"][buyer.buyer_id] = [
@@ -50,7 +43,7 @@ def system_runs(
         ]
         if progress:
             progress(1)
-    return SystemRuns(runs, {b.buyer_id: buyer_language(b) for b in buyers})
+    return SystemRuns(runs, dict(queries.languages))
 
 
 def evaluate_systems(runs: SystemRuns, qrels: Qrels, *, k: int = 10) -> dict[str, dict[str, Metrics]]:
@@ -74,23 +67,22 @@ def metrics_table(results: dict[str, dict[str, Metrics]]) -> list[dict[str, Any]
 
 
 def compare_models(
-    engine: Engine, names: Sequence[str], buyers: Sequence[Buyer], qrels: Qrels, *, k: int = 10
+    searcher: Searcher,
+    queries: Queries,
+    names: Sequence[str],
+    qrels: Qrels,
+    models_dir: Path,
+    *,
+    k: int = 10,
 ) -> dict[str, dict[str, Metrics]]:
-    """Each model version (``weights`` or a folder of the models dir) ranking the same buyers over the same
+    """Each model version (``weights`` or a folder of ``models_dir``) ranking the same buyers over the same
     index and candidates, judged by the same qrels: metrics for all buyers and per language."""
-    import copy
-
-    from matching.ranking.model_registry import resolve_ranker
-
-    base = engine.searcher()
-    needs = [engine.buyer_needs(b) for b in buyers]
-    vectors = engine.encoder.encode_queries([n.text for n in needs])
     runs: dict[str, Run] = {}
     for name in names:
-        searcher = copy.copy(base)
-        searcher.ranker, _ = resolve_ranker(name, engine.settings.models_dir)
+        changed = copy.copy(searcher)
+        changed.ranker, _ = resolve_ranker(name, models_dir)
         runs[name] = {
-            b.buyer_id: [(m.ikm_id, m.score) for m in searcher.rank(n, k, query_vector=v)]
-            for b, n, v in zip(buyers, needs, vectors, strict=True)
+            b.buyer_id: [(m.ikm_id, m.score) for m in changed.rank(n, k, query_vector=v)]
+            for b, n, v in zip(queries.buyers, queries.needs, queries.vectors, strict=True)
         }
-    return evaluate_systems(SystemRuns(runs, {b.buyer_id: buyer_language(b) for b in buyers}), qrels, k=k)
+    return evaluate_systems(SystemRuns(runs, dict(queries.languages)), qrels, k=k)

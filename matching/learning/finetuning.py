@@ -468,8 +468,12 @@ def evaluate_encoder(
         try:
             engine.import_files(list(catalogue) if catalogue else [demo_data_dir()])
             engine.index(progress=progress, on_total=on_total)
-            results = evaluate_systems(system_runs(engine, buyers, k=k), qrels, k=k)
-            results["engine-weights"] = compare_models(engine, ["weights"], buyers, qrels, k=k)["weights"]
+            searcher, queries = engine.searcher(), engine.encode_buyers(buyers, cached=False)
+            results = evaluate_systems(system_runs(searcher, queries, k=k), qrels, k=k)
+            models_dir = engine.settings.models_dir
+            results["engine-weights"] = compare_models(
+                searcher, queries, ["weights"], qrels, models_dir, k=k
+            )["weights"]
             return {
                 "encoder": engine.encoder.model_id,
                 "ranker": engine.ranker_version,

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import itertools
 import subprocess
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,11 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
 
-from matching.app.engine import Engine
-from matching.catalogue.schema import Buyer
-from matching.learning.baselines import buyer_language
 from matching.learning.metrics import Qrels, evaluate_run
 from matching.ranking.features import FEATURE_NAMES
+from matching.ranking.queries import Queries
 from matching.ranking.rankers import LearnedRanker
+from matching.ranking.searcher import Searcher
 
 __all__ = ["TrainingSet", "cross_validate", "fit_ranker", "training_set"]
 
@@ -48,8 +47,8 @@ class TrainingSet:
 
 
 def training_set(
-    engine: Engine,
-    buyers: Sequence[Buyer],
+    searcher: Searcher,
+    queries: Queries,
     qrels: Qrels,
     *,
     k: int = 10,
@@ -57,7 +56,8 @@ def training_set(
     partial: Collection[str] = (),
     extra: Mapping[str, Collection[str]] | None = None,
 ) -> TrainingSet:
-    """The candidate rows of every buyer, labelled by ``qrels`` (an unjudged candidate is grade 0).
+    """The candidate rows of every buyer of ``queries`` (what ``searcher`` would rank), labelled by ``qrels``
+    (an unjudged candidate is grade 0).
 
     Buyers in ``partial`` are judged only where ``qrels`` names the pair (meeting outcomes label the pairs
     that met, nothing else): their other candidates are unknown, not irrelevant, and are left out.
@@ -66,14 +66,11 @@ def training_set(
     """
     extra = extra or {}
     partial = set(partial)
-    searcher = engine.searcher()
-    needs = [engine.buyer_needs(b) for b in buyers]
-    vectors = engine.encoder.encode_queries([n.text for n in needs])
     blocks: list[np.ndarray] = []
     labels: list[int] = []
     groups: list[str] = []
     ikms: list[str] = []
-    for buyer, need, vector in zip(buyers, needs, vectors, strict=True):
+    for buyer, need, vector in zip(queries.buyers, queries.needs, queries.vectors, strict=True):
         ids, matrix = searcher.training_rows(
             need, k, query_vector=vector, extra=extra.get(buyer.buyer_id, ())
         )
@@ -93,7 +90,7 @@ def training_set(
         np.asarray(labels, dtype=float),
         np.asarray(groups),
         np.asarray(ikms),
-        {b.buyer_id: buyer_language(b) for b in buyers},
+        dict(queries.languages),
     )
 
 
@@ -148,8 +145,12 @@ def fit_ranker(
 
 def code_version() -> str:
     """``git describe`` of this checkout when available, else the package version."""
-    from matching import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        __version__ = version("ikm-matching")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        __version__ = "0.1.0"
     try:
         root = Path(__file__).resolve().parents[1]
         described = subprocess.run(

@@ -1,4 +1,5 @@
-"""The catalogue store: SQLAlchemy 2.x tables, Alembic migrations, upserts with created/updated counts.
+"""The database: a SQLAlchemy 2.x engine over the tables of :mod:`matching.store.tables`, Alembic
+migrations, and the catalogue's upserts with created/updated counts.
 
 SQLite in the data home is the embedded default; the SQL is kept portable (JSON columns, string keys,
 no SQLite-only statements), so a PostgreSQL URL works as well (``postgresql+psycopg://...``).
@@ -6,21 +7,13 @@ no SQLite-only statements), so a PostgreSQL URL works as well (``postgresql+psyc
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
     create_engine,
     delete,
     event,
@@ -31,92 +24,14 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from matching.catalogue.ingest import EntityCounts, ValidatedBatch
 from matching.catalogue.schema import COLUMNS, IKM, RECORD_TYPES, Buyer, Entity, Product
 from matching.errors import ConflictError, NotFoundError, StoreError
+from matching.store.tables import BuyerRow, IkmRow, MetaRow, ProductRow
 
-__all__ = ["Base", "BuyerRow", "IkmRow", "MetaRow", "ProductRow", "Store", "as_utc"]
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored time as an aware UTC datetime (SQLite hands back naive ones; PostgreSQL aware ones)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
-
-
-class _Timestamps:
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
-
-
-class IkmRow(_Timestamps, Base):
-    __tablename__ = "ikms"
-
-    ikm_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
-    province: Mapped[str] = mapped_column(String(64), index=True)
-    regency: Mapped[str] = mapped_column(String(120))
-    village: Mapped[str | None] = mapped_column(String(120))
-    ovop_stars: Mapped[int | None] = mapped_column(Integer)
-    capacity_per_month: Mapped[int | None] = mapped_column(BigInteger)
-    min_order_qty: Mapped[int | None] = mapped_column(BigInteger)
-    lead_time_days: Mapped[int | None] = mapped_column(Integer)
-    certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
-    export_markets: Mapped[list[str]] = mapped_column(JSON, default=list)
-    description: Mapped[str | None] = mapped_column(Text)
-    contact_name: Mapped[str | None] = mapped_column(String(200))
-    contact_phone: Mapped[str | None] = mapped_column(String(64))
-    contact_email: Mapped[str | None] = mapped_column(String(254))
-    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class ProductRow(_Timestamps, Base):
-    __tablename__ = "products"
-
-    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    ikm_id: Mapped[str] = mapped_column(String(64), ForeignKey("ikms.ikm_id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(300))
-    description: Mapped[str | None] = mapped_column(Text)
-    material: Mapped[str | None] = mapped_column(String(120), index=True)
-    category: Mapped[str | None] = mapped_column(String(120))
-    price_idr: Mapped[int | None] = mapped_column(BigInteger)
-    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class BuyerRow(_Timestamps, Base):
-    __tablename__ = "buyers"
-
-    buyer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    company: Mapped[str] = mapped_column(String(300))
-    country: Mapped[str | None] = mapped_column(String(120))
-    requirement: Mapped[str] = mapped_column(Text)
-    quantity: Mapped[int | None] = mapped_column(BigInteger)
-    max_unit_price_idr: Mapped[int | None] = mapped_column(BigInteger)
-    required_certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
-    preferred_provinces: Mapped[list[str]] = mapped_column(JSON, default=list)
-    deadline_days: Mapped[int | None] = mapped_column(Integer)
-    contact_email: Mapped[str | None] = mapped_column(String(254))
-    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class MetaRow(Base):
-    """Counters kept by the store; ``catalogue_revision`` goes up with every committed catalogue change."""
-
-    __tablename__ = "meta"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger, default=0)
+__all__ = ["Store"]
 
 
 REVISION = "catalogue_revision"

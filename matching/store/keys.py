@@ -19,13 +19,13 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import DateTime, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
 from matching.errors import ConfigError, NotFoundError
-from matching.store.database import Base, BuyerRow, Store, as_utc
+from matching.store.database import Store
+from matching.store.tables import ApiKeyRow, BuyerRow, as_utc, utc_now
 
-__all__ = ["ApiKey", "ApiKeyRow", "ApiKeys", "Role"]
+__all__ = ["ApiKey", "ApiKeys", "Role"]
 
 _KEY = re.compile(r"^ikm_([0-9a-f]{8})_([A-Za-z0-9_-]{20,100})$")
 _LAST_USED_EVERY = dt.timedelta(minutes=1)  # write last_used_at at most this often per key
@@ -37,23 +37,6 @@ class Role(StrEnum):
     ORGANISER = "organiser"
     BUYER = "buyer"
     PUBLIC = "public"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class ApiKeyRow(Base):
-    __tablename__ = "api_keys"
-
-    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    secret_sha256: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(200))
-    buyer_id: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 @dataclass(frozen=True)
@@ -128,7 +111,7 @@ class ApiKeys:
                 role=role.value,
                 name=name,
                 buyer_id=buyer_id,
-                created_at=_now(),
+                created_at=utc_now(),
             )
             session.add(row)
             session.commit()
@@ -148,7 +131,7 @@ class ApiKeys:
             if row is None:
                 raise NotFoundError(f"API key {key_id!r} does not exist")
             if row.revoked_at is None:
-                row.revoked_at = _now()
+                row.revoked_at = utc_now()
                 session.commit()
             return ApiKey.from_row(row)
 
@@ -164,7 +147,7 @@ class ApiKeys:
                 return None
             if not hmac.compare_digest(row.secret_sha256, _digest(secret)):
                 return None
-            now = _now()
+            now = utc_now()
             last = as_utc(row.last_used_at)
             if last is None or now - last > _LAST_USED_EVERY:
                 row.last_used_at = now

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
+from matching import Engine
 from matching.common.regions import provinces
 from matching.errors import MatchingError
-from matching.retrieval.lexicon import lexicon
 from service.routes.search import match_public, run_search
 from service.schemas import SEARCH_DEPTH, MatchPublic, SearchRequest
 from service.web.render import login_redirect, page_lang, render, web_principal
@@ -26,7 +26,7 @@ PAGE_SIZES = (10, 20, 50)
 def certificate_options(lang: str) -> list[dict[str, str]]:
     """Certificates to tick: the lexicon's ids, with their name in ``lang`` where it says more."""
     options = []
-    for concept in lexicon().concepts("certification"):
+    for concept in Engine.concepts("certification"):
         label = concept.labels.get(lang) or concept.id
         shown = (
             concept.id if label.replace(" ", "").lower() == concept.id.lower() else f"{concept.id} ({label})"

@@ -6,10 +6,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from matching.app import events  # noqa: F401  its tables belong to Base.metadata
 from matching.config import Settings
-from matching.store import keys, outcomes  # noqa: F401  their tables belong to Base.metadata
-from matching.store.database import Base
+from matching.store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

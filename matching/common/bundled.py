@@ -1,0 +1,16 @@
+"""Files that ship inside the package: the demo catalogue, the judged sets and reference data.
+
+Found through :mod:`importlib.resources`, so an installed wheel finds them as a source checkout does.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["bundled_data_dir"]
+
+
+def bundled_data_dir(name: str) -> Path:
+    """The folder ``matching/data/<name>`` (``demo``, ``dev``, ``dev2``) of the installed package."""
+    return Path(str(resources.files("matching").joinpath("data", name)))
