@@ -1338,7 +1338,8 @@ def write_jsonl(path: Path, rows: list[dict[str, object]]) -> None:
 README = """# Dev set: graded buyer -> IKM relevance
 
 Made by `scripts/generate_demo_data.py --seed {seed}` together with the demo catalogue in `../demo/`
-(re-running it reproduces every file byte for byte). Nothing here comes from running the engine.
+(re-running it reproduces every file byte for byte). Nothing here comes from running the engine. The
+generator's words (clusters, material and product words, phrases, companies) are in `scripts/vocab/demo.json`.
 
 ## How it was made
 1. IKMs are drawn per real craft cluster (province, regency, village) with latent attributes: 1-2 main
