@@ -7,6 +7,10 @@ product types, capacity, certificates, province; a buyer's target material/produ
 the free text is rendered from them with varied Indonesian and English wording. Graded relevance labels are
 computed from the latent attributes only (rule in ``dev/README.md``), never by running a search engine.
 
+The word tables (clusters, material and product words in both languages, phrases, companies, regions) are
+data in ``scripts/vocab/demo.json``; the sampling and the labelling rule (families, related types) are
+written here.
+
 Usage: ``python scripts/generate_demo_data.py [--seed 42] [--out-dir matching/data]``. Stdlib only; the same
 seed gives byte-identical files.
 """
@@ -23,15 +27,50 @@ import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 REPO = Path(__file__).resolve().parent.parent
+VOCAB_FILE = Path(__file__).resolve().parent / "vocab" / "demo.json"
+VOCAB: dict[str, Any] = json.loads(VOCAB_FILE.read_text(encoding="utf-8"))
 
-# fmt: off
 
 # --------------------------------------------------------------------------------------------------------
-# Vocabulary: materials, categories, families
+# Vocabulary: the word tables live in VOCAB_FILE (JSON keeps their order); each is read back as its type
+# --------------------------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def as_type(kind: Any, value: Any) -> Any:
+    """A JSON value rebuilt as ``kind``: lists become the annotated tuples, lists or frozensets, a dataclass
+    is built from its fields, dict keys are converted (a dict with tuple keys is stored as rows ``[*key,
+    value]``). Scalars are kept as read, so an int stays an int where a float is annotated."""
+    origin, args = get_origin(kind), get_args(kind)
+    if is_dataclass(kind):
+        hints = get_type_hints(kind)
+        return kind(**{key: as_type(hints[key], item) for key, item in value.items()})
+    if origin is dict and isinstance(value, list):
+        return {as_type(args[0], row[:-1]): as_type(args[1], row[-1]) for row in value}
+    if origin is dict:
+        return {as_type(args[0], key): as_type(args[1], item) for key, item in value.items()}
+    if origin in (list, frozenset):
+        return origin(as_type(args[0], item) for item in value)
+    if origin is tuple and args[-1] is Ellipsis:
+        return tuple(as_type(args[0], item) for item in value)
+    if origin is tuple:
+        return tuple(as_type(arg, item) for arg, item in zip(args, value, strict=True))
+    return int(value) if kind is int else value
+
+
+def vocab(name: str, kind: type[T]) -> T:
+    """The table ``name`` of VOCAB_FILE as ``kind``."""
+    return as_type(kind, VOCAB[name])
+
+
+# --------------------------------------------------------------------------------------------------------
+# Codes and the labelling rule's families (kept here, beside the rule, not in the vocabulary file)
 # --------------------------------------------------------------------------------------------------------
 
 WOVEN = ("pandan", "mendong", "purun", "rotan", "bambu", "ketak", "tenun", "eceng_gondok", "lontar", "lidi")
@@ -51,380 +90,47 @@ RELATED: tuple[frozenset[str], ...] = (
 CERTS = ("SVLK", "SNI", "ISO9001", "FAIR_TRADE", "INDIKASI_GEOGRAFIS", "NATURAL_DYES")
 
 # Which product types each woven material is made into, with weights.
-MATERIAL_CATEGORIES: dict[str, dict[str, int]] = {
-    "pandan": {"tas": 5, "tikar": 3, "topi": 3, "kotak": 3, "dompet": 3, "tatakan": 2, "keranjang": 2},
-    "mendong": {"tikar": 5, "tas": 3, "tatakan": 3, "kotak": 2, "dompet": 1, "hiasan_dinding": 1},
-    "purun": {"tikar": 5, "tas": 4, "topi": 2, "keranjang": 2, "dompet": 2, "tatakan": 1},
-    "rotan": {
-        "kursi": 5, "meja": 3, "keranjang": 4, "kap_lampu": 3, "nampan": 2, "furnitur_lain": 3, "tas": 2,
-        "kotak": 1, "tikar": 1,
-    },
-    "bambu": {
-        "kap_lampu": 4, "keranjang": 4, "nampan": 3, "kursi": 2, "meja": 1, "furnitur_lain": 2, "kotak": 2,
-        "hiasan_dinding": 2, "topi": 1,
-    },
-    "ketak": {"tas": 4, "kotak": 4, "nampan": 3, "tatakan": 2, "keranjang": 2, "dompet": 2},
-    "tenun": {"kain": 5, "syal": 4, "sarung": 3, "tas": 2, "dompet": 2, "hiasan_dinding": 1},
-    "eceng_gondok": {
-        "keranjang": 5, "kotak": 3, "tas": 3, "kursi": 2, "meja": 1, "tikar": 2, "furnitur_lain": 1,
-        "tatakan": 2,
-    },
-    "lontar": {"topi": 4, "kotak": 4, "nampan": 2, "keranjang": 2, "tas": 2, "hiasan_dinding": 2},
-    "lidi": {"nampan": 4, "keranjang": 3, "tatakan": 3, "hiasan_dinding": 2, "kotak": 2},
-}
+MATERIAL_CATEGORIES = vocab("MATERIAL_CATEGORIES", dict[str, dict[str, int]])
 
 # Material words for free text: (Indonesian, English). Never the underscore tokens.
-MAT_WORDS: dict[str, tuple[list[str], list[str]]] = {
-    "pandan": (
-        ["pandan", "daun pandan", "pandan duri", "pandan laut", "mengkuang"],
-        ["pandan", "pandanus", "screwpine", "pandan leaf", "screw pine leaf"],
-    ),
-    "mendong": (
-        ["mendong", "rumput mendong", "mendong kering", "mendong"],
-        ["mendong", "mendong grass", "mendong sedge", "sedge grass"],
-    ),
-    "purun": (
-        ["purun", "purun danau", "purun tikus", "rumput purun"],
-        ["purun", "purun grass", "swamp grass", "purun sedge", "marsh reed"],
-    ),
-    "rotan": (
-        ["rotan", "rotan asli", "rotan pitrit", "rotan manau", "rotan sega", "rotan alam", "rotan fitrit"],
-        ["rattan", "natural rattan", "cane", "wicker", "rattan core", "kubu rattan"],
-    ),
-    "bambu": (
-        ["bambu", "bambu apus", "bambu tali", "pring", "bambu hitam", "bilah bambu"],
-        ["bamboo", "bamboo strip", "split bamboo", "black bamboo", "woven bamboo"],
-    ),
-    "ketak": (
-        ["ketak", "paku ketak", "ketak Lombok", "akar ketak"],
-        ["ketak", "ketak fern", "ketak vine", "Lygodium fern", "ketak grass"],
-    ),
-    "tenun": (
-        ["tenun ikat", "songket", "lurik", "tenun", "tenun ATBM", "tenun gedogan", "ikat"],
-        ["ikat", "songket", "handwoven", "hand-loomed", "tenun ikat", "backstrap-woven"],
-    ),
-    "eceng_gondok": (
-        ["eceng gondok", "enceng gondok", "eceng gondok kering", "eceng"],
-        ["water hyacinth", "hyacinth", "water-hyacinth fibre", "water hyacinth"],
-    ),
-    "lontar": (
-        ["lontar", "daun lontar", "ental", "daun siwalan", "daun tal"],
-        ["lontar", "palmyra leaf", "palm leaf", "lontar palm", "palmyra palm"],
-    ),
-    "lidi": (
-        ["lidi", "lidi kelapa", "lidi sawit", "lidi aren", "lidi nipah"],
-        ["coconut stick", "palm midrib", "lidi", "coconut leaf rib", "palm stick"],
-    ),
-}
+MAT_WORDS = vocab("MAT_WORDS", dict[str, tuple[list[str], list[str]]])
 
 # Category words for product text: (Indonesian, English).
-CAT_WORDS: dict[str, tuple[list[str], list[str]]] = {
-    "tas": (
-        ["tas", "tas jinjing", "tas tote", "totebag", "tas selempang", "tas pantai", "tas belanja", "clutch",
-         "tas tangan", "sling bag"],
-        ["tote bag", "bag", "handbag", "clutch", "beach bag", "shopping bag", "shoulder bag", "sling bag",
-         "basket bag"],
-    ),
-    "tikar": (
-        ["tikar", "tikar lipat", "karpet anyam", "alas duduk", "lampit", "tikar gulung"],
-        ["mat", "floor mat", "rug", "yoga mat", "sleeping mat", "woven rug"],
-    ),
-    "keranjang": (
-        ["keranjang", "bakul", "keranjang laundry", "keranjang parsel", "keranjang buah", "tenggok", "wakul",
-         "keranjang serbaguna"],
-        ["basket", "hamper", "laundry basket", "storage basket", "fruit basket", "picnic basket",
-         "bread basket"],
-    ),
-    "topi": (
-        ["topi", "caping", "topi pantai", "topi koboi", "topi lebar"],
-        ["hat", "sun hat", "beach hat", "fedora", "panama hat", "wide brim hat"],
-    ),
-    "kotak": (
-        ["kotak", "box", "kotak serbaguna", "tempat tisu", "kotak perhiasan", "kotak hantaran",
-         "kotak penyimpanan", "besek"],
-        ["box", "tissue box", "storage box", "jewelry box", "gift box", "lidded box", "hamper box"],
-    ),
-    "nampan": (
-        ["nampan", "baki", "talam", "tray saji", "nampan saji", "tampah"],
-        ["tray", "serving tray", "platter", "breakfast tray"],
-    ),
-    "kap_lampu": (
-        ["kap lampu", "kap lampu gantung", "lampu hias", "lampion", "kap lampu meja"],
-        ["lampshade", "lamp shade", "pendant lamp shade", "lamp cover", "light shade", "pendant light"],
-    ),
-    "kursi": (
-        ["kursi", "kursi teras", "kursi santai", "kursi makan", "bangku", "kursi goyang", "stool"],
-        ["chair", "armchair", "lounge chair", "dining chair", "rocking chair", "stool", "bar stool"],
-    ),
-    "meja": (
-        ["meja", "meja tamu", "meja kopi", "meja samping", "meja makan", "meja sudut"],
-        ["table", "coffee table", "side table", "dining table", "console table"],
-    ),
-    "kain": (
-        ["kain", "kain tenun", "wastra", "kain lembaran", "bahan per meter"],
-        ["fabric", "handwoven cloth", "textile", "woven fabric", "cloth by the metre"],
-    ),
-    "syal": (["syal", "selendang", "scarf", "slayer"], ["scarf", "shawl", "stole", "wrap"]),
-    "sarung": (["sarung", "sarung tenun", "sarung goyor"], ["sarong", "sarong wrap", "woven sarong"]),
-    "dompet": (
-        ["dompet", "dompet koin", "pouch", "dompet kartu", "tempat hp"],
-        ["wallet", "purse", "coin purse", "pouch", "card holder"],
-    ),
-    "tatakan": (
-        ["tatakan piring", "alas piring", "tatakan gelas", "placemat", "alas gelas", "alas makan"],
-        ["placemat", "place mat", "table mat", "coaster", "charger mat"],
-    ),
-    "hiasan_dinding": (
-        ["hiasan dinding", "dekorasi dinding", "wall decor", "piring dinding", "pajangan dinding"],
-        ["wall decor", "wall hanging", "wall plate", "wall art"],
-    ),
-    "furnitur_lain": (
-        ["rak", "lemari", "sofa", "ayunan", "partisi", "sekat ruangan", "rak buku", "nakas", "dipan"],
-        ["shelf", "cabinet", "sofa", "swing seat", "room divider", "headboard", "daybed", "bookcase"],
-    ),
-}
+CAT_WORDS = vocab("CAT_WORDS", dict[str, tuple[list[str], list[str]]])
 # Category words that only make sense for some materials.
-RESTRICTED_WORDS: dict[str, frozenset[str]] = {
-    "lampit": frozenset({"rotan", "bambu"}),
-    "caping": frozenset({"bambu", "pandan", "purun", "lontar"}),
-    "besek": frozenset({"bambu", "pandan"}),
-    "sarung goyor": frozenset({"tenun"}),
-    "tenggok": frozenset({"bambu"}),
-    "wakul": frozenset({"bambu"}),
-    "tampah": frozenset({"bambu"}),
-    "kursi goyang": frozenset({"rotan", "bambu"}),
-    "rocking chair": frozenset({"rotan", "bambu"}),
-    "fedora": frozenset({"pandan", "mendong", "purun", "lontar"}),
-    "panama hat": frozenset({"pandan", "mendong", "purun", "lontar"}),
-}
+RESTRICTED_WORDS = vocab("RESTRICTED_WORDS", dict[str, frozenset[str]])
 
 # Local names used only by IKMs of one cluster: (cluster, category) -> word.
-LOCAL_WORDS: dict[tuple[str, str], str] = {
-    ("rote_ndao", "topi"): "ti'i langga", ("sumba_timur", "kain"): "hinggi", ("buton", "sarung"): "lipa",
-    ("wajo", "sarung"): "lipa sabbe", ("palembang", "kain"): "kain songket",
-}
+LOCAL_WORDS = vocab("LOCAL_WORDS", dict[tuple[str, str], str])
 
 # Buyer-side category phrases (plural in English).
-BUYER_CAT: dict[str, tuple[list[str], list[str]]] = {
-    "tas": (
-        ["tas", "tas jinjing", "totebag", "tas belanja", "tas pantai", "clutch", "tas selempang"],
-        ["tote bags", "bags", "handbags", "beach bags", "shopping totes", "clutches", "shoulder bags"],
-    ),
-    "tikar": (
-        ["tikar", "tikar lipat", "karpet anyam", "alas duduk lesehan", "tikar gulung"],
-        ["mats", "floor mats", "rugs", "woven rugs", "sleeping mats", "yoga mats"],
-    ),
-    "keranjang": (
-        ["keranjang", "bakul", "keranjang parsel", "keranjang laundry", "keranjang buah", "keranjang hampers",
-         "wadah serbaguna"],
-        ["baskets", "storage baskets", "laundry baskets", "hampers", "picnic baskets", "fruit baskets",
-         "bread baskets"],
-    ),
-    "topi": (
-        ["topi", "topi pantai", "topi lebar", "topi anyaman"],
-        ["hats", "sun hats", "beach hats", "wide-brim hats"],
-    ),
-    "kotak": (
-        ["kotak", "box", "tempat tisu", "kotak hantaran", "kotak penyimpanan", "kotak perhiasan"],
-        ["boxes", "storage boxes", "tissue box covers", "gift boxes", "lidded boxes", "jewelry boxes"],
-    ),
-    "nampan": (
-        ["nampan", "baki", "talam", "nampan saji"],
-        ["trays", "serving trays", "platters", "breakfast trays"],
-    ),
-    "kap_lampu": (
-        ["kap lampu", "kap lampu gantung", "lampion", "kap lampu hias"],
-        ["lampshades", "lamp shades", "pendant shades", "pendant lamp covers", "light shades"],
-    ),
-    "kursi": (
-        ["kursi", "kursi teras", "kursi santai", "kursi makan", "bangku"],
-        ["chairs", "armchairs", "lounge chairs", "dining chairs", "stools", "bar stools"],
-    ),
-    "meja": (
-        ["meja", "meja tamu", "meja kopi", "meja samping", "meja makan"],
-        ["tables", "coffee tables", "side tables", "dining tables", "console tables"],
-    ),
-    "kain": (
-        ["kain", "kain tenun", "wastra", "kain lembaran"],
-        ["fabric", "cloth", "textiles", "fabric by the metre", "woven lengths"],
-    ),
-    "syal": (["syal", "selendang", "scarf", "slayer"], ["scarves", "shawls", "stoles", "wraps"]),
-    "sarung": (["sarung", "sarung tenun", "sarung adat"], ["sarongs", "sarong wraps", "woven sarongs"]),
-    "dompet": (
-        ["dompet", "dompet koin", "pouch", "dompet kartu"],
-        ["wallets", "purses", "coin purses", "pouches", "card holders"],
-    ),
-    "tatakan": (
-        ["tatakan piring", "alas piring", "placemat", "tatakan gelas", "alas makan"],
-        ["placemats", "place mats", "table mats", "coasters", "charger mats"],
-    ),
-    "hiasan_dinding": (
-        ["hiasan dinding", "dekorasi dinding", "pajangan dinding"],
-        ["wall hangings", "wall decor pieces", "wall plates", "wall art"],
-    ),
-    "furnitur_lain": (
-        ["rak", "lemari", "partisi ruangan", "sofa", "dipan"],
-        ["shelves", "cabinets", "room dividers", "daybeds", "headboards", "sofas"],
-    ),
-}
+BUYER_CAT = vocab("BUYER_CAT", dict[str, tuple[list[str], list[str]]])
 
 # Price ranges (IDR) per product type.
-PRICE_RANGE: dict[str, tuple[int, int]] = {
-    "tas": (45_000, 350_000), "tikar": (60_000, 650_000), "keranjang": (30_000, 400_000),
-    "topi": (25_000, 180_000), "kotak": (20_000, 220_000), "nampan": (30_000, 260_000),
-    "kap_lampu": (75_000, 750_000), "kursi": (450_000, 3_500_000), "meja": (500_000, 5_000_000),
-    "kain": (250_000, 6_000_000), "syal": (75_000, 650_000), "sarung": (200_000, 1_500_000),
-    "dompet": (15_000, 120_000), "tatakan": (8_000, 65_000), "hiasan_dinding": (50_000, 550_000),
-    "furnitur_lain": (600_000, 8_000_000),
-}
-PRICE_FACTOR = {
-    "pandan": 0.85, "mendong": 0.75, "purun": 0.65, "rotan": 1.2, "bambu": 0.9, "ketak": 1.4, "tenun": 1.0,
-    "eceng_gondok": 1.0, "lontar": 0.75, "lidi": 0.6,
-}
-CAPACITY_MEDIAN = {
-    "pandan": 900, "mendong": 1100, "purun": 700, "rotan": 450, "bambu": 650, "ketak": 350, "tenun": 120,
-    "eceng_gondok": 550, "lontar": 450, "lidi": 800, "kayu": 150, "gerabah": 900, "batik": 200,
-    "kulit": 300, "logam": 200,
-}
+PRICE_RANGE = vocab("PRICE_RANGE", dict[str, tuple[int, int]])
+PRICE_FACTOR = vocab("PRICE_FACTOR", dict[str, float])
+CAPACITY_MEDIAN = vocab("CAPACITY_MEDIAN", dict[str, int])
 # Shape of a product type for size text: "box" (w, d, h), "flat" (w, h), "round" (diameter, h).
-SHAPE = {
-    "tas": "box", "tikar": "flat", "keranjang": "round", "topi": "round", "kotak": "box", "nampan": "flat",
-    "kap_lampu": "round", "kursi": "box", "meja": "box", "kain": "flat", "syal": "flat", "sarung": "flat",
-    "dompet": "flat", "tatakan": "flat", "hiasan_dinding": "round", "furnitur_lain": "box",
-}
-DIMS = {  # (min, max) cm for the first and second dimension; depth is derived
-    "tas": ((25, 50), (20, 40)), "tikar": ((60, 200), (90, 300)), "keranjang": ((15, 60), (10, 50)),
-    "topi": ((30, 50), (8, 15)), "kotak": ((10, 40), (8, 25)), "nampan": ((25, 50), (20, 40)),
-    "kap_lampu": ((20, 80), (15, 60)), "kursi": ((45, 80), (75, 100)), "meja": ((40, 160), (40, 76)),
-    "kain": ((150, 300), (50, 120)), "syal": ((150, 200), (30, 70)), "sarung": ((180, 220), (100, 120)),
-    "dompet": ((10, 22), (8, 14)), "tatakan": ((30, 45), (30, 35)), "hiasan_dinding": ((20, 100), (2, 5)),
-    "furnitur_lain": ((60, 200), (80, 200)),
-}
+SHAPE = vocab("SHAPE", dict[str, str])
+# (min, max) cm for the first and second dimension; depth is derived.
+DIMS = vocab("DIMS", dict[str, tuple[tuple[int, int], tuple[int, int]]])
 
-USES_ID: dict[str, list[str]] = {
-    "tas": ["jalan-jalan", "ke pantai", "kondangan", "belanja ke pasar", "kerja", "goodie bag seminar"],
-    "tikar": ["lesehan", "alas tidur", "piknik", "yoga", "mushola", "ruang keluarga"],
-    "keranjang": ["parsel/hampers", "tempat baju kotor", "tempat buah", "penyimpanan mainan", "seserahan"],
-    "topi": ["ke sawah", "ke pantai", "souvenir wisata", "kegiatan outdoor"],
-    "kotak": ["tempat tisu", "hantaran nikah", "kotak perhiasan", "penyimpanan barang kecil", "packaging"],
-    "nampan": ["sajian tamu", "hotel & resto", "seserahan", "coffee shop"],
-    "kap_lampu": ["cafe", "villa", "ruang tamu", "resto", "lobi hotel"],
-    "kursi": ["teras", "cafe", "ruang tamu", "resort", "taman"],
-    "meja": ["teras", "ruang tamu", "cafe", "villa"],
-    "kain": ["bahan baju", "seragam kantor", "pajangan", "acara adat"],
-    "syal": ["oleh-oleh", "kado", "acara resmi", "fashion"],
-    "sarung": ["sholat", "acara adat", "kondangan", "oleh-oleh"],
-    "dompet": ["souvenir nikah", "oleh-oleh", "goodie bag", "hadiah"],
-    "tatakan": ["resto", "hotel", "meja makan", "cafe"],
-    "hiasan_dinding": ["dekor cafe", "ruang tamu", "villa", "lobi kantor"],
-    "furnitur_lain": ["villa", "resort", "ruang keluarga", "kamar tidur"],
-}
-USES_EN: dict[str, list[str]] = {
-    "tas": ["the beach", "everyday use", "shopping", "summer outings"],
-    "tikar": ["living rooms", "yoga studios", "picnics", "bedrooms"],
-    "keranjang": ["laundry", "storage", "gift hampers", "fruit display"],
-    "topi": ["the beach", "gardening", "summer"],
-    "kotak": ["storage", "tissues", "jewellery", "gift packaging"],
-    "nampan": ["breakfast in bed", "hotels and cafes", "serving drinks"],
-    "kap_lampu": ["cafes", "villas", "restaurants", "hotel lobbies"],
-    "kursi": ["terraces", "cafes", "living rooms", "resorts"],
-    "meja": ["terraces", "living rooms", "cafes"],
-    "kain": ["fashion", "upholstery", "wall display", "ceremonies"],
-    "syal": ["gifts", "fashion", "evening wear"],
-    "sarung": ["beachwear", "ceremonies", "gifts"],
-    "dompet": ["wedding favours", "gifts", "everyday use"],
-    "tatakan": ["restaurants", "hotels", "dining tables"],
-    "hiasan_dinding": ["cafes", "living rooms", "villas"],
-    "furnitur_lain": ["villas", "resorts", "living rooms"],
-}
+USES_ID = vocab("USES_ID", dict[str, list[str]])
+USES_EN = vocab("USES_EN", dict[str, list[str]])
 
-TECH_ID: dict[str, list[str]] = {
-    "pandan": ["anyam kepang", "anyaman mata itik", "anyaman mata walang", "anyaman rapat & kuat",
-               "motif kotak-kotak", "motif bunga", "motif garis", "dipadu kain batik", "bordir di depan"],
-    "mendong": ["anyaman kepang", "mendong ditenun pakai ATBM", "motif salur", "anyaman polos",
-                "motif garis-garis"],
-    "purun": ["dianyam tangan", "motif tradisional Banjar", "motif kotak", "purun ditumbuk dulu biar lemas",
-              "anyaman rapat"],
-    "rotan": ["anyaman kepang", "model wicker", "lilitan rotan di rangka besi", "anyaman jala",
-              "rotan dibakar (burnt look)", "rangka rotan dipoles", "anyaman cane webbing"],
-    "bambu": ["bilah bambu diserut halus", "anyaman sasag", "anyaman kepang", "motif gedek",
-              "bambu diawetkan dulu", "model tabung"],
-    "ketak": ["anyaman ketak super rapat", "diasap biar warnanya coklat tua & awet", "motif ketak klasik",
-              "tutup rotan", "handle kayu"],
-    "tenun": ["tenun ikat lungsi", "songket benang emas", "lurik ATBM", "tenun gedogan", "motif kuda",
-              "motif mamuli", "motif patola", "motif subahnale", "motif kaliuda", "sulam tangan"],
-    "eceng_gondok": ["anyaman kepang", "eceng dijemur 2 minggu", "rangka kawat", "anyaman tali pilin",
-                     "motif jala"],
-    "lontar": ["anyaman lontar halus", "dihias manik-manik", "lontar dijemur kering",
-               "anyaman rapat"],
-    "lidi": ["lidi dirangkai rapat", "diikat benang", "dianyam dgn rotan", "lidi dipilih yg lurus"],
-}
-TECH_EN: dict[str, list[str]] = {
-    "pandan": ["braided weave", "fine herringbone weave", "tight plaiting", "checkered pattern",
-               "stripe pattern", "batik trim"],
-    "mendong": ["loom-woven", "stripe pattern", "plain weave", "tight weave"],
-    "purun": ["hand-plaited", "traditional Banjar motif", "checkered motif", "soft pounded fibre"],
-    "rotan": ["wicker weave", "rattan wrapped over steel frame", "open weave", "cane webbing",
-              "burnt finish", "polished rattan frame"],
-    "bambu": ["finely shaved bamboo strips", "twill weave", "open weave", "treated bamboo",
-              "cylinder shape"],
-    "ketak": ["very tight weave", "smoked for a deep brown colour", "classic ketak pattern",
-              "rattan lid", "wooden handle"],
-    "tenun": ["warp ikat", "songket with gold thread", "lurik stripes", "backstrap loom", "horse motif",
-              "mamuli motif", "patola motif", "hand embroidered"],
-    "eceng_gondok": ["braided weave", "sun-dried fibre", "wire frame", "twisted rope weave",
-                     "net pattern"],
-    "lontar": ["fine lontar weave", "beaded trim", "sun-dried leaf"],
-    "lidi": ["tightly arranged sticks", "thread bound", "rattan binding", "hand-selected straight sticks"],
-}
-COLOURS_ID = ["warna natural", "natural", "hitam", "merah marun", "coklat tua", "coklat susu", "krem",
-              "putih tulang", "hijau army", "biru dongker", "pink salem", "kuning kunyit", "mix warna",
-              "bisa request warna", "warna alami tanpa pewarna", "natural kombinasi hitam"]
-COLOURS_EN = ["natural colour", "natural", "black", "maroon", "dark brown", "cream", "off-white", "navy",
-              "olive", "pastel mix", "custom colours on request", "undyed", "natural/black combo"]
-FINISH_ID = ["finishing vernis", "finishing pernis doff", "finishing melamin glossy", "clear coating",
-             "anti jamur", "dioven biar kering sempurna", "tanpa finishing (natural)", "dilapis furing kain",
-             "ada resleting", "tali kulit sintetis", "kancing kayu"]
-FINISH_EN = ["varnished", "matte lacquer finish", "clear coat", "anti-mould treated", "kiln dried",
-             "unfinished natural", "cotton lining inside", "with zipper", "faux leather handles"]
-COMMERCE_ID = ["ready stok", "ready stock banyak", "bisa custom", "bs custom ukuran", "bisa custom logo",
-               "PO 2-3 minggu", "min order {moq} pcs", "harga grosir utk reseller", "terima pesanan souvenir",
-               "melayani partai besar", "bisa kirim ke luar kota", "stok terbatas", "sistem PO",
-               "harga nego utk jumlah banyak", "kualitas ekspor"]
-COMMERCE_EN = ["ready stock", "custom sizes available", "OEM / private label ok", "MOQ {moq} pcs",
-               "lead time approx. 3 weeks", "export quality", "wholesale price for bulk orders",
-               "eco-friendly, plastic-free", "samples available"]
-ABBREV = (("untuk", "utk"), ("bisa", "bs"), ("yang", "yg"), ("dengan", "dgn"), ("sudah", "sdh"),
-          ("tidak", "tdk"), ("karena", "krn"), ("juga", "jg"), ("dari", "dr"))
+TECH_ID = vocab("TECH_ID", dict[str, list[str]])
+TECH_EN = vocab("TECH_EN", dict[str, list[str]])
+COLOURS_ID = vocab("COLOURS_ID", list[str])
+COLOURS_EN = vocab("COLOURS_EN", list[str])
+FINISH_ID = vocab("FINISH_ID", list[str])
+FINISH_EN = vocab("FINISH_EN", list[str])
+COMMERCE_ID = vocab("COMMERCE_ID", list[str])
+COMMERCE_EN = vocab("COMMERCE_EN", list[str])
+ABBREV = vocab("ABBREV", tuple[tuple[str, ...], ...])
 
 # Distractor products: (material, category, Indonesian names, English names).
-DISTRACTOR_ITEMS: dict[str, list[tuple[str, list[str], list[str]]]] = {
-    "kayu": [("nampan", ["nampan kayu jati", "baki kayu mahoni"], ["teak wood tray"]),
-             ("kotak", ["kotak perhiasan kayu ukir", "kotak kayu jati"], ["carved wooden box"]),
-             ("kursi", ["kursi kayu jati", "kursi makan kayu mahoni"], ["teak dining chair"]),
-             ("ukiran", ["patung kayu ukir", "relief ukir"], ["wood carving", "carved wall panel"]),
-             ("meja", ["meja kayu trembesi", "meja tamu jati"], ["suar wood coffee table"])],
-    "gerabah": [("vas", ["vas gerabah", "guci tanah liat", "pot gerabah"], ["terracotta vase", "clay pot"]),
-                ("peralatan_dapur", ["cobek tanah liat", "kendi gerabah"], ["clay water jug"])],
-    "batik": [("kain", ["kain batik tulis", "kain batik cap"], ["hand-drawn batik fabric"]),
-              ("syal", ["selendang batik", "syal batik sutra"], ["batik silk scarf"]),
-              ("pakaian", ["kemeja batik", "daster batik"], ["batik shirt"])],
-    "kulit": [("tas", ["tas kulit sapi", "tas kulit asli"], ["genuine leather bag"]),
-              ("dompet", ["dompet kulit", "dompet kulit domba"], ["leather wallet"]),
-              ("sepatu", ["sandal kulit", "sepatu kulit"], ["leather sandals"])],
-    "logam": [("perhiasan", ["cincin perak", "bros perak filigree"], ["silver filigree brooch"]),
-              ("kap_lampu", ["kap lampu tembaga", "lampu gantung kuningan"], ["copper lamp shade"])],
-    "plastik": [("kursi", ["kursi rotan sintetis", "kursi teras rotan sintetis"], ["synthetic rattan chair",
-                                                                                  "PE rattan lounge chair"]),
-                ("keranjang", ["keranjang rotan plastik", "keranjang anyam plastik"],
-                 ["plastic wicker basket"]),
-                ("tas", ["tas rajut tali kur", "tas anyam tali plastik"], ["nylon cord knit bag"])],
-    "makanan": [("makanan", ["keripik tempe", "dodol", "kerupuk ikan", "kopi bubuk", "keripik pisang"],
-                 ["cassava chips", "ground coffee"])],
-}
-DISTRACTOR_PRICE = {"kayu": (150_000, 4_500_000), "gerabah": (25_000, 400_000), "batik": (150_000, 2_500_000),
-                    "kulit": (80_000, 900_000), "logam": (120_000, 1_500_000), "plastik": (90_000, 1_800_000),
-                    "makanan": (10_000, 60_000)}
+DISTRACTOR_ITEMS = vocab("DISTRACTOR_ITEMS", dict[str, list[tuple[str, list[str], list[str]]]])
+DISTRACTOR_PRICE = vocab("DISTRACTOR_PRICE", dict[str, tuple[int, int]])
 
 # --------------------------------------------------------------------------------------------------------
 # Clusters (real craft centres; villages real where known)
@@ -445,316 +151,34 @@ class Cluster:
     distractors: tuple[str, ...] = ("makanan",)
 
 
-CLUSTERS: tuple[Cluster, ...] = (
-    Cluster("tasikmalaya", "Jawa Barat", "Kabupaten Tasikmalaya",
-            ("Rajapolah", "Manggungjaya", "Sukaraja", "Dawagung", "Rajamandala", "Tanjungpura", "Sukanagara"),
-            (("pandan", 0.55), ("mendong", 0.35), ("bambu", 0.10)), 60, "sunda",
-            ("Rajapolah", "Tasik", "Tasikmalaya"), distractors=("kayu", "batik", "makanan")),
-    Cluster("kebumen", "Jawa Tengah", "Kabupaten Kebumen",
-            ("Grenggeng", "Candi", "Pohkumbang", "Plarangan", "Jatiluhur"),
-            (("pandan", 0.9), ("mendong", 0.1)), 30, "jawa", ("Grenggeng", "Kebumen", "Karanganyar")),
-    Cluster("lebak", "Banten", "Kabupaten Lebak", ("Sobang", "Cikulur", "Warunggunung", "Cibadak", "Muncang"),
-            (("pandan", 0.7), ("bambu", 0.3)), 18, "sunda", ("Lebak", "Rangkasbitung", "Banten")),
-    Cluster("bantul", "DI Yogyakarta", "Kabupaten Bantul",
-            ("Gilangharjo", "Trimurti", "Bangunjiwo", "Muntuk", "Wijirejo", "Jatimulyo"),
-            (("pandan", 0.35), ("eceng_gondok", 0.3), ("bambu", 0.25), ("mendong", 0.1)), 36, "jawa",
-            ("Bantul", "Jogja", "Yogyakarta"), distractors=("gerabah", "kulit", "batik")),
-    Cluster("sleman", "DI Yogyakarta", "Kabupaten Sleman",
-            ("Sendangagung", "Sendangrejo", "Margoagung", "Sumberrahayu", "Sendangsari"),
-            (("bambu", 0.45), ("eceng_gondok", 0.3), ("mendong", 0.25)), 22, "jawa",
-            ("Sleman", "Minggir", "Jogja")),
-    Cluster("semarang", "Jawa Tengah", "Kabupaten Semarang", ("Kebondowo", "Asinan", "Bejalen", "Tambakboyo"),
-            (("eceng_gondok", 0.85), ("bambu", 0.15)), 18, "jawa", ("Rawa Pening", "Ambarawa", "Semarang")),
-    Cluster("hulu_sungai_utara", "Kalimantan Selatan", "Kabupaten Hulu Sungai Utara",
-            ("Palampitan Hulu", "Banyu Hirang", "Sungai Pandan", "Padang Bangkal", "Teluk Betung"),
-            (("purun", 0.5), ("rotan", 0.35), ("eceng_gondok", 0.15)), 28, "banjar",
-            ("Amuntai", "Alabio", "Hulu Sungai Utara")),
-    Cluster("ogan_komering_ilir", "Sumatera Selatan", "Kabupaten Ogan Komering Ilir",
-            ("Pedamaran", "Menang Raya", "Serdang", "Cinta Jaya"),
-            (("purun", 1.0),), 18, "sumsel", ("Pedamaran", "OKI")),
-    Cluster("ogan_ilir", "Sumatera Selatan", "Kabupaten Ogan Ilir",
-            ("Tanjung Atap", "Tanjung Senai", "Muara Penimbung"),
-            (("purun", 0.8), ("bambu", 0.2)), 12, "sumsel", ("Ogan Ilir", "Sumsel")),
-    Cluster("cirebon", "Jawa Barat", "Kabupaten Cirebon",
-            ("Tegalwangi", "Kertasari", "Tegalsari", "Weru Kidul", "Kalitengah", "Gesik", "Astapada"),
-            (("rotan", 0.92), ("bambu", 0.08)), 55, "sunda", ("Cirebon", "Tegalwangi", "Plered"),
-            distractors=("plastik", "batik", "kayu")),
-    Cluster("sukoharjo", "Jawa Tengah", "Kabupaten Sukoharjo", ("Trangsan", "Luwang", "Geneng"),
-            (("rotan", 1.0),), 16, "jawa", ("Trangsan", "Sukoharjo", "Solo"), distractors=("plastik",)),
-    Cluster("katingan", "Kalimantan Tengah", "Kabupaten Katingan",
-            ("Kasongan Lama", "Tumbang Samba", "Tewang Rangas", "Petak Bahandang"),
-            (("rotan", 0.85), ("purun", 0.15)), 18, "dayak", ("Katingan", "Kalteng", "Kasongan")),
-    Cluster("kapuas_hulu", "Kalimantan Barat", "Kabupaten Kapuas Hulu",
-            ("Putussibau", "Sungai Uluk", "Nanga Embaloh"),
-            (("rotan", 0.8), ("bambu", 0.2)), 10, "dayak", ("Kapuas Hulu", "Putussibau")),
-    Cluster("banyuwangi", "Jawa Timur", "Kabupaten Banyuwangi",
-            ("Gintangan", "Blimbingsari", "Kaligung", "Watukebo"),
-            (("bambu", 0.9), ("pandan", 0.1)), 28, "jawa", ("Gintangan", "Banyuwangi")),
-    Cluster("gianyar", "Bali", "Kabupaten Gianyar", ("Belega", "Bona", "Tegallalang", "Pejeng", "Kenderan"),
-            (("bambu", 0.6), ("lontar", 0.25), ("rotan", 0.15)), 28, "bali", ("Gianyar", "Ubud", "Bali"),
-            distractors=("kayu",)),
-    Cluster("karangasem", "Bali", "Kabupaten Karangasem", ("Tenganan", "Bugbug", "Sibetan", "Seraya"),
-            (("lontar", 0.45), ("lidi", 0.35), ("tenun", 0.2)), 16, "bali",
-            ("Karangasem", "Tenganan", "Bali"),
-            ig_prob=0.4),
-    Cluster("lombok_barat", "Nusa Tenggara Barat", "Kabupaten Lombok Barat",
-            ("Beleke", "Batu Mekar", "Gerung", "Lingsar"),
-            (("ketak", 0.75), ("rotan", 0.15), ("bambu", 0.1)), 28, "sasak", ("Nyurbaya", "Beleke", "Lombok"),
-            distractors=("gerabah",)),
-    Cluster("lombok_tengah", "Nusa Tenggara Barat", "Kabupaten Lombok Tengah",
-            ("Sukarara", "Rembitan", "Darmaji", "Puyung"),
-            (("tenun", 0.55), ("ketak", 0.45)), 24, "sasak", ("Sukarara", "Lombok", "Lombok Tengah"),
-            ig_prob=0.3),
-    Cluster("lombok_timur", "Nusa Tenggara Barat", "Kabupaten Lombok Timur",
-            ("Loyok", "Pringgasela", "Kotaraja"),
-            (("bambu", 0.5), ("tenun", 0.3), ("ketak", 0.2)), 16, "sasak",
-            ("Loyok", "Pringgasela", "Lombok")),
-    Cluster("sumba_timur", "Nusa Tenggara Timur", "Kabupaten Sumba Timur",
-            ("Kambera", "Prailiu", "Lambanapu", "Kaliuda", "Rende", "Mauliru"),
-            (("tenun", 1.0),), 20, "sumba", ("Sumba", "Waingapu", "Sumba Timur"), ig_prob=0.5),
-    Cluster("rote_ndao", "Nusa Tenggara Timur", "Kabupaten Rote Ndao",
-            ("Ba'a", "Oelunggu", "Busalangga", "Oelaba"),
-            (("lontar", 0.7), ("tenun", 0.3)), 14, "rote", ("Rote", "Rote Ndao", "NTT")),
-    Cluster("jepara", "Jawa Tengah", "Kabupaten Jepara",
-            ("Troso", "Pecangaan Kulon", "Tahunan", "Mulyoharjo"),
-            (("tenun", 0.85), ("rotan", 0.15)), 18, "jawa", ("Troso", "Jepara"), ig_prob=0.3,
-            distractors=("kayu",)),
-    Cluster("buton", "Sulawesi Tenggara", "Kota Baubau", ("Wameo", "Katobengke", "Sulaa", "Tomba"),
-            (("tenun", 1.0),), 10, "buton", ("Buton", "Baubau"), ig_prob=0.2),
-    Cluster("palembang", "Sumatera Selatan", "Kota Palembang", ("30 Ilir", "32 Ilir", "Tuan Kentang"),
-            (("tenun", 1.0),), 8, "sumsel", ("Palembang",), ig_prob=0.35),
-    Cluster("wajo", "Sulawesi Selatan", "Kabupaten Wajo", ("Pakanna", "Tosora", "Sempange"),
-            (("tenun", 1.0),), 8, "buton", ("Sengkang", "Wajo"), ig_prob=0.2),
-    Cluster("indragiri_hilir", "Riau", "Kabupaten Indragiri Hilir",
-            ("Tembilahan Hulu", "Sungai Luar", "Pekan Arba"),
-            (("lidi", 0.65), ("pandan", 0.35)), 12, "melayu", ("Tembilahan", "Inhil", "Riau")),
-)
+CLUSTERS = vocab("CLUSTERS", tuple[Cluster, ...])
 
 # IKMs that make no woven goods at all (hard negatives): (key, province, regency, villages, material, n).
-DISTRACTOR_CLUSTERS: tuple[tuple[str, str, str, tuple[str, ...], str, int, str], ...] = (
-    ("trusmi", "Jawa Barat", "Kabupaten Cirebon", ("Trusmi Wetan", "Trusmi Kulon"), "batik", 6, "sunda"),
-    ("kasongan", "DI Yogyakarta", "Kabupaten Bantul", ("Bangunjiwo",), "gerabah", 4, "jawa"),
-    ("banyumulek", "Nusa Tenggara Barat", "Kabupaten Lombok Barat", ("Banyumulek",), "gerabah", 3, "sasak"),
-    ("mulyoharjo", "Jawa Tengah", "Kabupaten Jepara", ("Mulyoharjo", "Tahunan"), "kayu", 5, "jawa"),
-    ("manding", "DI Yogyakarta", "Kabupaten Bantul", ("Sabdodadi",), "kulit", 3, "jawa"),
-    ("sukaregang", "Jawa Barat", "Kabupaten Garut", ("Kota Kulon",), "kulit", 3, "sunda"),
-    ("kotagede", "DI Yogyakarta", "Kota Yogyakarta", ("Purbayan", "Prenggan"), "logam", 3, "jawa"),
+DISTRACTOR_CLUSTERS = vocab(
+    "DISTRACTOR_CLUSTERS", tuple[tuple[str, str, str, tuple[str, ...], str, int, str], ...]
 )
 
-NAME_WORDS = [
-    "Sri Rezeki", "Lestari", "Jaya Abadi", "Makmur", "Berkah", "Mandiri", "Sinar Jaya", "Karya Mandiri",
-    "Mekar Sari", "Barokah", "Sekar Arum", "Tunas Harapan", "Putri Ayu", "Harapan Baru", "Sejahtera",
-    "Maju Bersama", "Cahaya", "Sumber Rejeki", "Melati", "Al-Ikhlas", "Bina Usaha", "Sentosa", "Kencana",
-    "Mustika", "Permata", "Surya", "Bintang Timur", "Setia Kawan", "Mulya", "Dewi Sri", "Asri", "Srikandi",
-    "Nusa Indah", "Sumber Makmur", "Abadi Jaya", "Kreasi", "Pelangi", "Anugerah", "Flamboyan", "Kenanga",
-    "Cempaka", "Wijaya Kusuma", "Bunga Tanjung", "Indah",
-]
-FOLK_NAME_WORDS = {
-    "sunda": ["Saluyu", "Sauyunan", "Rahayu", "Sugih Mukti", "Sinar Galunggung", "Someah", "Pasundan"],
-    "jawa": ["Ngudi Rejeki", "Guyub Rukun", "Manunggal", "Tri Manunggal", "Sido Makmur", "Rukun Santoso",
-             "Sekar Jagad"],
-    "bali": ["Dewata", "Santhi", "Ayu", "Karya Bhakti", "Tri Hita", "Sari Amerta", "Widya"],
-    "sasak": ["Rinjani", "Sasak", "Patuh", "Beleke Indah", "Tastura", "Sasambo", "Gumi Sasak"],
-    "sumba": ["Humba", "Marapu", "Tapawalla", "Kawuru", "Hammu", "Ndalu"],
-    "rote": ["Nusa Lontar", "Ti'i Langga", "Ina Ndao", "Lole", "Sasando"],
-    "banjar": ["Banua", "Galuh", "Intan", "Amuntai Jaya", "Purun Bungas", "Wasaka"],
-    "sumsel": ["Musi", "Sriwijaya", "Bumi Sriwijaya", "Limas", "Ampera"],
-    "buton": ["Wolio", "Kaledupa", "Buton Raya", "Sabbe", "Tosora", "Lipa Sabbe"],
-    "dayak": ["Betang", "Tambun Bungai", "Isen Mulang", "Kahayan", "Dayak Lestari"],
-    "melayu": ["Lancang Kuning", "Melayu", "Sri Gemilang", "Tembilahan", "Negeri Seribu Parit"],
-}
-CRAFT_WORDS = {
-    "pandan": ["Anyaman", "Anyaman Pandan", "Pandan", "Kerajinan Pandan"],
-    "mendong": ["Mendong", "Anyaman Mendong", "Tikar Mendong"],
-    "purun": ["Purun", "Anyaman Purun", "Kerajinan Purun"],
-    "rotan": ["Rotan", "Mebel Rotan", "Rattan", "Kerajinan Rotan"],
-    "bambu": ["Bambu", "Anyaman Bambu", "Kerajinan Bambu", "Bamboo"],
-    "ketak": ["Ketak", "Anyaman Ketak", "Kerajinan Ketak"],
-    "tenun": ["Tenun", "Tenun Ikat", "Kain Tenun", "Wastra"],
-    "eceng_gondok": ["Eceng Gondok", "Enceng Gondok", "Anyaman Eceng"],
-    "lontar": ["Lontar", "Anyaman Lontar", "Kerajinan Lontar"],
-    "lidi": ["Lidi", "Kerajinan Lidi", "Anyaman Lidi"],
-    "batik": ["Batik", "Batik Tulis"], "gerabah": ["Gerabah", "Keramik", "Tanah Liat"],
-    "kayu": ["Ukir", "Mebel Jati", "Ukiran Kayu"], "kulit": ["Kulit", "Leather"],
-    "logam": ["Perak", "Silver"],
-}
-NAME_FORMS = ["UD {c} {n}", "CV {c} {n}", "KUB {c} {n}", "Koperasi {c} {n}", "Kelompok Perajin {c} {n}",
-              "{c} {n}", "Rumah {c} {n}", "Galeri {c} {n}", "Industri {c} {n}", "{n} Handicraft", "{n} Craft",
-              "Sentra {c} {n}", "PT {c} {n}"]
-PEOPLE: dict[str, tuple[list[str], list[str]]] = {
-    "sunda": (["Dedi", "Asep", "Ujang", "Euis", "Neneng", "Cucu", "Iis", "Dadang", "Yayat", "Enung",
-               "Tatang"],
-              ["Supriadi", "Sutisna", "Kurniawan", "Rohaeni", "Hidayat", "Saepudin", "Kartika", "Suryana"]),
-    "jawa": (["Siti", "Sri", "Budi", "Slamet", "Tri", "Endang", "Sugeng", "Wahyu", "Suparmi", "Joko",
-              "Ratna"],
-             ["Wahyuni", "Santoso", "Rahayu", "Purnomo", "Lestari", "Widodo", "Setiawan", "Suryani",
-              "Hartono"]),
-    "bali": (["I Wayan", "I Made", "I Nyoman", "I Ketut", "Ni Luh", "Ni Made", "Ni Komang", "I Gede"],
-             ["Suarta", "Sudarsana", "Artawan", "Sukerti", "Mertayasa", "Widiastuti", "Parwati", "Budiarta"]),
-    "sasak": (["Lalu", "Baiq", "Muhammad", "Saiful", "Inaq", "Amaq", "Hajjah"],
-              ["Ahmad", "Nurul Aini", "Sukardi", "Hidayatullah", "Zohri", "Mulyadi", "Rahmawati"]),
-    "sumba": (["Umbu", "Rambu", "Yohanes", "Maria", "Marthen", "Agustina", "Kornelis"],
-              ["Ndakularak", "Hunga", "Lakilaka", "Kaborang", "Ana Ngguna", "Wulang", "Tanya"]),
-    "rote": (["Yermias", "Dorkas", "Yakob", "Mince", "Obed", "Sarlota"],
-             ["Ndun", "Pellokila", "Mooy", "Zacharias", "Messakh", "Lenggu"]),
-    "banjar": (["Muhammad", "Ahmad", "Siti", "Jumiati", "Rahmadi", "Norhayati", "Syamsul"],
-               ["Noor", "Hidayat", "Rahman", "Fauziah", "Arsyad", "Maulana"]),
-    "sumsel": (["Zainal", "Nyimas", "Kemas", "Masagus", "Sri", "Yusuf"],
-               ["Abidin", "Aisyah", "Rozak", "Fitriani", "Hasan", "Hamid"]),
-    "buton": (["La Ode", "Wa Ode", "Andi", "Hasnah", "Muh.", "Sitti"],
-              ["Hasan", "Saleh", "Marlina", "Tahir", "Ramli", "Nurhaedah"]),
-    "dayak": (["Yohanes", "Elisabeth", "Dominikus", "Theresia", "Andreas", "Margaretha"],
-              ["Ngabut", "Tingang", "Luhing", "Anggen", "Layang", "Nyahu"]),
-    "melayu": (["Tengku", "Raja", "Hasan", "Nurhaida", "Azlan", "Syarifah"],
-               ["Effendi", "Zainuddin", "Mahmud", "Aminah", "Rusli"]),
-}
-EXPORT_MARKETS = [
-    "Jepang", "Japan", "Belanda", "Netherlands", "USA", "Amerika Serikat", "Australia", "Jerman", "Germany",
-    "Korea Selatan", "South Korea", "Prancis", "France", "Inggris", "UK", "Singapura", "Malaysia",
-    "Uni Emirat Arab", "Dubai", "Taiwan", "Tiongkok", "Belgia", "Italia", "Spanyol",
-]
+NAME_WORDS = vocab("NAME_WORDS", list[str])
+FOLK_NAME_WORDS = vocab("FOLK_NAME_WORDS", dict[str, list[str]])
+CRAFT_WORDS = vocab("CRAFT_WORDS", dict[str, list[str]])
+NAME_FORMS = vocab("NAME_FORMS", list[str])
+PEOPLE = vocab("PEOPLE", dict[str, tuple[list[str], list[str]]])
+EXPORT_MARKETS = vocab("EXPORT_MARKETS", list[str])
 
 # --------------------------------------------------------------------------------------------------------
 # Buyers: countries, companies, regions
 # --------------------------------------------------------------------------------------------------------
 
 # country, number of buyers, share writing Indonesian, kinds
-COUNTRIES: tuple[tuple[str, int, float, tuple[str, ...]], ...] = (
-    ("Indonesia", 58, 0.93, ("hotel", "gift", "government", "wholesaler", "ecommerce", "exporter")),
-    ("Japan", 11, 0.2, ("importer", "retailer", "gift")),
-    ("Netherlands", 9, 0.25, ("importer", "retailer", "designer")),
-    ("Germany", 7, 0.0, ("importer", "retailer")),
-    ("USA", 8, 0.0, ("importer", "retailer", "hotel", "designer")),
-    ("Australia", 8, 0.25, ("retailer", "hotel", "importer")),
-    ("France", 4, 0.0, ("importer", "retailer")),
-    ("United Kingdom", 6, 0.0, ("retailer", "importer", "designer")),
-    ("South Korea", 4, 0.0, ("importer", "retailer")),
-    ("Singapore", 5, 0.4, ("hotel", "gift", "importer")),
-    ("United Arab Emirates", 4, 0.0, ("hotel", "importer")),
-    ("Malaysia", 5, 0.8, ("gift", "wholesaler", "hotel")),
-    ("Belgium", 2, 0.0, ("importer",)),
-    ("Italy", 2, 0.0, ("importer", "designer")),
-)
-COMPANY_FORMS: dict[str, tuple[list[str], dict[str, list[str]]]] = {
-    "Japan": (["{sur} Shoji Co., Ltd.", "{city} Zakka Trading", "{sur} Interior K.K.", "Nihon {w} Imports",
-               "{city} Craft Select"],
-              {"sur": ["Tanaka", "Suzuki", "Sato", "Yamamoto", "Nakamura", "Kobayashi", "Ito", "Watanabe"],
-               "city": ["Kyoto", "Osaka", "Kobe", "Nagoya", "Fukuoka", "Sapporo", "Yokohama"],
-               "w": ["Living", "Basket", "Natural", "Asia"]}),
-    "Netherlands": (["{sur} Home Import B.V.", "{city} Interior Collective", "Groot {w} B.V.",
-                     "{sur} & Zonen Wonen"],
-                    {"sur": ["Van Dijk", "De Vries", "Jansen", "Bakker", "Visser", "Smit", "Mulder"],
-                     "city": ["Amsterdam", "Rotterdam", "Utrecht", "Eindhoven", "Den Haag"],
-                     "w": ["Wonen", "Natuur", "Mand", "Living"]}),
-    "Germany": (["{sur} Wohnkultur GmbH", "{city} Korbwaren Handel GmbH", "{sur} Naturwaren GmbH",
-                 "Haus & {w} {city}"],
-                {"sur": ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Wagner", "Becker"],
-                 "city": ["Hamburg", "München", "Köln", "Berlin", "Frankfurt"],
-                 "w": ["Garten", "Natur", "Wohnen"]}),
-    "USA": (["{adj} Living Imports LLC", "{sur} & Co. Home", "{city} Artisan Supply", "{adj} Fiber Co.",
-             "{sur} Hospitality Group"],
-            {"adj": ["Coastal", "Sunset", "Evergreen", "Golden Coast", "Hudson", "Prairie"],
-             "sur": ["Miller", "Johnson", "Carter", "Reyes", "Bennett", "Collins"],
-             "city": ["Portland", "Austin", "San Diego", "Brooklyn", "Charleston", "Santa Fe"]}),
-    "Australia": (["{city} Homewares Pty Ltd", "The {w} Collective", "{city} Resort Supplies",
-                   "{w} & Co Trading Pty Ltd"],
-                  {"city": ["Byron Bay", "Noosa", "Fremantle", "Melbourne", "Brisbane", "Cairns"],
-                   "w": ["Saltbush", "Driftwood", "Wattle", "Coral", "Eucalypt"]}),
-    "France": (["Maison {w} SARL", "{sur} Déco", "Atelier {city} Import", "Comptoir {w}"],
-               {"w": ["Tressée", "Nature", "Rotin", "Soleil", "Panier"],
-                "sur": ["Dubois", "Laurent", "Moreau", "Lefèvre", "Girard"],
-                "city": ["Lyon", "Marseille", "Nantes", "Bordeaux"]}),
-    "United Kingdom": (["{w} & Weave Ltd", "{city} Home Traders Ltd", "{sur} Interiors",
-                        "The {w} Basket Company"],
-                       {"w": ["Willow", "Hazel", "Thistle", "Oak", "Bramble"],
-                        "city": ["Bristol", "Leeds", "Brighton", "Manchester", "York"],
-                        "sur": ["Hughes", "Whitaker", "Ashworth", "Pemberton"]}),
-    "South Korea": (["Hanul {w} Co.", "{city} Living Mart", "{sur} Trading Co., Ltd."],
-                    {"w": ["Lifestyle", "Home", "Nature"], "city": ["Seoul", "Busan", "Incheon", "Daegu"],
-                     "sur": ["Kim", "Lee", "Park", "Choi", "Jung"]}),
-    "Singapore": (["{w} Gifts Pte Ltd", "{sur} Hospitality Pte Ltd", "Orchard {w} Trading Pte Ltd"],
-                  {"w": ["Lion City", "Merlion", "Tanjong", "Katong", "Raffles Lane"],
-                   "sur": ["Tan", "Lim", "Ng", "Goh", "Teo"]}),
-    "United Arab Emirates": (["Al {w} Hospitality Supplies LLC", "{city} Home Decor Trading LLC",
-                              "Desert {w} General Trading"],
-                             {"w": ["Noor", "Waha", "Safa", "Zahra", "Reem"],
-                              "city": ["Dubai", "Abu Dhabi", "Sharjah"]}),
-    "Malaysia": (["Syarikat Kraf {w} Sdn Bhd", "{city} Handicraft Enterprise", "{w} Trading Sdn Bhd"],
-                 {"w": ["Warisan", "Mutiara", "Seri", "Nusantara", "Cempaka"],
-                  "city": ["Kuala Lumpur", "Johor Bahru", "Penang", "Kota Kinabalu", "Melaka"]}),
-    "Belgium": (["{sur} Interieur BV", "{city} Deco Import"],
-                {"sur": ["Peeters", "Janssens", "Maes", "Claes"], "city": ["Antwerpen", "Gent", "Brussel"]}),
-    "Italy": (["{sur} Arredamenti S.r.l.", "{city} Casa Import"],
-              {"sur": ["Rossi", "Bianchi", "Romano", "Colombo"], "city": ["Milano", "Firenze", "Torino"]}),
-}
-ID_COMPANY_FORMS: dict[str, list[str]] = {
-    "hotel": ["PT {w} Hotel & Resort", "Hotel {w} {city}", "{w} Villas & Spa {city}", "PT {w} Hospitality"],
-    "gift": ["Toko Oleh-Oleh {w}", "CV {w} Souvenir", "Galeri {w} {city}", "Kado {w} {city}"],
-    "government": ["Dinas Perindustrian Kota {city}", "Dekranasda Provinsi {prov}", "Biro Umum Setda {prov}",
-                   "Dinas Koperasi dan UKM Kabupaten {kab}", "Bagian Pengadaan BUMN {w} Persero"],
-    "wholesaler": ["UD Grosir {w}", "CV {w} Distribusi", "Toko Grosir {w} {city}"],
-    "ecommerce": ["{w}Craft.id", "Toko Online {w} Living", "{w} Home Store"],
-    "exporter": ["PT {w} Export Indonesia", "PT {w} Handicraft International", "CV {w} Trade"],
-}
-ID_COMPANY_WORDS = {
-    "w": ["Nusantara", "Cahaya", "Sentosa", "Mitra", "Karya", "Bumi", "Pesona", "Griya", "Lestari", "Anggrek",
-          "Kirana", "Arunika", "Samudra", "Swarna", "Rumah Kita"],
-    "city": ["Jakarta", "Surabaya", "Bandung", "Medan", "Makassar", "Denpasar", "Semarang", "Malang",
-             "Balikpapan", "Manado", "Ubud"],
-    "prov": ["Jawa Barat", "Jawa Timur", "Bali", "Sumatera Utara", "Kalimantan Timur", "Sulawesi Selatan"],
-    "kab": ["Bogor", "Sidoarjo", "Badung", "Sleman", "Gresik", "Kutai Kartanegara"],
-}
-KIND_CATEGORY_AFFINITY: dict[str, dict[str, float]] = {
-    "hotel": {"tikar": 2.0, "keranjang": 1.8, "nampan": 2.2, "tatakan": 2.5, "kap_lampu": 2.0, "kursi": 1.8,
-              "kotak": 1.5, "meja": 1.5, "furnitur_lain": 1.5, "hiasan_dinding": 1.5, "topi": 0.3,
-              "dompet": 0.2, "syal": 0.3},
-    "gift": {"tas": 2.0, "dompet": 2.5, "kotak": 2.0, "topi": 1.5, "syal": 1.5, "kursi": 0.1, "meja": 0.1,
-             "furnitur_lain": 0.1},
-    "government": {"kain": 3.0, "syal": 2.0, "sarung": 2.0, "tas": 1.5, "kotak": 1.5, "kursi": 0.3,
-                   "meja": 0.3},
-    "designer": {"kap_lampu": 3.0, "kursi": 2.0, "meja": 2.0, "furnitur_lain": 2.0, "hiasan_dinding": 2.0,
-                 "kain": 1.5, "dompet": 0.2},
-    "retailer": {"tas": 2.0, "keranjang": 2.0, "topi": 1.5, "kotak": 1.2},
-    "importer": {"keranjang": 1.5, "kursi": 1.3, "kap_lampu": 1.3},
-}
-CATEGORY_POPULARITY = {
-    "tas": 4.0, "keranjang": 4.0, "tikar": 2.5, "kap_lampu": 2.5, "kursi": 2.5, "kain": 2.5, "kotak": 2.5,
-    "nampan": 2.0, "tatakan": 2.0, "topi": 2.0, "syal": 1.5, "sarung": 1.0, "dompet": 1.5, "meja": 1.5,
-    "hiasan_dinding": 1.0, "furnitur_lain": 1.0,
-}
-JAVA = ("DKI Jakarta", "Jawa Barat", "Banten", "Jawa Tengah", "DI Yogyakarta", "Jawa Timur")
-KALIMANTAN = ("Kalimantan Barat", "Kalimantan Tengah", "Kalimantan Selatan", "Kalimantan Timur",
-              "Kalimantan Utara")
-SUMATRA = ("Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Kepulauan Riau", "Jambi", "Sumatera Selatan",
-           "Kepulauan Bangka Belitung", "Bengkulu", "Lampung")
-SULAWESI = ("Sulawesi Utara", "Gorontalo", "Sulawesi Tengah", "Sulawesi Barat", "Sulawesi Selatan",
-            "Sulawesi Tenggara")
+COUNTRIES = vocab("COUNTRIES", tuple[tuple[str, int, float, tuple[str, ...]], ...])
+COMPANY_FORMS = vocab("COMPANY_FORMS", dict[str, tuple[list[str], dict[str, list[str]]]])
+ID_COMPANY_FORMS = vocab("ID_COMPANY_FORMS", dict[str, list[str]])
+ID_COMPANY_WORDS = vocab("ID_COMPANY_WORDS", dict[str, list[str]])
+KIND_CATEGORY_AFFINITY = vocab("KIND_CATEGORY_AFFINITY", dict[str, dict[str, float]])
+CATEGORY_POPULARITY = vocab("CATEGORY_POPULARITY", dict[str, float])
 # Region words a buyer may write: (provinces, English words, Indonesian words).
-REGIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
-    (JAVA, ("Java", "Java island"), ("Jawa", "Pulau Jawa")),
-    (("Jawa Barat",), ("West Java",), ("Jawa Barat", "Jabar")),
-    (("Jawa Tengah",), ("Central Java",), ("Jawa Tengah", "Jateng")),
-    (("Jawa Timur",), ("East Java",), ("Jawa Timur", "Jatim")),
-    (("DI Yogyakarta",), ("Yogyakarta", "Jogja"), ("Yogyakarta", "Jogja", "DIY")),
-    (("Jawa Tengah", "DI Yogyakarta"), ("Central Java or Yogyakarta",),
-     ("Jateng/DIY", "Jawa Tengah atau Jogja")),
-    (("Bali",), ("Bali",), ("Bali",)),
-    (("Nusa Tenggara Barat",), ("Lombok",), ("Lombok", "NTB")),
-    (("Bali", "Nusa Tenggara Barat"), ("Bali or Lombok",), ("Bali atau Lombok", "Bali/NTB")),
-    (("Nusa Tenggara Timur",), ("Sumba", "East Nusa Tenggara", "NTT"),
-     ("NTT", "Sumba", "Nusa Tenggara Timur")),
-    (("Nusa Tenggara Barat", "Nusa Tenggara Timur"), ("Nusa Tenggara",), ("Nusa Tenggara", "NTB atau NTT")),
-    (KALIMANTAN, ("Kalimantan", "Borneo"), ("Kalimantan",)),
-    (("Kalimantan Selatan",), ("South Kalimantan",), ("Kalsel", "Kalimantan Selatan")),
-    (("Kalimantan Tengah",), ("Central Kalimantan",), ("Kalteng", "Kalimantan Tengah")),
-    (SUMATRA, ("Sumatra",), ("Sumatera",)),
-    (("Sumatera Selatan",), ("South Sumatra",), ("Sumsel", "Sumatera Selatan")),
-    (SULAWESI, ("Sulawesi",), ("Sulawesi",)),
-    ((*JAVA, "Bali"), ("Java or Bali",), ("Jawa atau Bali", "Jawa-Bali")),
-)
-PROVINCE_ORDER = (*SUMATRA, *JAVA, "Bali", "Nusa Tenggara Barat", "Nusa Tenggara Timur", *KALIMANTAN,
-                  *SULAWESI, "Maluku", "Maluku Utara", "Papua", "Papua Barat", "Papua Barat Daya",
-                  "Papua Selatan", "Papua Tengah", "Papua Pegunungan")
+REGIONS = vocab("REGIONS", tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...])
+PROVINCE_ORDER = vocab("PROVINCE_ORDER", tuple[str, ...])
 USD_IDR = 16_000
 # Certificates a buyer of a material may plausibly ask for.
 CERT_RELEVANT: dict[str, frozenset[str]] = {
@@ -765,7 +189,6 @@ CERT_RELEVANT: dict[str, frozenset[str]] = {
     for m in WOVEN
 }
 
-# fmt: on
 
 # --------------------------------------------------------------------------------------------------------
 # Records
@@ -1507,112 +930,17 @@ def qty_text(rng: random.Random, q: int, lang: str) -> str:
     return rng.choice(forms)
 
 
-CERT_TEXT_EN = {
-    "SVLK": [
-        "SVLK certified",
-        "SVLK/V-Legal documents required",
-        "must have SVLK",
-        "timber legality (SVLK) is a must",
-    ],
-    "SNI": ["SNI certified", "must meet SNI", "SNI certification required"],
-    "ISO9001": ["ISO 9001 certified", "supplier must hold ISO 9001", "ISO9001 quality system needed"],
-    "FAIR_TRADE": ["Fair Trade certified", "fair-trade certification required", "certified Fair Trade only"],
-    "INDIKASI_GEOGRAFIS": [
-        "with a Geographical Indication (Indikasi Geografis) label",
-        "GI-certified",
-        "protected geographical indication required",
-    ],
-    "NATURAL_DYES": [
-        "natural dyes only (certified)",
-        "with a natural-dye certificate",
-        "certified natural dyes",
-    ],
-}
-CERT_TEXT_ID = {
-    "SVLK": ["wajib SVLK", "harus ada dokumen SVLK/V-Legal", "sudah bersertifikat SVLK", "SVLK wajib ya"],
-    "SNI": ["ber-SNI", "wajib SNI", "sudah standar SNI"],
-    "ISO9001": ["punya ISO 9001", "bersertifikat ISO 9001", "sertifikasi ISO9001"],
-    "FAIR_TRADE": ["bersertifikat Fair Trade", "sertifikat fair trade wajib"],
-    "INDIKASI_GEOGRAFIS": [
-        "ber-Indikasi Geografis",
-        "sudah terdaftar Indikasi Geografis (IG)",
-        "sertifikat IG",
-    ],
-    "NATURAL_DYES": [
-        "pewarna alam (bersertifikat)",
-        "wajib pakai pewarna alami bersertifikat",
-        "sertifikat pewarna alam",
-    ],
-}
-NO_CERT_EN = ["no certification needed", "SVLK not needed", "certs not required", "no special certificates"]
-NO_CERT_ID = ["tidak perlu sertifikat", "SVLK tidak wajib", "sertifikasi tdk wajib", "tanpa sertifikat gpp"]
-DEADLINE_WORDS = {
-    14: (["2 weeks", "14 days"], ["2 minggu", "14 hari"]),
-    21: (["3 weeks", "21 days"], ["3 minggu"]),
-    30: (["30 days", "a month"], ["30 hari", "sebulan", "1 bulan"]),
-    45: (["45 days", "six weeks"], ["45 hari", "1,5 bulan"]),
-    60: (["2 months", "60 days"], ["2 bulan", "60 hari"]),
-    90: (["3 months", "90 days"], ["3 bulan", "90 hari"]),
-    120: (["4 months", "120 days"], ["4 bulan", "120 hari"]),
-}
-WHO_EN = {
-    "importer": ["a home-decor importer", "an importer of natural homeware", "a wholesale distributor"],
-    "retailer": [
-        "a lifestyle retailer with {n} stores",
-        "an online shop for sustainable homeware",
-        "a concept store",
-    ],
-    "hotel": ["a boutique resort group", "a {n}-room hotel", "a beach resort"],
-    "gift": ["a gift & souvenir shop", "a corporate gifting company"],
-    "designer": ["an interior design studio", "a hospitality design firm"],
-    "government": ["a government procurement office"],
-    "wholesaler": ["a wholesaler"],
-    "ecommerce": ["an online marketplace seller"],
-    "exporter": ["an Indonesian export trading house"],
-}
-WHO_ID = {
-    "hotel": ["pihak hotel kami", "manajemen resort", "bagian purchasing hotel"],
-    "gift": ["toko oleh-oleh kami", "usaha souvenir kami"],
-    "government": ["dinas kami", "panitia pengadaan", "bagian umum"],
-    "wholesaler": ["toko grosir kami", "kami distributor"],
-    "ecommerce": ["toko online kami"],
-    "exporter": ["perusahaan eksportir kami", "kami trading ekspor"],
-    "importer": ["perusahaan importir kami"],
-    "retailer": ["jaringan toko kami"],
-    "designer": ["studio desain kami"],
-}
-EXTRA_EN = [
-    "natural colour preferred",
-    "custom logo tag needed",
-    "samples first please",
-    "plastic-free packaging",
-    "mixed sizes OK",
-    "black and natural colourways",
-    "for our summer collection",
-    "long-term partnership possible",
-    "FOB Surabaya",
-    "consistent quality is key",
-    "open to custom designs",
-]
-EU = ("Netherlands", "Germany", "France", "Belgium", "Italy")
-EXTRA_EU = [
-    "EU REACH/GPSR documentation appreciated",
-    "CIF Rotterdam",
-    "EUDR-compliant sourcing",
-    "CIF Hamburg",
-]
-EXTRA_ID = [
-    "warna natural",
-    "bisa custom logo?",
-    "minta sampel dulu",
-    "pembayaran termin",
-    "kirim ke Jakarta",
-    "kerjasama jangka panjang",
-    "motif bebas",
-    "warna pastel",
-    "kualitas harus konsisten",
-    "packing rapi ya",
-]
+CERT_TEXT_EN = vocab("CERT_TEXT_EN", dict[str, list[str]])
+CERT_TEXT_ID = vocab("CERT_TEXT_ID", dict[str, list[str]])
+NO_CERT_EN = vocab("NO_CERT_EN", list[str])
+NO_CERT_ID = vocab("NO_CERT_ID", list[str])
+DEADLINE_WORDS = vocab("DEADLINE_WORDS", dict[int, tuple[list[str], list[str]]])
+WHO_EN = vocab("WHO_EN", dict[str, list[str]])
+WHO_ID = vocab("WHO_ID", dict[str, list[str]])
+EXTRA_EN = vocab("EXTRA_EN", list[str])
+EU = vocab("EU", tuple[str, ...])
+EXTRA_EU = vocab("EXTRA_EU", list[str])
+EXTRA_ID = vocab("EXTRA_ID", list[str])
 
 
 def product_phrase(rng: random.Random, materials: list[str], category: str, lang: str) -> tuple[str, bool]:
@@ -2010,7 +1338,8 @@ def write_jsonl(path: Path, rows: list[dict[str, object]]) -> None:
 README = """# Dev set: graded buyer -> IKM relevance
 
 Made by `scripts/generate_demo_data.py --seed {seed}` together with the demo catalogue in `../demo/`
-(re-running it reproduces every file byte for byte). Nothing here comes from running the engine.
+(re-running it reproduces every file byte for byte). Nothing here comes from running the engine. The
+generator's words (clusters, material and product words, phrases, companies) are in `scripts/vocab/demo.json`.
 
 ## How it was made
 1. IKMs are drawn per real craft cluster (province, regency, village) with latent attributes: 1-2 main

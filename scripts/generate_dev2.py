@@ -6,6 +6,10 @@ messages. Every file comes from the latent attributes drawn here with one seeded
 grades are computed from those latent attributes with the labelling rule in ``matching/data/dev2/README.md``
 (the same rule as the first dev set). Nothing here runs, imports or consults the engine.
 
+The word tables (clusters, catalogue and buyer wording, companies) are data in ``scripts/vocab/dev2.json``,
+this generator's own file, shared with neither the engine nor ``generate_demo_data.py``; the sampling and
+the grading rule (families, related types) are written here.
+
     python scripts/generate_dev2.py [--seed 7] [--out matching/data/dev2]
 """
 
@@ -19,11 +23,48 @@ import math
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVINCES_TSV = ROOT / "matching" / "resources" / "provinces.tsv"
+VOCAB_FILE = Path(__file__).resolve().parent / "vocab" / "dev2.json"
+VOCAB: dict[str, Any] = json.loads(VOCAB_FILE.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Vocabulary: the word tables live in VOCAB_FILE (JSON keeps their order); each is read back as its type
+# ---------------------------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def as_type(kind: Any, value: Any) -> Any:
+    """A JSON value rebuilt as ``kind``: lists become the annotated tuples, lists or frozensets, a dataclass
+    is built from its fields, dict keys are converted (a dict with tuple keys is stored as rows ``[*key,
+    value]``). Scalars are kept as read, so an int stays an int where a float is annotated."""
+    origin, args = get_origin(kind), get_args(kind)
+    if is_dataclass(kind):
+        hints = get_type_hints(kind)
+        return kind(**{key: as_type(hints[key], item) for key, item in value.items()})
+    if origin is dict and isinstance(value, list):
+        return {as_type(args[0], row[:-1]): as_type(args[1], row[-1]) for row in value}
+    if origin is dict:
+        return {as_type(args[0], key): as_type(args[1], item) for key, item in value.items()}
+    if origin in (list, frozenset):
+        return origin(as_type(args[0], item) for item in value)
+    if origin is tuple and args[-1] is Ellipsis:
+        return tuple(as_type(args[0], item) for item in value)
+    if origin is tuple:
+        return tuple(as_type(arg, item) for arg, item in zip(args, value, strict=True))
+    return int(value) if kind is int else value
+
+
+def vocab(name: str, kind: type[T]) -> T:
+    """The table ``name`` of VOCAB_FILE as ``kind``."""
+    return as_type(kind, VOCAB[name])
+
 
 # fmt: off
 MATERIALS = (
@@ -115,44 +156,15 @@ def region_provinces(region: str) -> tuple[str, ...]:
     return tuple(p for p, r in PROVINCE_REGION.items() if r == region)
 
 
-NUSA_TENGGARA = ("Nusa Tenggara Barat", "Nusa Tenggara Timur")
 # region word -> (english spellings, indonesian spellings, provinces it covers)
 REGION_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "jawa": (("Java",), ("Jawa", "P. Jawa"), region_provinces("Jawa")),
-    "sumatera": (("Sumatra", "Sumatera"), ("Sumatera", "Sumatra"), region_provinces("Sumatera")),
-    "kalimantan": (("Kalimantan", "Borneo (Kalimantan)"), ("Kalimantan",), region_provinces("Kalimantan")),
-    "sulawesi": (("Sulawesi",), ("Sulawesi",), region_provinces("Sulawesi")),
-    "bali": (("Bali",), ("Bali",), ("Bali",)),
-    "nusa_tenggara": (
-        ("Nusa Tenggara (NTB/NTT)", "Nusa Tenggara"),
-        ("Nusa Tenggara", "NTB/NTT"),
-        NUSA_TENGGARA,
-    ),
-    "bali_nusra": (
-        ("Bali or Nusa Tenggara",),
-        ("Bali & Nusa Tenggara", "Bali-Nusra"),
-        ("Bali", *NUSA_TENGGARA),
-    ),
+    # the provinces are a list, or an island region of provinces.tsv
+    word: (english, indonesian, region_provinces(covers) if isinstance(covers, str) else tuple(covers))
+    for word, (english, indonesian, covers) in vocab(
+        "REGION_WORDS", dict[str, tuple[tuple[str, ...], tuple[str, ...], str | list[str]]]
+    ).items()
 }
-# fmt: off
-PROVINCE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "Sulawesi Tengah": (("Central Sulawesi",), ("Sulteng", "Sulawesi Tengah")),
-    "Sulawesi Selatan": (("South Sulawesi",), ("Sulsel", "Sulawesi Selatan")),
-    "Kalimantan Tengah": (("Central Kalimantan",), ("Kalteng", "Kalimantan Tengah")),
-    "Kalimantan Selatan": (("South Kalimantan",), ("Kalsel", "Kalimantan Selatan")),
-    "Kalimantan Barat": (("West Kalimantan",), ("Kalbar", "Kalimantan Barat")),
-    "Sumatera Barat": (("West Sumatra",), ("Sumbar", "Sumatera Barat")),
-    "Sumatera Utara": (("North Sumatra",), ("Sumut", "Sumatera Utara")),
-    "Jawa Barat": (("West Java",), ("Jabar", "Jawa Barat")),
-    "Jawa Tengah": (("Central Java",), ("Jateng", "Jawa Tengah")),
-    "Jawa Timur": (("East Java",), ("Jatim", "Jawa Timur")),
-    "DI Yogyakarta": (("Yogyakarta",), ("Jogja", "DIY")),
-    "Nusa Tenggara Timur": (("East Nusa Tenggara (NTT)",), ("NTT", "Nusa Tenggara Timur")),
-    "Nusa Tenggara Barat": (("West Nusa Tenggara",), ("NTB",)),
-    "Gorontalo": (("Gorontalo",), ("Gorontalo",)),
-    "Bali": (("Bali",), ("Bali",)),
-}
-# fmt: on
+PROVINCE_WORDS = vocab("PROVINCE_WORDS", dict[str, tuple[tuple[str, ...], tuple[str, ...]]])
 
 # ---------------------------------------------------------------------------------------------------------
 # Craft clusters (none of them is a cluster of the first dev set)
@@ -173,305 +185,28 @@ class Cluster:
 
 
 KAB = "Kabupaten "
-# fmt: off
-CLUSTERS: tuple[Cluster, ...] = (
-    Cluster("palu", "Sulawesi Tengah", "Kota Palu", ("Tondo", "Kawatuna", "Layana Indah", "Talise"),
-        {"rotan": 1.0}, 12, ("Tadulako", "Kaili", "Nosarara", "Sintuvu"), {"rotan": ("kursi", "meja",
-        "furnitur_lain", "keranjang", "kap_lampu", "nampan")}, ("plastik",)),
-    Cluster("sigi", "Sulawesi Tengah", KAB + "Sigi", ("Kalukubula", "Sidera", "Pombewe"), {"rotan": 0.7,
-        "bambu": 0.3}, 7, ("Sintuvu", "Palu Ngata", "Lore")),
-    Cluster("donggala", "Sulawesi Tengah", KAB + "Donggala", ("Towale", "Limboro", "Watusampu"),
-        {"tenun": 1.0}, 7, ("Buya Sabe", "Donggala Kodi", "Towale")),
-    Cluster("luwu_utara", "Sulawesi Selatan", KAB + "Luwu Utara", ("Baebunta", "Sabbang", "Masamba"),
-        {"rotan": 1.0}, 7, ("Tana Luwu", "Sipakainge", "Lamaranginang")),
-    Cluster("toraja_utara", "Sulawesi Selatan", KAB + "Toraja Utara", ("Sa'dan", "Rantepao", "Tikala"),
-        {"tenun": 0.6, "bambu": 0.4}, 8, ("Tongkonan", "Pa'tannun", "Lembang")),
-    Cluster("jeneponto", "Sulawesi Selatan", KAB + "Jeneponto", ("Bangkala", "Tamalatea", "Binamu"),
-        {"lontar": 1.0}, 7, ("Turatea", "Butta", "Sipakatau")),
-    Cluster("selayar", "Sulawesi Selatan", KAB + "Kepulauan Selayar", ("Bontomatene", "Benteng"),
-        {"pandan": 0.8, "tenun": 0.2}, 5, ("Tana Doang", "Bonto", "Silajara")),
-    Cluster("gorontalo", "Gorontalo", KAB + "Gorontalo", ("Limboto", "Iluta", "Hutadaa", "Batudaa"),
-        {"eceng_gondok": 0.8, "rotan": 0.2}, 8, ("Huyula", "Limboto", "Duluwo")),
-    Cluster("minahasa", "Sulawesi Utara", KAB + "Minahasa", ("Woloan", "Tondano", "Kakas"), {"bambu": 1.0}, 5,
-        ("Mapalus", "Torang Samua", "Tou")),
-    Cluster("polewali_mandar", "Sulawesi Barat", KAB + "Polewali Mandar", ("Tenggelang", "Karama",
-        "Pambusuang"), {"tenun": 1.0}, 6, ("Mandar", "Sure' Pangulu", "Lipa Saqbe")),
-    Cluster("kapuas", "Kalimantan Tengah", KAB + "Kapuas", ("Selat Hulu", "Mandomai", "Pulau Telo"),
-        {"rotan": 0.6, "purun": 0.4}, 8, ("Huma Betang", "Tambun Bungai", "Handep")),
-    Cluster("pulang_pisau", "Kalimantan Tengah", KAB + "Pulang Pisau", ("Kahayan Hilir", "Bahaur", "Pilang"),
-        {"purun": 1.0}, 8, ("Handep Hapakat", "Kahayan", "Pahari")),
-    Cluster("banjarbaru", "Kalimantan Selatan", "Kota Banjarbaru", ("Palam", "Guntung Manggis", "Cempaka"),
-        {"purun": 1.0}, 6, ("Galuh", "Bubuhan", "Palam Lestari")),
-    Cluster("barito_kuala", "Kalimantan Selatan", KAB + "Barito Kuala", ("Anjir Pasar", "Tabunganen"),
-        {"purun": 0.6, "eceng_gondok": 0.4}, 5, ("Batola", "Bakumpai", "Paman")),
-    Cluster("sintang", "Kalimantan Barat", KAB + "Sintang", ("Ensaid Panjang", "Kelam", "Baning"),
-        {"tenun": 0.6, "rotan": 0.4}, 8, ("Kebun Sayong", "Dara", "Menua")),
-    Cluster("sambas", "Kalimantan Barat", KAB + "Sambas", ("Sumber Harapan", "Jagur", "Tanjung Mekar"),
-        {"tenun": 1.0}, 6, ("Benang Emas", "Sambas Berseri", "Serumpun")),
-    Cluster("kutai_barat", "Kalimantan Timur", KAB + "Kutai Barat", ("Eheng", "Tanjung Isuy", "Melak"),
-        {"rotan": 1.0}, 6, ("Benuaq", "Lou", "Sendawar")),
-    Cluster("samarinda", "Kalimantan Timur", "Kota Samarinda", ("Sengkang Seberang", "Baqa", "Masjid"),
-        {"tenun": 1.0}, 6, ("Sutera Mahakam", "Tepian", "Samarendah"), {"tenun": ("sarung", "kain", "syal",
-        "dompet")}),
-    Cluster("malinau", "Kalimantan Utara", KAB + "Malinau", ("Setulang", "Long Loreh", "Malinau Kota"),
-        {"rotan": 0.6, "bambu": 0.4}, 4, ("Lepo Tau", "Intimung", "Kenyah")),
-    Cluster("tanah_datar", "Sumatera Barat", KAB + "Tanah Datar", ("Pandai Sikek", "Lima Kaum", "Koto Baru"),
-        {"tenun": 1.0}, 7, ("Saiyo Sakato", "Bundo", "Luhak Nan Tuo"), {"tenun": ("kain", "syal", "sarung",
-        "tas", "dompet")}),
-    Cluster("padang_pariaman", "Sumatera Barat", KAB + "Padang Pariaman", ("Sungai Sariak", "Kayu Tanam"),
-        {"pandan": 1.0}, 6, ("Piaman", "Saiyo", "Sakato")),
-    Cluster("pesisir_selatan", "Sumatera Barat", KAB + "Pesisir Selatan", ("Painan", "Salido", "Kambang"),
-        {"pandan": 1.0}, 5, ("Rang Pasisia", "Bayang", "Mandeh")),
-    Cluster("tapanuli_utara", "Sumatera Utara", KAB + "Tapanuli Utara", ("Muara", "Sipoholon", "Tarutung"),
-        {"tenun": 1.0}, 6, ("Horas", "Dalihan Natolu", "Silindung"), {"tenun": ("kain", "syal", "sarung",
-        "tas")}),
-    Cluster("toba", "Sumatera Utara", KAB + "Toba", ("Balige", "Laguboti", "Porsea"), {"eceng_gondok": 0.6,
-        "tenun": 0.4}, 6, ("Toba Nauli", "Horas", "Samosir Jaya")),
-    Cluster("banyuasin", "Sumatera Selatan", KAB + "Banyuasin", ("Pangkalan Balai", "Talang Kelapa"),
-        {"purun": 1.0}, 5, ("Sedulang Setudung", "Serasan", "Bumi Sedulang")),
-    Cluster("tanjabbar", "Jambi", KAB + "Tanjung Jabung Barat", ("Kuala Tungkal", "Teluk Nilau"),
-        {"lidi": 0.7, "pandan": 0.3}, 5, ("Serengkuh Dayung", "Tungkal", "Pelita")),
-    Cluster("bengkalis", "Riau", KAB + "Bengkalis", ("Bantan", "Meskom", "Selat Baru"), {"pandan": 0.7,
-        "lidi": 0.3}, 4, ("Junjungan", "Negeri Junjungan", "Lancang Kuning")),
-    Cluster("pandeglang", "Banten", KAB + "Pandeglang", ("Cibaliung", "Labuan", "Menes"), {"pandan": 0.6,
-        "bambu": 0.4}, 6, ("Berkah", "Kawasan Selatan", "Pandeglang Berkah")),
-    Cluster("ciamis", "Jawa Barat", KAB + "Ciamis", ("Pasirtamiang", "Kawali", "Sadananya", "Panjalu"),
-        {"mendong": 0.5, "bambu": 0.3, "lidi": 0.2}, 8, ("Galuh", "Someah", "Tresna")),
-    Cluster("bandung_barat", "Jawa Barat", KAB + "Bandung Barat", ("Cisarua", "Lembang", "Cililin"),
-        {"bambu": 1.0}, 6, ("Awi", "Pasundan", "Cipta Karya")),
-    Cluster("bandung", "Jawa Barat", KAB + "Bandung", ("Majalaya", "Dayeuhkolot", "Baleendah"),
-        {"eceng_gondok": 1.0}, 4, ("Citarum", "Harum", "Ngariung")),
-    Cluster("pangandaran", "Jawa Barat", KAB + "Pangandaran", ("Cimerak", "Parigi", "Cijulang"), {"lidi": 0.6,
-        "pandan": 0.4}, 5, ("Pesisir", "Karya Sawargi", "Ombak")),
-    Cluster("magelang", "Jawa Tengah", KAB + "Magelang", ("Muntilan", "Borobudur", "Salaman", "Ngluwar"),
-        {"bambu": 1.0}, 8, ("Guyub Rukun", "Ngudi Rejeki", "Menoreh"), {}, ("kayu",)),
-    Cluster("cilacap", "Jawa Tengah", KAB + "Cilacap", ("Kroya", "Adipala", "Binangun"), {"pandan": 1.0}, 5,
-        ("Segara Anakan", "Maju Makmur", "Sekar")),
-    Cluster("klaten", "Jawa Tengah", KAB + "Klaten", ("Pedan", "Cawas", "Trucuk", "Bayat"), {"tenun": 0.5,
-        "eceng_gondok": 0.5}, 8, ("Lurik", "Ngudi Makmur", "Sido Mulyo"), {"tenun": ("kain", "syal", "tas",
-        "dompet", "sarung")}, ("gerabah", "plastik")),
-    Cluster("kulon_progo", "DI Yogyakarta", KAB + "Kulon Progo", ("Sentolo", "Nanggulan", "Pengasih"),
-        {"mendong": 0.6, "pandan": 0.4}, 7, ("Binangun", "Menoreh", "Mulyo")),
-    Cluster("gunungkidul", "DI Yogyakarta", KAB + "Gunungkidul", ("Semin", "Bobung", "Playen", "Wonosari"),
-        {"pandan": 0.4, "bambu": 0.4, "lidi": 0.2}, 7, ("Handayani", "Sekar Arum", "Rejeki"), {}, ("kayu",)),
-    Cluster("malang", "Jawa Timur", KAB + "Malang", ("Pakis", "Turen", "Dampit"), {"bambu": 0.6,
-        "rotan": 0.4}, 5, ("Arema", "Kanjuruhan", "Tumapel"), {}, ("plastik",)),
-    Cluster("sumenep", "Jawa Timur", KAB + "Sumenep", ("Pakandangan", "Lenteng", "Gapura"), {"lontar": 1.0},
-        6, ("Sumekar", "Madura Jaya", "Keraton")),
-    Cluster("tuban", "Jawa Timur", KAB + "Tuban", ("Kerek", "Gaji", "Jenu"), {"tenun": 0.6, "lontar": 0.4}, 6,
-        ("Gedog", "Ronggolawe", "Bumi Wali"), {"tenun": ("kain", "syal", "tas", "sarung")}),
-    Cluster("bangli", "Bali", KAB + "Bangli", ("Belega", "Kubu", "Susut", "Penglipuran"), {"bambu": 1.0}, 7,
-        ("Tiying Sari", "Santhi", "Giri Kencana")),
-    Cluster("tabanan", "Bali", KAB + "Tabanan", ("Marga", "Kediri", "Penebel"), {"lidi": 0.6, "bambu": 0.4},
-        4, ("Jagaraga", "Sekar Jepun", "Mertha")),
-    Cluster("klungkung", "Bali", KAB + "Klungkung", ("Gelgel", "Kamasan", "Dawan"), {"tenun": 1.0}, 7,
-        ("Endek Sari", "Semarapura", "Sekar Jagat"), {"tenun": ("kain", "syal", "sarung", "tas", "dompet")}),
-    Cluster("lombok_utara", "Nusa Tenggara Barat", KAB + "Lombok Utara", ("Tanjung", "Gangga", "Bayan"),
-        {"ketak": 0.7, "bambu": 0.3}, 8, ("Tioq Tata Tunaq", "Gumi Dayan", "Bayan Asri")),
-    Cluster("mataram", "Nusa Tenggara Barat", "Kota Mataram", ("Karang Pule", "Sekarbela", "Ampenan"),
-        {"ketak": 0.6, "tenun": 0.4}, 6, ("Patut Patuh", "Selaparang", "Tastura"), {}, ("gerabah",)),
-    Cluster("bima", "Nusa Tenggara Barat", KAB + "Bima", ("Ntobo", "Raba", "Sila"), {"tenun": 1.0}, 6,
-        ("Maja Labo Dahu", "Tembe Nggoli", "Dana Mbojo")),
-    Cluster("sikka", "Nusa Tenggara Timur", KAB + "Sikka", ("Nita", "Sikka", "Watublapi", "Ladogahar"),
-        {"tenun": 1.0}, 8, ("Lepo", "Sikka Krowe", "Gawi"), {"tenun": ("kain", "sarung", "syal", "tas",
-        "dompet")}),
-    Cluster("tts", "Nusa Tenggara Timur", KAB + "Timor Tengah Selatan", ("Niki-Niki", "Boti", "Kapan"),
-        {"tenun": 1.0}, 6, ("Atoin Meto", "Mollo", "Amanuban")),
-    Cluster("kupang", "Nusa Tenggara Timur", KAB + "Kupang", ("Oelnasi", "Babau", "Camplong"),
-        {"lontar": 1.0}, 7, ("Flobamora", "Koli", "Nekaf")),
-    Cluster("sabu_raijua", "Nusa Tenggara Timur", KAB + "Sabu Raijua", ("Seba", "Menia", "Mesara"),
-        {"lontar": 0.6, "tenun": 0.4}, 5, ("Rai Hawu", "Do Hawu", "Wini")),
-    Cluster("ngada", "Nusa Tenggara Timur", KAB + "Ngada", ("Bena", "Bajawa", "Langa"), {"bambu": 0.6,
-        "tenun": 0.4}, 5, ("Reba", "Inerie", "Bajawa Permai")),
-    Cluster("jayapura", "Papua", KAB + "Jayapura", ("Sentani", "Asei", "Doyo Baru"), {"rotan": 1.0}, 3,
-        ("Isasai", "Khena Mbai", "Phuyakha"), {}, ("serat_kayu",)),
-)
-# fmt: on
-# fmt: off
-DISTRACTOR_ONLY = (  # (cluster key, distractor material, how many IKMs make nothing but that)
-    ("magelang", "kayu", 3),
-    ("gunungkidul", "kayu", 3),
-    ("klaten", "gerabah", 3),
-    ("sumenep", "batik", 3),
-    ("tuban", "batik", 2),
-    ("malang", "plastik", 2),
-    ("mataram", "gerabah", 2),
-    ("jayapura", "serat_kayu", 2),
-    ("minahasa", "kayu", 2),
-    ("bandung_barat", "kulit", 2),
-)
-# fmt: on
+CLUSTERS = vocab("CLUSTERS", tuple[Cluster, ...])
+# (cluster key, distractor material, how many IKMs make nothing but that)
+DISTRACTOR_ONLY = vocab("DISTRACTOR_ONLY", tuple[tuple[str, str, int], ...])
 
-# fmt: off
-DEFAULT_TYPES: dict[str, tuple[tuple[str, float], ...]] = {
-    "pandan": (("tas", 3), ("dompet", 2), ("tikar", 2), ("topi", 2), ("kotak", 1.5), ("keranjang", 1),
-        ("tatakan", 1), ("tempat_tisu", 1), ("tudung_saji", 0.5)),
-    "mendong": (("tikar", 3), ("tas", 2), ("tatakan", 2), ("keranjang", 1.5), ("kotak", 1.5), ("dompet", 1),
-        ("keset", 1), ("topi", 0.5)),
-    "purun": (("tikar", 3), ("tas", 3), ("topi", 2), ("dompet", 1.5), ("keranjang", 1), ("tatakan", 1)),
-    "lidi": (("nampan", 3), ("keranjang", 2), ("tatakan", 2), ("kotak", 1), ("tudung_saji", 1.5), ("vas", 1),
-        ("tempat_tisu", 1)),
-    "lontar": (("topi", 3), ("kotak", 2), ("tas", 2), ("keranjang", 1.5), ("tatakan", 1), ("nampan", 1),
-        ("tempat_tisu", 0.5)),
-    "bambu": (("kap_lampu", 3), ("keranjang", 2.5), ("nampan", 1.5), ("kursi", 1.5), ("meja", 1),
-        ("furnitur_lain", 1), ("tudung_saji", 1), ("vas", 1), ("tempat_tisu", 0.5), ("tatakan", 0.5)),
-    "rotan": (("keranjang", 3), ("kursi", 2.5), ("meja", 1.5), ("furnitur_lain", 1.5), ("kap_lampu", 1.5),
-        ("nampan", 1.5), ("tas", 1), ("tudung_saji", 0.5), ("vas", 0.5), ("kotak", 0.5)),
-    "ketak": (("tas", 2.5), ("kotak", 2.5), ("nampan", 1.5), ("tempat_tisu", 1.5), ("tatakan", 1),
-        ("keranjang", 1), ("dompet", 1), ("vas", 0.5)),
-    "eceng_gondok": (("keranjang", 3), ("kotak", 2), ("tas", 2), ("keset", 1), ("tempat_tisu", 1), ("kursi",
-        1), ("furnitur_lain", 0.5), ("tatakan", 1), ("nampan", 0.5)),
-    "tenun": (("kain", 3), ("syal", 2.5), ("sarung", 2), ("tas", 1.5), ("dompet", 1)),
-}
-# fmt: on
+DEFAULT_TYPES = vocab("DEFAULT_TYPES", dict[str, tuple[tuple[str, float], ...]])
 
 # ---------------------------------------------------------------------------------------------------------
 # Words: how IKM catalogues write materials and product types
 # ---------------------------------------------------------------------------------------------------------
 
-# fmt: off
-MATERIAL_CELL: dict[str, tuple[str, ...]] = {
-    "pandan": ("Pandan", "pandan duri", "daun pandan", "Pandan laut", "PANDAN", "pandan (warna alam)"),
-    "mendong": ("Mendong", "mendong kering", "rumput mendong", "Mendong + lapis kain", "MENDONG"),
-    "purun": ("Purun", "purun danau", "purun tikus", "Purun (Lepironia)", "purun kering", "PURUN"),
-    "lidi": ("Lidi", "lidi kelapa", "lidi sawit", "lidi nipah", "Lidi daun kelapa"),
-    "lontar": ("Lontar", "daun lontar", "daun siwalan", "Daun koli (lontar)", "lontar kering"),
-    "bambu": ("Bambu", "bambu apus", "bambu tali", "bambu wulung", "Bamboo", "bambu petung", "bambu hitam"),
-    "rotan": ("Rotan", "rotan manau", "rotan pitrit", "rotan sega", "mix rotan + kayu", "Rattan",
-        "rotan alam", "rotan tohiti"),
-    "ketak": ("Ketak", "ketak hitam", "Ketak (Lygodium)", "ketak asli lombok", "KETAK"),
-    "eceng_gondok": ("Eceng gondok", "Enceng gondok", "eceng", "water hyacinth", "eceng gondok kering"),
-    "tenun": ("Tenun ikat", "kain tenun", "Songket", "Tenun ATBM", "tenun gedogan", "Tenun sutera",
-        "benang katun, tenun tangan"),
-}
-# fmt: on
-# fmt: off
-MATERIAL_WORD: dict[str, tuple[str, ...]] = {  # as written inside names and descriptions
-    "pandan": ("pandan", "Pandan", "pandan duri", "daun pandan"),
-    "mendong": ("mendong", "Mendong"),
-    "purun": ("purun", "Purun", "purun danau"),
-    "lidi": ("lidi", "Lidi", "lidi kelapa", "lidi nipah"),
-    "lontar": ("lontar", "Lontar", "daun lontar", "siwalan"),
-    "bambu": ("bambu", "Bambu", "bamboo", "bambu apus"),
-    "rotan": ("rotan", "Rotan", "rattan", "rotan manau"),
-    "ketak": ("ketak", "Ketak"),
-    "eceng_gondok": ("eceng gondok", "Enceng Gondok", "eceng", "water hyacinth"),
-    "tenun": ("tenun ikat", "Tenun", "songket", "tenun"),
-}
-# fmt: on
-# fmt: off
-CATEGORY_CELL: dict[str, tuple[str, ...]] = {
-    "tas": ("Tas", "tas wanita", "Fashion", "Bag", "Aksesoris", ""),
-    "dompet": ("Dompet", "Aksesoris", "fashion", "pouch", ""),
-    "keranjang": ("Keranjang", "Home decor", "Storage", "perlengkapan rumah", "Kerajinan", ""),
-    "kotak": ("Kotak", "Box", "souvenir", "Storage", "Kerajinan", ""),
-    "tikar": ("Tikar", "Karpet & Tikar", "perlengkapan rumah", ""),
-    "topi": ("Topi", "Fashion", "aksesoris", ""),
-    "nampan": ("Nampan", "baki", "Peralatan makan", "Dapur", "Home decor"),
-    "tatakan": ("Tatakan", "Table ware", "Peralatan makan", "alas", ""),
-    "kap_lampu": ("Lampu", "Kap lampu", "Home decor", "Lighting", ""),
-    "kursi": ("Kursi", "Furniture", "perabot", "Mebel", ""),
-    "meja": ("Meja", "Furniture", "mebel", "perabot", ""),
-    "furnitur_lain": ("Furniture", "Mebel", "perabot", "Interior", ""),
-    "kain": ("Kain", "Kain tenun", "Wastra", "Tekstil", ""),
-    "sarung": ("Sarung", "Kain", "Wastra", "Fashion", ""),
-    "syal": ("Syal", "Selendang", "Fashion", "Aksesoris", ""),
-    "tempat_tisu": ("Tempat tisu", "Home decor", "Kerajinan", ""),
-    "vas": ("Vas", "Home decor", "Dekorasi", ""),
-    "keset": ("Keset", "perlengkapan rumah", "Home decor", ""),
-    "tudung_saji": ("Tudung saji", "Dapur", "Peralatan makan", "Kerajinan"),
-}
-# fmt: on
-# fmt: off
-TYPE_NOUN_ID: dict[str, tuple[str, ...]] = {
-    "tas": ("Tas Jinjing", "Tas Selempang", "Tas Pantai", "Totebag", "Tas Belanja", "tas bahu", "Tas Tangan"),
-    "dompet": ("Dompet", "Dompet Koin", "Clutch", "Pouch", "dompet kartu"),
-    "keranjang": ("Keranjang Cucian", "Keranjang Bulat", "Keranjang Parsel", "Bakul", "keranjang serbaguna",
-        "Keranjang Buah", "Keranjang Tutup"),
-    "kotak": ("Kotak Serbaguna", "Box", "Kotak Perhiasan", "kotak penyimpanan", "Kotak Tutup", "Besek"),
-    "tikar": ("Tikar", "Tikar Lipat", "tikar gulung", "Tikar Sholat", "Lampit"),
-    "topi": ("Topi Pantai", "Topi", "topi koboi", "Caping", "Topi Lebar"),
-    "nampan": ("Nampan", "Talam", "Baki Saji", "nampan oval"),
-    "tatakan": ("Tatakan Gelas", "Alas Piring", "Placemat", "tatakan gelas", "Tatakan Piring"),
-    "kap_lampu": ("Kap Lampu", "Lampu Gantung", "kap lampu gantung", "Cover Lampu"),
-    "kursi": ("Kursi Teras", "Kursi Makan", "kursi santai", "Stool", "Kursi Malas", "Kursi Tamu"),
-    "meja": ("Meja Tamu", "Meja Kopi", "meja samping", "Meja Makan"),
-    "furnitur_lain": ("Lemari", "Rak Susun", "Sekat Ruangan", "Sofa", "Headboard", "Nakas", "Partisi"),
-    "kain": ("Kain", "Kain Tenun", "kain lembaran", "Wastra"),
-    "sarung": ("Sarung", "Lipa", "sarung tenun", "Sarung Sutera"),
-    "syal": ("Syal", "Selendang", "Scarf", "selendang"),
-    "tempat_tisu": ("Tempat Tisu", "Kotak Tisu", "tempat tissue"),
-    "vas": ("Vas Bunga", "Vas", "Cover Pot", "vas bunga"),
-    "keset": ("Keset", "Keset Kaki", "keset"),
-    "tudung_saji": ("Tudung Saji", "tudung saji", "Tutup Saji"),
-}
-# fmt: on
-# fmt: off
-TYPE_NOUN_EN: dict[str, tuple[str, ...]] = {
-    "tas": ("Tote Bag", "Beach Bag", "Shoulder Bag", "Handbag"),
-    "dompet": ("Clutch", "Coin Purse", "Wallet", "Pouch"),
-    "keranjang": ("Laundry Basket", "Storage Basket", "Basket", "Picnic Basket"),
-    "kotak": ("Storage Box", "Gift Box", "Box with Lid"),
-    "tikar": ("Floor Mat", "Sleeping Mat", "Picnic Mat"),
-    "topi": ("Sun Hat", "Fedora Hat", "Beach Hat"),
-    "nampan": ("Serving Tray", "Tray"),
-    "tatakan": ("Placemat", "Coaster Set"),
-    "kap_lampu": ("Lampshade", "Pendant Lamp Shade"),
-    "kursi": ("Lounge Chair", "Dining Chair", "Bar Stool", "Armchair"),
-    "meja": ("Coffee Table", "Side Table"),
-    "furnitur_lain": ("Room Divider", "Shelf", "Cabinet", "Daybed"),
-    "kain": ("Fabric", "Handwoven Cloth"),
-    "sarung": ("Sarong",),
-    "syal": ("Scarf", "Shawl"),
-    "tempat_tisu": ("Tissue Box", "Tissue Holder"),
-    "vas": ("Vase",),
-    "keset": ("Doormat",),
-    "tudung_saji": ("Food Cover",),
-}
-# fmt: on
-# fmt: off
-DISTRACTOR_GOODS: dict[str, tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]] = {
-    "kayu": (("ukiran", "Ukiran", ("Topeng Kayu Pule", "Patung Kayu Loro Blonyo", "ukiran kayu jati"),
-        ("Kayu pule", "kayu jati", "Kayu")), ("nampan", "Dapur", ("Nampan Kayu Jati",
-        "Talenan + nampan kayu mahoni"), ("Kayu jati", "mahoni")), ("kursi", "Mebel",
-        ("Kursi Kayu Jati Minimalis", "Kursi Teras Kayu Mahoni"), ("kayu jati",))),
-    "gerabah": (("vas", "Home decor", ("Vas Gerabah Tanah Liat", "Pot gerabah motif"), ("Gerabah",
-        "tanah liat")), ("peralatan_dapur", "Dapur", ("Cobek Gerabah", "Kendi tanah liat"), ("Tanah liat",))),
-    "batik": (("kain", "Kain", ("Kain Batik Tulis", "Batik cap motif kawung"), ("Batik", "katun primisima")),
-        ("syal", "Fashion", ("Selendang Batik Tulis", "scarf batik sutra"), ("batik",)), ("pakaian",
-        "Fashion", ("Kemeja Batik Pria",), ("katun",))),
-    "kulit": (("dompet", "Aksesoris", ("Dompet Kulit Sapi Asli", "dompet kulit domba"), ("Kulit sapi",
-        "kulit")), ("tas", "Fashion", ("Tas Kulit Wanita", "Sling bag kulit"), ("Kulit asli",))),
-    "plastik": (("kursi", "Furniture", ("Kursi Rotan Sintetis Outdoor", "Kursi Teras Rotan Sintetis"),
-        ("Rotan sintetis", "synthetic rattan (PE)")), ("keranjang", "Storage", ("Keranjang Rotan Sintetis",
-        "keranjang anyam plastik"), ("rotan sintetis", "Plastik PE"))),
-    "serat_kayu": (("tas", "Tas", ("Noken Kulit Kayu", "Noken serat kayu asli"), ("Serat kulit kayu",
-        "kulit kayu")),),
-}
-# fmt: on
-# fmt: off
-TEXTILE_BITS = (
-    "ready stock", "bisa PO", "PO 1 bulan", "benang katun", "motif bs request",
-    "pewarna alam (akar mengkudu, nila)", "dikerjakan mama2 penenun", "1 lembar butuh 2-3 minggu",
-    "export quality", "cocok utk seragam & souvenir", "harga nego utk partai besar",
-    "warna bisa luntur sedikit krn alami",
+MATERIAL_CELL = vocab("MATERIAL_CELL", dict[str, tuple[str, ...]])
+# as written inside names and descriptions
+MATERIAL_WORD = vocab("MATERIAL_WORD", dict[str, tuple[str, ...]])
+CATEGORY_CELL = vocab("CATEGORY_CELL", dict[str, tuple[str, ...]])
+TYPE_NOUN_ID = vocab("TYPE_NOUN_ID", dict[str, tuple[str, ...]])
+TYPE_NOUN_EN = vocab("TYPE_NOUN_EN", dict[str, tuple[str, ...]])
+DISTRACTOR_GOODS = vocab(
+    "DISTRACTOR_GOODS", dict[str, tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]]
 )
-# fmt: on
-# fmt: off
-COLOURS = (
-    "natural", "hitam", "coklat tua", "putih gading", "mix warna", "merah marun", "hijau army", "salem",
-    "abu2", "tosca", "warna alam", "krem",
-)
-# fmt: on
-# fmt: off
-DESC_BITS = (
-    "ready stock", "bisa PO", "PO 2 minggu", "bs custom ukuran", "harga grosir utk pembelian banyak",
-    "handmade", "export quality", "dikerjakan ibu2 pengrajin desa", "finishing melamin doff",
-    "tanpa pewarna kimia", "free logo min 100pcs", "anyaman rapat", "kuat & awet", "best seller",
-    "cocok utk souvenir", "cocok buat hampers", "bisa kirim ke luar pulau", "tersedia berbagai ukuran",
-    "dijemur matahari bukan oven", "ada sedikit perbedaan warna krn handmade", "nego utk partai besar",
-)
-# fmt: on
+TEXTILE_BITS = vocab("TEXTILE_BITS", tuple[str, ...])
+COLOURS = vocab("COLOURS", tuple[str, ...])
+DESC_BITS = vocab("DESC_BITS", tuple[str, ...])
 
 # ---------------------------------------------------------------------------------------------------------
 # Small helpers
@@ -524,56 +259,12 @@ def typo(rng: random.Random, text: str, p: float) -> str:
 # IKMs and products
 # ---------------------------------------------------------------------------------------------------------
 
-# fmt: off
-NAME_PREFIX = (
-    "UD", "CV", "KUB", "Kelompok Pengrajin", "Sanggar", "Galeri", "Koperasi", "PT", "Rumah Anyam", "Griya",
-    "UMKM", "Workshop", "IKM", "Bengkel Kriya", "Pondok",
-)
-# fmt: on
-# fmt: off
-MATERIAL_NAME = {
-    "pandan": ("Pandan", "Anyaman Pandan", "Pandan Craft"),
-    "mendong": ("Mendong", "Anyaman Mendong"),
-    "purun": ("Purun", "Anyaman Purun", "Purun Craft"),
-    "lidi": ("Lidi", "Anyaman Lidi", "Lidi Art"),
-    "lontar": ("Lontar", "Anyaman Lontar", "Siwalan"),
-    "bambu": ("Bambu", "Bamboo", "Bambu Craft"),
-    "rotan": ("Rotan", "Rattan", "Rotan Furniture"),
-    "ketak": ("Ketak", "Ketak Art", "Anyaman Ketak"),
-    "eceng_gondok": ("Eceng Gondok", "Enceng", "Hyacinth Craft"),
-    "tenun": ("Tenun", "Wastra", "Tenun Ikat"),
-}
-# fmt: on
-# fmt: off
-DISTRACTOR_NAME = {
-    "kayu": ("Ukir", "Kayu Jati", "Woodcraft"),
-    "gerabah": ("Gerabah", "Keramik"),
-    "batik": ("Batik", "Batik Tulis"),
-    "kulit": ("Kulit", "Leather"),
-    "plastik": ("Furniture Outdoor", "Synthetic Rattan"),
-    "serat_kayu": ("Noken",),
-}
-# fmt: on
-# fmt: off
-FIRST_NAMES = (
-    "Siti", "Nurhayati", "Made", "Ketut", "Yohana", "Maria", "Hasanuddin", "Rahmat", "Wayan", "Sri",
-    "Yuliana", "Fransiska", "Abdul", "Dewi", "Herlina", "Agustinus", "Nyoman", "Baiq", "Lalu", "Marlina",
-    "Rusdi", "Yosef", "Hendrik", "Fatimah", "Rosmini", "Ahmad", "Kornelis",
-)
-# fmt: on
-# fmt: off
-LAST_NAMES = (
-    "Lamba", "Daeng", "Sitompul", "Harahap", "Wulan", "Koten", "Nggadas", "Suryani", "Pratama", "Rahayu",
-    "Hidayat", "Tamba", "Sulistyo", "Bria", "Ama", "Gani", "Mokoginta", "Lumban Gaol", "Saputra", "Arifin",
-    "Wahyuni", "Lado", "Ndun", "Kaunang",
-)
-# fmt: on
-# fmt: off
-MARKETS = (
-    "Jepang", "Korea Selatan", "Belanda", "Australia", "Amerika", "Malaysia", "Singapura", "Jerman",
-    "Perancis", "UEA", "Taiwan", "Inggris",
-)
-# fmt: on
+NAME_PREFIX = vocab("NAME_PREFIX", tuple[str, ...])
+MATERIAL_NAME = vocab("MATERIAL_NAME", dict[str, tuple[str, ...]])
+DISTRACTOR_NAME = vocab("DISTRACTOR_NAME", dict[str, tuple[str, ...]])
+FIRST_NAMES = vocab("FIRST_NAMES", tuple[str, ...])
+LAST_NAMES = vocab("LAST_NAMES", tuple[str, ...])
+MARKETS = vocab("MARKETS", tuple[str, ...])
 
 
 def capacity_for(rng: random.Random, pairs: list[tuple[str, str]]) -> int:
@@ -607,18 +298,7 @@ def certs_for(rng: random.Random, cluster: Cluster, materials: list[str]) -> lis
     return [c for c in CERTS if c in out]
 
 
-# fmt: off
-CERT_CELL = {
-    "SVLK": ("SVLK", "SVLK/V-Legal", "sertifikat SVLK"),
-    "FAIR_TRADE": ("Fair Trade", "Fairtrade (WFTO)"),
-    "SNI": ("SNI",),
-    "ISO9001": ("ISO 9001", "ISO 9001:2015"),
-    "NATURAL_DYES": ("Pewarna alami", "Natural dyes"),
-    "INDIKASI_GEOGRAFIS": ("Indikasi Geografis", "IG terdaftar"),
-    "GPSR": ("GPSR",),
-    "REACH": ("REACH", "uji REACH"),
-}
-# fmt: on
+CERT_CELL = vocab("CERT_CELL", dict[str, tuple[str, ...]])
 
 
 def ikm_name(rng: random.Random, cluster: Cluster, materials: list[str], used: set[str]) -> str:
@@ -644,22 +324,7 @@ def ikm_name(rng: random.Random, cluster: Cluster, materials: list[str], used: s
             return name
 
 
-# fmt: off
-DISTRACTOR_OPENERS = {
-    "kayu": ("Pengrajin ukir kayu (topeng, patung, peralatan dapur kayu jati) dr {village}, {regency}.",
-        "Usaha kerajinan kayu sejak {year}, bahan jati & mahoni, semua dikerjakan tangan."),
-    "gerabah": ("Sentra gerabah tanah liat di {village}, {regency}. Vas, pot, kendi, cobek.",
-        "Pengrajin keramik & gerabah putaran miring khas {village} sejak {year}."),
-    "batik": ("Produksi batik tulis & cap khas {regency} sejak {year}. Kain, selendang, kemeja.",
-        "Rumah batik di {village}, pewarna sintetis & alam. Terima pesanan seragam."),
-    "kulit": ("Pengrajin tas & dompet kulit asli (sapi, domba) dr {regency}.",
-        "Workshop leather goods di {village} sejak {year}, jahit tangan."),
-    "plastik": ("Produsen furniture outdoor rotan sintetis (PE, BUKAN rotan alam), tahan hujan & panas.",
-        "Pabrik kecil anyaman plastik/rotan sintetis di {village}, {regency}, utk kursi & keranjang."),
-    "serat_kayu": ("Mama-mama pengrajin noken kulit kayu dr {village}, {regency}.",
-        "Noken asli serat kulit kayu & anggrek hutan, dirajut tangan sejak {year}."),
-}
-# fmt: on
+DISTRACTOR_OPENERS = vocab("DISTRACTOR_OPENERS", dict[str, tuple[str, ...]])
 
 
 def distractor_description(
@@ -846,18 +511,7 @@ def woven_product(rng: random.Random, material: str, category: str, place: str) 
     }
 
 
-# fmt: off
-BASE_PRICE = {
-    "kursi": 900000,
-    "meja": 1200000,
-    "furnitur_lain": 2000000,
-    "kain": 650000,
-    "sarung": 450000,
-    "syal": 200000,
-    "tikar": 120000,
-    "kap_lampu": 180000,
-}
-# fmt: on
+BASE_PRICE = vocab("BASE_PRICE", dict[str, int])
 
 
 def typical_price(rng: random.Random, category: str) -> int:
@@ -1088,281 +742,24 @@ def pick_region(rng: random.Random, need: dict, exact: list[dict], language: str
 # Buyers: companies
 # ---------------------------------------------------------------------------------------------------------
 
-# fmt: off
-EN_COMPANIES = (  # (company, country, kind, e-mail domain or "")
-    ("Halden & Birch Interiors", "United Kingdom", "interior", "haldenbirch.co.uk"),
-    ("Okapi Living GmbH", "Germany", "importer", "okapi-living.de"),
-    ("Nordlys Hjem ApS", "Denmark", "concept_store", "nordlys-hjem.dk"),
-    ("Casa Sal Lisboa Lda", "Portugal", "concept_store", ""),
-    ("Bluewattle Trading Pty Ltd", "Australia", "importer", "bluewattle.com.au"),
-    ("The Kelp & Clay Store", "New Zealand", "concept_store", "kelpandclay.nz"),
-    ("Marlowe Hotel Group", "United States", "hotel", "marlowehotels.com"),
-    ("Sandpiper Resorts Maldives", "Maldives", "resort", "sandpiperresorts.mv"),
-    ("Kinfolk Basket Co.", "United States", "ecommerce", "kinfolkbasket.com"),
-    ("Atelier Verre et Fibre", "France", "interior", "atelier-vf.fr"),
-    ("Studio Tarn Architects", "Netherlands", "interior", ""),
-    ("Kyoto Hinoki Zakka", "Japan", "concept_store", "hinoki-zakka.jp"),
-    ("Hanbit Home Goods", "South Korea", "importer", "hanbithome.kr"),
-    ("Lumen Lane Lighting", "Canada", "importer", "lumenlane.ca"),
-    ("Saffron Dunes Hospitality LLC", "United Arab Emirates", "hotel", "saffrondunes.ae"),
-    ("Merlion Craft Hub Pte Ltd", "Singapore", "souvenir", "merlioncrafthub.sg"),
-    ("Fjordhus AS", "Norway", "importer", ""),
-    ("Oakbarrel Outfitters", "United States", "ecommerce", "oakbarrel.shop"),
-    ("Velluto Home S.r.l.", "Italy", "importer", "vellutohome.it"),
-    ("Ruta Natural S.L.", "Spain", "concept_store", "rutanatural.es"),
-    ("Greenhollow Wedding Co.", "United Kingdom", "events", ""),
-    ("Palmgrove Villas Seminyak", "Indonesia", "resort", "palmgrovevillas.com"),
-    ("Amanara Retreat Lombok", "Indonesia", "resort", ""),
-    ("Wabi Textiles", "Japan", "importer", "wabitextiles.jp"),
-    ("Tidewater Goods LLC", "United States", "importer", "tidewatergoods.com"),
-    ("Maple & Loom", "Canada", "concept_store", "mapleandloom.ca"),
-    ("Zuiderzee Wonen B.V.", "Netherlands", "importer", "zuiderzeewonen.nl"),
-    ("Kaleido Kids Ltd", "United Kingdom", "ecommerce", ""),
-    ("Brisbane Boutique Stays", "Australia", "hotel", "bnestays.com.au"),
-    ("Alpenrose Hotel Innsbruck", "Austria", "hotel", ""),
-    ("Desert Bloom Interiors", "Qatar", "interior", "desertbloom.qa"),
-    ("Corallo Beach Club", "Italy", "resort", ""),
-    ("Sol y Fibra Importaciones", "Mexico", "importer", "solyfibra.mx"),
-    ("Hutan Collective", "Australia", "ecommerce", "hutancollective.com"),
-    ("Baltic Linen House", "Lithuania", "importer", ""),
-    ("Cedar & Sage Market", "United States", "concept_store", "cedarsage.market"),
-    ("Gothenburg Design Depot AB", "Sweden", "importer", "gbgdesigndepot.se"),
-    ("Lantern Row Restaurants", "Singapore", "restaurant", ""),
-    ("Pacific Rim Gifts Inc.", "United States", "souvenir", "pacrimgifts.com"),
-    ("Chez Manon Boutique", "Belgium", "concept_store", ""),
-    ("Takumi Select Co., Ltd.", "Japan", "importer", "takumiselect.jp"),
-    ("Harbour Lights Hotel Hobart", "Australia", "hotel", ""),
-    ("Verdant Office Fitouts", "Singapore", "interior", "verdantfitouts.sg"),
-    ("Evermore Bridal Boutique", "United States", "events", "evermorebridal.com"),
-    ("Mistral Maison", "France", "ecommerce", "mistralmaison.fr"),
-    ("Kowloon Lifestyle Trading", "Hong Kong", "importer", "kowloonlifestyle.hk"),
-    ("Sunbird Eco Lodge", "Kenya", "resort", ""),
-    ("Woodland Nursery Supplies", "United Kingdom", "importer", ""),
-    ("Taipei Loom Gallery", "Taiwan", "concept_store", "loomgallery.tw"),
-    ("Ubud Soul Yoga Retreat", "Indonesia", "resort", "ubudsoul.com"),
-    ("Rhine Valley Homeware KG", "Germany", "importer", ""),
-    ("Copperleaf Cafe Group", "Australia", "restaurant", "copperleafcafes.com.au"),
-    ("Aster & Fern Florists", "United States", "concept_store", ""),
-    ("Kauri Coast Homestore", "New Zealand", "importer", "kauricoast.nz"),
-    ("Blue Lotus Spa Chain", "Thailand", "hotel", "bluelotusspa.co.th"),
-    ("Marrakech Riad Collection", "Morocco", "hotel", ""),
-    ("Pinecrest Gift Baskets", "Canada", "ecommerce", "pinecrestgifts.ca"),
-    ("Seoul Forest Select Shop", "South Korea", "concept_store", ""),
-    ("Lagoon Bay Resort Fiji", "Fiji", "resort", "lagoonbayfiji.com"),
-    ("Hollowell Museum Shop", "United States", "souvenir", ""),
-    ("Emerald Isle Interiors", "Ireland", "interior", "emeraldisleinteriors.ie"),
-    ("Sakura Home Trading", "Japan", "importer", ""),
-)
-# fmt: on
-# fmt: off
-ID_COMPANIES = (
-    ("Toko Kado Manis Makassar", "Indonesia", "souvenir", ""),
-    ("CV Bintang Terang Abadi", "Indonesia", "wholesale", "bintangterang.id"),
-    ("Hotel Santika Permai Kendari", "Indonesia", "hotel", ""),
-    ("Dinas Pariwisata Kab. Banyuwangi", "Indonesia", "government", "disparbwi.go.id"),
-    ("Bagian Umum Setda Kota Bekasi", "Indonesia", "government", ""),
-    ("Wedding Organizer Sekar Arum", "Indonesia", "events", ""),
-    ("PT Nusa Dekorindo", "Indonesia", "interior", "nusadekorindo.co.id"),
-    ("Galeri Oleh-oleh Khas Borneo", "Indonesia", "souvenir", ""),
-    ("Rumah Hampers Ny. Lestari", "Indonesia", "ecommerce", ""),
-    ("Toko Online AnyamanKita", "Indonesia", "ecommerce", "anyamankita.com"),
-    ("Kafe Kopi Seduh Bandung", "Indonesia", "restaurant", ""),
-    ("Villa Tirta Gangga Sanur", "Indonesia", "resort", "villatirtagangga.com"),
-    ("PT Cahaya Ritel Nusantara", "Indonesia", "wholesale", "cahayaritel.co.id"),
-    ("Yayasan Pendidikan Al Falah", "Indonesia", "government", ""),
-    ("Butik Kain Nusantara Ibu Ratna", "Indonesia", "concept_store", ""),
-    ("UPT Museum Daerah Kab. Sleman", "Indonesia", "government", ""),
-    ("Resto Dapur Nenek Semarang", "Indonesia", "restaurant", ""),
-    ("PT Griya Interior Mandiri", "Indonesia", "interior", "griyainterior.co.id"),
-    ("Toko Souvenir Pantai Kuta Indah", "Indonesia", "souvenir", ""),
-    ("CV Sumber Rejeki Grosir", "Indonesia", "wholesale", ""),
-    ("Sekretariat DPRD Prov. Riau", "Indonesia", "government", ""),
-    ("Hotel Grand Kartika Balikpapan", "Indonesia", "hotel", "grandkartika.com"),
-    ("Shopee Store Rumah Rotan Kita", "Indonesia", "ecommerce", ""),
-    ("Gerai Dekranas Mall Sarinah", "Indonesia", "souvenir", ""),
-    ("PT Sinar Glamping Indonesia", "Indonesia", "resort", "sinarglamping.id"),
-    ("Kantor Bank BPD Cabang Mataram", "Indonesia", "government", ""),
-    ("Toko Perlengkapan Rumah Berkah", "Indonesia", "wholesale", ""),
-    ("Wisma Tamu Universitas Negeri", "Indonesia", "government", ""),
-    ("Studio Desain Ruang Teduh", "Indonesia", "interior", "ruangteduh.studio"),
-    ("Koperasi Karyawan PT Semen Tonasa", "Indonesia", "wholesale", ""),
-    ("Hampers Lebaran Bu Dewi", "Indonesia", "ecommerce", ""),
-    ("Hotel Syariah Al-Madinah Padang", "Indonesia", "hotel", ""),
-    ("Pusat Oleh-oleh Jogja Istimewa", "Indonesia", "souvenir", "jogjaistimewa.shop"),
-    ("PT Arsitek Lanskap Hijau", "Indonesia", "interior", ""),
-    ("Dinas Koperasi & UKM Kota Medan", "Indonesia", "government", "dinkopukm.medankota.go.id"),
-    ("Kedai Teh Tjap Dua Tang", "Indonesia", "restaurant", ""),
-    ("Butik Etnik Kirana Surabaya", "Indonesia", "concept_store", ""),
-    ("CV Mitra Parsel Jakarta", "Indonesia", "ecommerce", "mitraparsel.co.id"),
-    ("Resort Pulau Seribu Asri", "Indonesia", "resort", ""),
-    ("PT Pesona Ekspor Indonesia", "Indonesia", "wholesale", "pesonaekspor.co.id"),
-    ("Syarikat Anyaman Melaka Sdn Bhd", "Malaysia", "wholesale", ""),
-    ("Kedai Kraftangan Kota Kinabalu", "Malaysia", "souvenir", ""),
-    ("Toko Sembilan Bintang Dili", "Timor-Leste", "wholesale", ""),
-    ("Panitia Munas Ikatan Dokter", "Indonesia", "events", ""),
-    ("Homestay Desa Wisata Pentingsari", "Indonesia", "hotel", ""),
-    ("Dekorasi Pengantin Mak Ijah", "Indonesia", "events", ""),
-    ("Toko Bunga Anggrek Ungu", "Indonesia", "concept_store", ""),
-    ("PT Logistik Amanah (CSR)", "Indonesia", "government", ""),
-    ("Outlet Tokopedia AnyamNusa", "Indonesia", "ecommerce", ""),
-    ("Hotel Melati Asri Bukittinggi", "Indonesia", "hotel", ""),
-    ("Bumdes Maju Bersama", "Indonesia", "wholesale", ""),
-    ("Sanggar Tari Cahaya Nusantara", "Indonesia", "events", ""),
-    ("PT Sentosa Furnitur Ekspor", "Indonesia", "wholesale", "sentosafurnitur.co.id"),
-    ("Kantor Imigrasi Kelas I Denpasar", "Indonesia", "government", ""),
-    ("Beach Club Pantai Mandalika", "Indonesia", "resort", ""),
-    ("Toko Perabot Pak Haji Umar", "Indonesia", "wholesale", ""),
-    ("Gift Shop Bandara Internasional", "Indonesia", "souvenir", ""),
-    ("Dharma Wanita Persatuan Kemenkeu", "Indonesia", "government", ""),
-    ("PT Aneka Kado Korporat", "Indonesia", "ecommerce", "anekakado.co.id"),
-    ("Rumah Makan Padang Sederhana Jaya", "Indonesia", "restaurant", ""),
-    ("Galeri Batik & Wastra Lestari", "Indonesia", "concept_store", ""),
-    ("CV Anugrah Mebel Ekspor", "Indonesia", "wholesale", ""),
-)
-# fmt: on
+# (company, country, kind, e-mail domain or "")
+EN_COMPANIES = vocab("EN_COMPANIES", tuple[tuple[str, str, str, str], ...])
+ID_COMPANIES = vocab("ID_COMPANIES", tuple[tuple[str, str, str, str], ...])
 
 # ---------------------------------------------------------------------------------------------------------
 # Buyers: how they write
 # ---------------------------------------------------------------------------------------------------------
 
-# fmt: off
-MATERIAL_EN: dict[str, tuple[str, ...]] = {
-    "pandan": ("pandan", "pandanus leaf", "screwpine (pandan)", "pandan leaf"),
-    "mendong": ("mendong grass", "mendong", "mendong sedge"),
-    "purun": ("purun", "purun grass", "purun sedge", "swamp-grass (purun)"),
-    "lidi": ("coconut midrib (lidi)", "lidi sticks", "palm-leaf rib (lidi)", "coconut leaf stick"),
-    "lontar": ("lontar palm leaf", "palmyra leaf", "lontar", "palmyra palm (lontar)"),
-    "bambu": ("bamboo", "natural bamboo", "split bamboo"),
-    "rotan": ("rattan", "natural cane (rattan)", "rattan wicker", "manau rattan", "rattan/cane"),
-    "ketak": ("ketak vine", "ketak", "ketak fern (Lygodium)"),
-    "eceng_gondok": ("water hyacinth", "water-hyacinth", "hyacinth fibre (water hyacinth)", "eceng gondok"),
-    "tenun": ("ikat", "handwoven ikat", "songket", "hand-loomed tenun", "traditional ikat weaving"),
-}
-# fmt: on
-# fmt: off
-MATERIAL_ID: dict[str, tuple[str, ...]] = {
-    "pandan": ("pandan", "daun pandan", "pandan duri"),
-    "mendong": ("mendong", "rumput mendong"),
-    "purun": ("purun", "purun danau"),
-    "lidi": ("lidi", "lidi kelapa", "lidi sawit"),
-    "lontar": ("lontar", "daun lontar", "daun siwalan (lontar)"),
-    "bambu": ("bambu", "bambu apus", "awi/bambu"),
-    "rotan": ("rotan", "rotan asli", "penjalin (rotan)", "rotan manau"),
-    "ketak": ("ketak", "ketak lombok"),
-    "eceng_gondok": ("eceng gondok", "enceng gondok", "eceng"),
-    "tenun": ("tenun ikat", "songket", "kain tenun", "tenun"),
-}
-# fmt: on
-# fmt: off
-TYPE_EN: dict[str, tuple[str, ...]] = {
-    "tas": ("tote bags", "beach bags", "handbags", "shoulder bags", "shopping totes", "market bags"),
-    "dompet": ("clutches", "coin purses", "wallets", "zip pouches", "evening clutch bags"),
-    "keranjang": ("laundry baskets", "storage baskets", "baskets", "hampers (baskets)", "picnic baskets",
-        "bread baskets"),
-    "kotak": ("storage boxes", "lidded boxes", "gift boxes", "boxes with lids", "jewelry boxes"),
-    "tikar": ("floor mats", "sleeping mats", "picnic mats", "woven mats (tikar)", "yoga/floor mats"),
-    "topi": ("sun hats", "beach hats", "wide-brim hats", "fedoras"),
-    "nampan": ("serving trays", "trays", "breakfast trays", "tea trays"),
-    "tatakan": ("placemats", "coasters", "table mats", "placemats & coasters"),
-    "kap_lampu": ("lampshades", "pendant light shades", "lamp shades", "ceiling lamp covers"),
-    "kursi": ("lounge chairs", "dining chairs", "armchairs", "bar stools", "chairs"),
-    "meja": ("coffee tables", "side tables", "dining tables", "tables"),
-    "furnitur_lain": ("room dividers", "headboards", "shelving units", "cabinets", "daybeds"),
-    "kain": ("fabric (by the piece)", "handwoven cloth", "textile lengths", "fabric yardage"),
-    "sarung": ("sarongs", "sarongs/lipa"),
-    "syal": ("scarves", "shawls", "stoles", "scarves/shawls"),
-    "tempat_tisu": ("tissue box covers", "tissue holders", "tissue boxes"),
-    "vas": ("vases", "flower vases", "vase covers"),
-    "keset": ("doormats", "door mats", "entrance mats"),
-    "tudung_saji": ("food covers", "dome food covers", "food covers (tudung saji)"),
-}
-# fmt: on
-# fmt: off
-TYPE_ID: dict[str, tuple[str, ...]] = {
-    "tas": ("tas", "tas jinjing", "tote bag", "tas belanja", "tas selempang", "tas pantai"),
-    "dompet": ("dompet", "pouch", "dompet koin", "clutch"),
-    "keranjang": ("keranjang", "keranjang parsel", "keranjang cucian", "keranjang buah", "bakul"),
-    "kotak": ("kotak", "box serbaguna", "kotak penyimpanan", "kotak seserahan", "besek"),
-    "tikar": ("tikar", "tikar lipat", "tikar gulung", "lampit"),
-    "topi": ("topi", "topi pantai", "caping", "topi lebar"),
-    "nampan": ("nampan", "talam", "nampan saji"),
-    "tatakan": ("tatakan gelas", "alas piring", "placemat", "tatakan piring"),
-    "kap_lampu": ("kap lampu", "lampu gantung", "kap lampu gantung", "cover lampu"),
-    "kursi": ("kursi", "kursi teras", "kursi makan", "kursi santai"),
-    "meja": ("meja", "meja tamu", "meja kopi", "meja samping"),
-    "furnitur_lain": ("rak", "lemari", "partisi / sekat ruangan", "sofa", "headboard ranjang"),
-    "kain": ("kain", "kain lembaran", "kain tenun lembaran", "wastra (kain)"),
-    "sarung": ("sarung", "sarung tenun", "lipa"),
-    "syal": ("syal", "selendang", "scarf"),
-    "tempat_tisu": ("tempat tisu", "kotak tisu"),
-    "vas": ("vas bunga", "vas"),
-    "keset": ("keset", "keset kaki"),
-    "tudung_saji": ("tudung saji", "tutup saji"),
-}
-# fmt: on
-# fmt: off
-CERT_EN = {
-    "SVLK": ("SVLK certified", "V-Legal/SVLK documents", "legal timber docs (SVLK)", "SVLK timber legality"),
-    "FAIR_TRADE": ("fair-trade certified", "Fair Trade (WFTO) certification", "fairtrade certified"),
-    "SNI": ("SNI certified", "must carry SNI", "SNI (Indonesian national standard) certification"),
-    "ISO9001": ("ISO 9001", "ISO 9001 certified workshop", "ISO 9001 quality system"),
-    "NATURAL_DYES": ("certified natural dyes", "natural-dye certification", "natural dyes only (certified)"),
-    "INDIKASI_GEOGRAFIS": ("registered Geographical Indication", "GI-registered (Indikasi Geografis)"),
-    "GPSR": ("GPSR compliant", "must meet EU GPSR product safety", "EU GPSR documentation"),
-    "REACH": ("must comply with EU REACH", "REACH compliant", "REACH test report"),
-}
-# fmt: on
-# fmt: off
-CERT_ID = {
-    "SVLK": ("wajib SVLK", "dokumen SVLK / V-Legal", "sdh punya SVLK"),
-    "FAIR_TRADE": ("bersertifikat fair trade", "sertifikat Fair Trade"),
-    "SNI": ("bersertifikat SNI", "sdh SNI", "wajib SNI"),
-    "ISO9001": ("sertifikat ISO 9001", "ISO 9001:2015"),
-    "NATURAL_DYES": ("sertifikat pewarna alam", "pewarna alami bersertifikat"),
-    "INDIKASI_GEOGRAFIS": ("bersertifikat Indikasi Geografis", "sdh terdaftar IG (Indikasi Geografis)"),
-    "GPSR": ("memenuhi GPSR (keamanan produk UE)",),
-    "REACH": ("lolos uji REACH", "sesuai REACH Uni Eropa"),
-}
-# fmt: on
-# fmt: off
-CERT_COLUMN = {  # how a buyer's form writes a certificate in the structured column
-    "SVLK": ("SVLK", "V-Legal"),
-    "FAIR_TRADE": ("Fair Trade", "FAIR_TRADE"),
-    "SNI": ("SNI",),
-    "ISO9001": ("ISO 9001", "ISO9001"),
-    "NATURAL_DYES": ("Natural dyes", "NATURAL_DYES"),
-    "INDIKASI_GEOGRAFIS": ("Indikasi Geografis",),
-    "GPSR": ("GPSR",),
-    "REACH": ("REACH",),
-}
-# fmt: on
-# fmt: off
-USE_EN = {
-    "hotel": ("for our guest rooms", "for the lobby and restaurant", "for a refurbishment of 120 rooms"),
-    "resort": ("for our villas", "for the spa and beach club", "for the new wing opening next season"),
-    "importer": ("for our wholesale catalogue", "for EU distribution", "for our spring collection"),
-    "concept_store": ("for our shop", "for a small capsule collection", "to sell in our two stores"),
-    "ecommerce": ("for our online store", "to list on Amazon and our webshop", "for gift sets"),
-    "interior": ("for a client project", "for a boutique hotel fit-out", "for an office project"),
-    "events": ("as wedding favours", "for guest gifts at an event", "for table decoration"),
-    "souvenir": ("for the gift shop", "as souvenirs", "for the museum store"),
-    "restaurant": ("for our restaurants", "for table setting in our cafes", "for a new outlet"),
-}
-# fmt: on
-# fmt: off
-USE_ID = {
-    "hotel": ("utk kamar hotel", "buat dekor resto", "utk kebutuhan kamar tamu"),
-    "resort": ("utk villa kami", "buat area spa", "utk renovasi cottage"),
-    "souvenir": ("utk dijual lagi di toko", "buat oleh2", "utk souvenir"),
-    "wholesale": ("utk stok gudang", "utk dijual grosir", "utk reseller kami"),
-    "government": ("utk cinderamata tamu dinas", "utk kegiatan kantor", "utk souvenir acara"),
-    "events": ("utk souvenir nikahan", "buat seserahan", "utk dekorasi acara"),
-    "ecommerce": ("utk jualan online", "buat hampers", "utk toko online kami"),
-    "interior": ("utk proyek klien", "utk proyek interior kafe", "utk fit-out kantor"),
-    "concept_store": ("utk butik kami", "utk dipajang & dijual di toko", "utk koleksi toko"),
-    "restaurant": ("utk resto kami", "buat dekor kafe", "utk outlet baru"),
-}
-# fmt: on
+MATERIAL_EN = vocab("MATERIAL_EN", dict[str, tuple[str, ...]])
+MATERIAL_ID = vocab("MATERIAL_ID", dict[str, tuple[str, ...]])
+TYPE_EN = vocab("TYPE_EN", dict[str, tuple[str, ...]])
+TYPE_ID = vocab("TYPE_ID", dict[str, tuple[str, ...]])
+CERT_EN = vocab("CERT_EN", dict[str, tuple[str, ...]])
+CERT_ID = vocab("CERT_ID", dict[str, tuple[str, ...]])
+# how a buyer's form writes a certificate in the structured column
+CERT_COLUMN = vocab("CERT_COLUMN", dict[str, tuple[str, ...]])
+USE_EN = vocab("USE_EN", dict[str, tuple[str, ...]])
+USE_ID = vocab("USE_ID", dict[str, tuple[str, ...]])
 
 
 def phrase_materials(rng: random.Random, materials: list[str], language: str) -> str:
@@ -1492,36 +889,11 @@ def deadline_phrase(rng: random.Random, days: int, language: str) -> str:
     return rng.choice((f"harus jadi dlm {days} hari", f"waktu {days // 7} minggu", f"deadline {days} hari"))
 
 
-# fmt: off
-EXTRAS_EN = (
-    "Samples first please.", "Natural colour, no bleach.", "Custom sizes possible?",
-    "Please quote FOB Surabaya.", "We ship via Jakarta.", "No synthetic/plastic look-alikes.",
-    "Packed in cartons, no plastic.", "Open to long-term partnership.", "Please send catalogue + price list.",
-    "Colour: natural or black.",
-)
-# fmt: on
-# fmt: off
-EXTRAS_ID = (
-    "bisa kirim sampel dulu?", "warna natural aja", "bs custom logo ga?", "kirim ke Jakarta ya",
-    "mohon kirim katalog & pricelist", "bukan yg sintetis ya", "utk jangka panjang",
-    "tolong info harga grosir", "packing dus aman", "mohon dibantu", "",
-)
-# fmt: on
+EXTRAS_EN = vocab("EXTRAS_EN", tuple[str, ...])
+EXTRAS_ID = vocab("EXTRAS_ID", tuple[str, ...])
 
 
-# fmt: off
-KIND_NOUN = {
-    "hotel": "hotel",
-    "resort": "resort",
-    "importer": "company",
-    "concept_store": "store",
-    "ecommerce": "online shop",
-    "interior": "studio",
-    "events": "events team",
-    "souvenir": "gift shop",
-    "restaurant": "restaurant group",
-}
-# fmt: on
+KIND_NOUN = vocab("KIND_NOUN", dict[str, str])
 
 
 def render_requirement(rng: random.Random, need: dict, kind: str, language: str) -> str:
@@ -1605,7 +977,7 @@ def render_requirement(rng: random.Random, need: dict, kind: str, language: str)
     return typo(rng, " ".join(text.split(" ")).strip(), 0.15)
 
 
-MAILBOXES = ("sourcing", "info", "purchasing", "hello", "admin")
+MAILBOXES = vocab("MAILBOXES", tuple[str, ...])
 
 
 def make_buyers(rng: random.Random, ikms: list[dict]) -> tuple[list[dict], list[dict[str, str]]]:
