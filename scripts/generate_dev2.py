@@ -94,7 +94,7 @@ TEXTILE = ("kain", "sarung", "syal")
 N_BUYERS_PER_LANGUAGE = 60
 
 # ---------------------------------------------------------------------------------------------------------
-# The grading rule (restated in README.md and re-implemented independently in tests/test_dev2_data.py)
+# The grading rule (restated in README.md and re-implemented independently in tests/data/test_dev2_data.py)
 # ---------------------------------------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from matching.events.model import (
     parse_event,
 )
 
-DEMO = Path(__file__).resolve().parents[1] / "matching" / "data" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "matching" / "data" / "demo"
 
 
 def base(**overrides: Any) -> dict[str, Any]:

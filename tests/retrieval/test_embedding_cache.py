@@ -16,7 +16,7 @@ import pytest
 
 from matching.retrieval.embedding_cache import EmbeddingCache
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 class CountingEncoder:

@@ -9,7 +9,7 @@ from pathlib import Path
 from matching import Engine, Entity, demo_data_dir
 from matching.learning.metrics import read_qrels
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = demo_data_dir().parent
 
 

@@ -33,7 +33,7 @@ from matching.store.keys import Role
 from service import create_app
 from service.settings import ServiceSettings
 
-DEMO_EVENT = Path(__file__).parents[1] / "matching" / "data" / "demo" / "event.yaml"
+DEMO_EVENT = Path(__file__).parents[2] / "matching" / "data" / "demo" / "event.yaml"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ = settings(
     max_examples=40,

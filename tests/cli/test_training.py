@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
 from matching import Engine, Settings, demo_data_dir
+from tests.helpers import run_cli
 
 DEMO = demo_data_dir()
 QRELS = DEMO.parent / "dev" / "qrels.txt"

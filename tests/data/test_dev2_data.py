@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEV2 = ROOT / "matching" / "data" / "dev2"
 FILES = ("ikms.csv", "products.csv", "buyers.csv", "qrels.txt", "latent.jsonl", "ikm_latent.jsonl")
 

@@ -14,10 +14,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from conftest import snapshot
 from matching import Engine, Settings
 from matching.store.database import MIGRATIONS, Store
 from matching.store.tables import Base
+from tests.helpers import snapshot
 
 
 def test_migrations_from_empty_reach_head_and_match_the_models(tmp_path: Path) -> None:

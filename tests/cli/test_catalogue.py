@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IKM_HEADER, IKM_ROWS, run_cli, write_csv
+from tests.helpers import IKM_HEADER, IKM_ROWS, run_cli, write_csv
 
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:

@@ -171,7 +171,7 @@ def test_tiny_fine_tune_of_e5_small_saves_a_loadable_encoder(
 
 @pytest.mark.slow  # two full embeddings of the demo catalogue (~1-2.5 min on 2 cores)
 def test_finetune_command_saves_record_metrics_and_card(tmp_path: Path, offline: None) -> None:
-    from conftest import run_cli
+    from tests.helpers import run_cli
 
     out = tmp_path / "encoder-minilm-ft"
     result = run_cli(

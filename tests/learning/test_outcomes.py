@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_csv
 from matching.learning.outcomes import (
     OutcomesFileError,
     merge_labels,
@@ -15,6 +14,7 @@ from matching.learning.outcomes import (
     read_outcomes_file,
     simulate_outcomes,
 )
+from tests.helpers import write_csv
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import run_cli
 from matching import ConfigError, Engine, Settings
 from matching.errors import NotFoundError
 from matching.store.keys import Role
 from matching.store.tables import ApiKeyRow
+from tests.helpers import run_cli
 
 
 def test_a_created_key_authenticates_with_its_role(engine: Engine) -> None:

@@ -28,7 +28,7 @@ from service import create_app
 from service.settings import ServiceSettings
 
 API = "/api/v1"
-DEMO_EVENT = Path(__file__).parents[1] / "matching" / "data" / "demo" / "event.yaml"
+DEMO_EVENT = Path(__file__).parents[2] / "matching" / "data" / "demo" / "event.yaml"
 EVENT_ID = "api-demo"
 CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 ERROR_FIELDS = {"status", "code", "message", "details", "request_id"}

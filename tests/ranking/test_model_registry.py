@@ -9,7 +9,7 @@ import pytest
 
 from matching import ConfigError, Engine, Settings
 
-REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
+REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 @pytest.fixture

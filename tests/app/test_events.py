@@ -117,8 +117,8 @@ def test_deleting_an_event_removes_its_plans_and_files(tmp_path: Path) -> None:
 
 
 def test_outcomes_files_are_recorded_all_or_nothing(planned: Engine, tmp_path: Path) -> None:
-    from conftest import write_csv
     from matching.learning.outcomes import OutcomesFileError
+    from tests.helpers import write_csv
 
     a, b = planned.events.meetings(EVENT_ID, 1)[1:3]
     good = write_csv(

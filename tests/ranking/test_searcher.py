@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IKM_HEADER, IKM_ROWS, PRODUCT_HEADER, PRODUCT_ROWS, write_csv
 from matching import Engine, Settings, demo_data_dir
 from matching.learning.metrics import read_qrels
 from matching.ranking.searcher import ConstraintMode, Searcher
 from matching.retrieval.query import BuyerNeeds
+from tests.helpers import IKM_HEADER, IKM_ROWS, PRODUCT_HEADER, PRODUCT_ROWS, write_csv
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from conftest import (
+from matching import Engine, Entity, ImportFileError, Settings, ValidationFailed
+from tests.helpers import (
     BUYER_ROWS,
     IKM_HEADER,
     IKM_ROWS,
@@ -16,7 +17,6 @@ from conftest import (
     snapshot,
     write_csv,
 )
-from matching import Engine, Entity, ImportFileError, Settings, ValidationFailed
 
 
 def test_canonical_csv_imports_every_record(engine: Engine, canonical_files: list[Path]) -> None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from matching.errors import MatchingError
 from matching.retrieval.dense_index import IndexCorrupt, VectorIndex
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DIM = 8
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
 from matching import demo_data_dir
+from tests.helpers import run_cli
 
 EVENT = demo_data_dir() / "event.yaml"
 
