@@ -343,7 +343,7 @@ def _unique(items: list[str]) -> list[str]:
 def _positive(value: object) -> int | None:
     """A column value as a positive whole number, or None (blank, zero, negative or not a number)."""
     try:
-        number = round(float(value))  # type: ignore[arg-type]
+        number = round(float(value))  # type: ignore[arg-type]  # any cell value; float() rejects the rest
     except (TypeError, ValueError, OverflowError):
         return None
     return number if number > 0 else None
