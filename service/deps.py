@@ -36,11 +36,13 @@ _bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer
 
 
 def get_engine(request: Request) -> Engine:
-    return request.app.state.engine
+    engine: Engine = request.app.state.engine
+    return engine
 
 
 def get_service_settings(request: Request) -> ServiceSettings:
-    return request.app.state.service_settings
+    settings: ServiceSettings = request.app.state.service_settings
+    return settings
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

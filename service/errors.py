@@ -116,7 +116,9 @@ def error_body(request: Request, status: int, code: str, message: str, details: 
     }
 
 
-def _response(request: Request, status: int, code: str, message: str, details: list[Any] | None = None):
+def _response(
+    request: Request, status: int, code: str, message: str, details: list[Any] | None = None
+) -> JSONResponse:
     headers = {"WWW-Authenticate": 'APIKey header="X-API-Key"'} if status == 401 else None
     return JSONResponse(error_body(request, status, code, message, details or []), status, headers=headers)
 

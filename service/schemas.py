@@ -7,7 +7,7 @@ IKM contact fields (``contact_name``, ``contact_phone``, ``contact_email``) exis
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeAlias, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -22,7 +22,7 @@ Amount = Annotated[int, Field(ge=1, le=1_000_000_000)]
 Names = Annotated[list[Annotated[str, Field(min_length=1, max_length=120)]], Field(max_length=40)]
 DayOutcome = Literal["not_held", "insufficient_interest", "cooperation_possible", "deal_agreed"]
 FollowupOutcome = Literal["no_further_contact", "negotiation_started", "agreement_reached"]
-assert DayOutcome.__args__ == DAY_OUTCOMES and FollowupOutcome.__args__ == FOLLOWUP_OUTCOMES
+assert get_args(DayOutcome) == DAY_OUTCOMES and get_args(FollowupOutcome) == FOLLOWUP_OUTCOMES
 
 
 class Page(BaseModel, Generic[T]):
@@ -148,9 +148,14 @@ def _update_body(record: type[BaseModel], key: str) -> type[BaseModel]:
 
 # create bodies are the engine's validated records themselves (IKM, Product, Buyer); updates replace every
 # field but the id
-IKMUpdate = _update_body(IKM, "ikm_id")
-ProductUpdate = _update_body(Product, "product_id")
-BuyerUpdate = _update_body(Buyer, "buyer_id")
+if TYPE_CHECKING:  # create_model builds them at run time: to a type checker each is a BaseModel
+    IKMUpdate: TypeAlias = BaseModel
+    ProductUpdate: TypeAlias = BaseModel
+    BuyerUpdate: TypeAlias = BaseModel
+else:
+    IKMUpdate = _update_body(IKM, "ikm_id")
+    ProductUpdate = _update_body(Product, "product_id")
+    BuyerUpdate = _update_body(Buyer, "buyer_id")
 
 
 class ProductPublic(BaseModel):

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from matching.catalogue.readers import RawTable
-from matching.catalogue.schema import COLUMNS, RECORD_TYPES, ColumnKind, ColumnSpec, Entity
+from matching.catalogue.schema import COLUMNS, IKM, RECORD_TYPES, ColumnKind, ColumnSpec, Entity
 from matching.common.parsing import (
     CellError,
     normalise_header,
@@ -323,7 +323,7 @@ def validate_tables(
                 try:
                     record = record_type.model_validate(values)
                     batch.records[table.entity].append(record)
-                    if table.entity is Entity.IKMS:
+                    if isinstance(record, IKM):
                         valid_ikm_ids.add(record.ikm_id)
                 except ValidationError as exc:
                     for err in exc.errors():

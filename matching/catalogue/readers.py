@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,7 +142,7 @@ def _read_xlsx(path: Path, kind: Entity | None) -> list[RawTable]:
 
 
 def _table(
-    source: str, name: str, records: list[list[object]], kind: Entity | None, notes: list[str]
+    source: str, name: str, records: Sequence[Sequence[object]], kind: Entity | None, notes: list[str]
 ) -> RawTable:
     rows = iter(enumerate(records, start=1))
     header_row = next(((n, r) for n, r in rows if any(str(c or "").strip() for c in r)), None)

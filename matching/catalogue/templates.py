@@ -68,7 +68,7 @@ def write_templates(out_dir: Path, *, formats: tuple[str, ...] = ("csv", "xlsx")
         from openpyxl.styles import Font
 
         workbook = Workbook()
-        workbook.remove(workbook.active)
+        workbook.remove(workbook.worksheets[0])  # the empty sheet a new workbook starts with
         for entity, specs in COLUMNS.items():
             sheet = workbook.create_sheet(entity.value)
             sheet.append([s.name for s in specs])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache, lru_cache
+from typing import Any
 
 __all__ = ["STOPWORDS", "fold", "stem", "tokens"]
 
@@ -44,7 +45,7 @@ def fold(text: str) -> str:
 
 
 @cache
-def _stemmers() -> tuple[object, object]:
+def _stemmers() -> tuple[Any, Any]:  # PySastrawi and PyStemmer ship no types
     import Stemmer
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
@@ -57,12 +58,12 @@ def stem(word: str) -> str:
     if not word.isalpha() or len(word) <= 3:
         return word
     indonesian, english = _stemmers()
-    stemmed: str = indonesian.stem(word)  # type: ignore[attr-defined]
+    stemmed: str = indonesian.stem(word)
     if stemmed != word:
         return stemmed
-    if indonesian.delegatedStemmer.dictionary.contains(word):  # type: ignore[attr-defined]
+    if indonesian.delegatedStemmer.dictionary.contains(word):
         return word
-    return str(english.stemWord(word))  # type: ignore[attr-defined]
+    return str(english.stemWord(word))
 
 
 def tokens(text: str, *, stemmed: bool = True, keep_stopwords: bool = False) -> list[str]:

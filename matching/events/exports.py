@@ -140,7 +140,12 @@ def changes_text(
         return f"{slot.start:%H:%M} {words['table']} {m.table or '-'}"
 
     lines = [f"{words['changed']}: {names.get(participant, participant)} ({participant})", ""]
-    for c in sorted(changes, key=lambda c: ((c.new or c.old).slot or 0) if (c.new or c.old) else 0):
+
+    def when(c: Change) -> int:
+        m = c.new or c.old
+        return (m.slot or 0) if m else 0
+
+    for c in sorted(changes, key=when):
         other = c.ikm if participant == c.buyer else c.buyer
         if c.kind == "moved":
             what = f"{where(c.old)} -> {where(c.new)}"
@@ -165,9 +170,12 @@ def write_master_grid(
     """Slots down, tables across; each cell "buyer / IKM" with names, for the organisers' desk."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook starts with one ordinary sheet
     sheet.title = "Grid"
     sheet.append([event_name])
     sheet["A1"].font = Font(bold=True, size=13)
@@ -193,7 +201,7 @@ def write_master_grid(
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.column_dimensions["A"].width = 13
     for index in range(len(tables)):
-        sheet.column_dimensions[sheet.cell(row=2, column=index + 2).column_letter].width = 30
+        sheet.column_dimensions[get_column_letter(index + 2)].width = 30
     sheet.freeze_panes = "B3"
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)

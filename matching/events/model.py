@@ -39,7 +39,7 @@ problem: ``field.path: message (value: ...)``; :mod:`matching.common.yaml_files`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -254,7 +254,11 @@ class Event(BaseModel):
         for pid in self.availability:
             if pid not in in_event_buyers and pid not in in_event_ikms:
                 problems.append(problem_line(f"availability.{pid}", "not a buyer or IKM of this event", pid))
-        for field, records in (("preferences", self.preferences), ("fixed_meetings", self.fixed_meetings)):
+        named: tuple[tuple[str, Sequence[Preference | FixedMeeting]], ...] = (
+            ("preferences", self.preferences),
+            ("fixed_meetings", self.fixed_meetings),
+        )
+        for field, records in named:
             for i, rec in enumerate(records):
                 if rec.buyer not in in_event_buyers:
                     problems.append(

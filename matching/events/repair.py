@@ -212,7 +212,9 @@ def replan(
         availability[m.buyer].add(m.slot)
         availability[m.ikm].add(m.slot)
     ikm_tables = {m.ikm: m.table for m in current if m.table is not None and m.ikm not in absent}
-    budget = lambda: max(0.5, time_limit - (time.perf_counter() - started))  # noqa: E731
+
+    def budget() -> float:
+        return max(0.5, time_limit - (time.perf_counter() - started))
 
     def problem_of(meetings: list[Meeting]) -> ScheduleProblem:
         return ScheduleProblem(

@@ -61,7 +61,7 @@ def _solve(
     n_slots = plan.problem.n_slots
     must_all = len(hint) == len(allowed)
     y: dict[int, dict[int, cp_model.IntVar]] = {
-        k: {s: model.NewBoolVar(f"y{k}_{s}") for s in slots} for k, slots in allowed.items()
+        k: {s: model.new_bool_var(f"y{k}_{s}") for s in slots} for k, slots in allowed.items()
     }
     at: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
     per_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
@@ -69,20 +69,20 @@ def _solve(
     own: dict[str, tuple[list[cp_model.IntVar], bool]] = {}  # participant -> (its variables, has confirmed)
     for k, ys in y.items():
         m = plan.movable[k]
-        (model.AddExactlyOne if must_all else model.AddAtMostOne)(list(ys.values()))
+        (model.add_exactly_one if must_all else model.add_at_most_one)(list(ys.values()))
         for s, var in ys.items():
             at[(m.buyer, s)].append(var)
             at[(m.ikm, s)].append(var)
             per_slot[s].append(var)
-            model.AddHint(var, hint.get(k) == s)
+            model.add_hint(var, hint.get(k) == s)
         mine[m.buyer].append(k)
         mine[m.ikm].append(k)
     for vars_ in at.values():
         if len(vars_) > 1:
-            model.AddAtMostOne(vars_)
+            model.add_at_most_one(vars_)
     for s, vars_ in per_slot.items():
         if len(vars_) > plan.free_in(s):
-            model.Add(sum(vars_) <= plan.free_in(s))
+            model.add(sum(vars_) <= plan.free_in(s))
     spans = []
     pinned_slots: dict[str, list[int]] = defaultdict(list)
     for m in plan.pinned:
@@ -92,47 +92,47 @@ def _solve(
     for who, ks in sorted(mine.items()):
         if len(ks) + len(pinned_slots[who]) < 2:
             continue
-        first, last = model.NewIntVar(0, n_slots - 1, ""), model.NewIntVar(0, n_slots - 1, "")
-        model.Add(first <= last)
+        first, last = model.new_int_var(0, n_slots - 1, ""), model.new_int_var(0, n_slots - 1, "")
+        model.add(first <= last)
         if must_all:  # every meeting takes its own slot: the span covers them all (tightens the bound)
-            model.Add(last - first >= len(ks) + len(pinned_slots[who]) - 1)
+            model.add(last - first >= len(ks) + len(pinned_slots[who]) - 1)
         for s in pinned_slots[who]:
-            model.Add(first <= s)
-            model.Add(last >= s)
+            model.add(first <= s)
+            model.add(last >= s)
         for k in ks:
             if must_all:
                 slot = sum(s * var for s, var in y[k].items())
-                model.Add(first <= slot)
-                model.Add(last >= slot)
+                model.add(first <= slot)
+                model.add(last >= slot)
             else:
                 for s, var in y[k].items():
-                    model.Add(first <= s).OnlyEnforceIf(var)
-                    model.Add(last >= s).OnlyEnforceIf(var)
+                    model.add(first <= s).only_enforce_if(var)
+                    model.add(last >= s).only_enforce_if(var)
         hinted = [*pinned_slots[who], *(hint[k] for k in ks if k in hint)]
         if hinted:
-            model.AddHint(first, min(hinted))
-            model.AddHint(last, max(hinted))
+            model.add_hint(first, min(hinted))
+            model.add_hint(last, max(hinted))
         spans.append(last - first)
         own[who] = ([var for k in ks for var in y[k].values()], bool(pinned_slots[who]))
     gaps = sum(spans)
     gain: cp_model.LinearExpr | int = 0
     if must_all:
-        model.Minimize(gaps)
+        model.minimize(gaps)
     else:
         value = {k: _value(plan.movable[k]) if weigh_scores else 0 for k in y}
         per_meeting = sum(value.values()) + 1  # one more meeting beats any score gain
         weight = 2 * n_slots * len(y) + 1  # any placement gain beats any gap saving
         gain = sum((per_meeting + value[k]) * var for k, ys in y.items() for var in ys.values())
-        model.Maximize(weight * gain - gaps)
+        model.maximize(weight * gain - gaps)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     solver.parameters.max_deterministic_time = max(0.05, 0.8 * time_limit)  # stops the same way each run
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    chosen = {k: s for k, ys in y.items() for s, var in ys.items() if solver.BooleanValue(var)}
+    chosen = {k: s for k, ys in y.items() for s, var in ys.items() if solver.boolean_value(var)}
     if must_all or status != cp_model.OPTIMAL:
         return chosen, "optimal" if status == cp_model.OPTIMAL else "feasible"
     return _fewest_gaps(model, solver, y, chosen, gain, gaps, own, time_limit - solver.wall_time)
@@ -154,27 +154,27 @@ def _fewest_gaps(
     the proven placements (and score) are kept and the true idle gaps (span + 1 - meetings, for each
     participant who meets) are minimised, starting from ``chosen``.
     """
-    model.Add(gain >= solver.Value(gain))
-    model.ClearHints()
+    model.add(gain >= solver.value(gain))
+    model.clear_hints()
     for k, ys in y.items():
         for s, var in ys.items():
-            model.AddHint(var, chosen.get(k) == s)
+            model.add_hint(var, chosen.get(k) == s)
     terms = [spans]
     for vars_, pinned in own.values():
         if pinned:  # meets anyway: only the count of its placed meetings varies
             terms.append(-sum(vars_))
         else:
-            meets = model.NewBoolVar("")
+            meets = model.new_bool_var("")
             for var in vars_:
-                model.AddImplication(var, meets)
+                model.add_implication(var, meets)
             terms.append(meets - sum(vars_))
-    model.Minimize(sum(terms))
+    model.minimize(sum(terms))
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     solver.parameters.max_deterministic_time = max(0.05, 0.8 * time_limit)
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return chosen, "feasible"  # placements proven, idle gaps not
-    better = {k: s for k, ys in y.items() for s, var in ys.items() if solver.BooleanValue(var)}
+    better = {k: s for k, ys in y.items() for s, var in ys.items() if solver.boolean_value(var)}
     return better, "optimal" if status == cp_model.OPTIMAL else "feasible"
 
 

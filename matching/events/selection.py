@@ -185,7 +185,7 @@ def _greedy(model: _Model, problem: MatchProblem) -> np.ndarray:
     chosen = model.forced.copy()
     used_b: dict[str, int] = defaultdict(int)
     used_i: dict[str, int] = defaultdict(int)
-    for k in np.flatnonzero(chosen):
+    for k in np.flatnonzero(chosen).tolist():
         used_b[model.pairs[k][0]] += 1
         used_i[model.pairs[k][1]] += 1
     total = int(chosen.sum())

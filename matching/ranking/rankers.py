@@ -68,7 +68,8 @@ class WeightedRanker(RegressorMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "coef_")
-        return check_array(X) @ self.coef_
+        scores: np.ndarray = check_array(X) @ self.coef_
+        return scores
 
     def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:
         """Each feature's share of the score of one row (for explanations); ``score`` is not needed."""
@@ -135,7 +136,7 @@ class LearnedRanker(RegressorMixin, BaseEstimator):
     def predict(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "model_")
         X = check_array(X)
-        score = self.model_.predict(X)
+        score: np.ndarray = self.model_.predict(X)
         return score + self._prior_score(X) if getattr(self, "prior", False) else score
 
     def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:

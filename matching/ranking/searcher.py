@@ -164,7 +164,9 @@ class Searcher:
             ikm_ids.update(self._ikm_ids[best].tolist())
         ikm_ids.update(i for i in extra if i in self.catalogue.ikms)
         ordered = sorted(ikm_ids)
-        positions = np.searchsorted(self._ikm_ids, np.array(ordered, dtype=object)) if ordered else []
+        positions: np.ndarray | list[int] = (
+            np.searchsorted(self._ikm_ids, np.array(ordered, dtype=object)) if ordered else []
+        )
         product_rows = self._table.product_rows(np.asarray(positions, dtype=np.int64))
         cosines = (self._matrix[self._vector_row[product_rows]] @ query_vector).tolist()
         product_ids = [self._table.product_ids[r] for r in product_rows.tolist()]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ class LexicalIndex:
         self.concepts = concepts
         self.stemmed = stemmed
         self.ids_: list[str] = []
-        self._bm25: object | None = None
+        self._bm25: Any = None  # a bm25s.BM25 once fitted (bm25s ships no types)
         self._vocab: set[str] = set()
 
     def analyse(self, text: str) -> list[str]:
@@ -75,7 +76,7 @@ class LexicalIndex:
             if not terms or n == 0:
                 results.append([])
                 continue
-            scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float64)  # type: ignore[attr-defined]
+            scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float64)
             results.append(self._top(scores, k))
         return results
 
@@ -86,7 +87,7 @@ class LexicalIndex:
         terms = [t for t in self.analyse(query) if t in self._vocab]
         if not terms:
             return np.zeros(len(self.ids_))
-        return np.asarray(self._bm25.get_scores(terms), dtype=np.float64)  # type: ignore[attr-defined]
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float64)
 
     def _top(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
         positive = np.flatnonzero(scores > 0)
@@ -107,7 +108,7 @@ class LexicalIndex:
             raise RuntimeError("LexicalIndex.save called before fit")
         directory.mkdir(parents=True, exist_ok=True)
         if self.ids_:
-            self._bm25.save(str(directory / "bm25"), show_progress=False)  # type: ignore[attr-defined]
+            self._bm25.save(str(directory / "bm25"), show_progress=False)
         (directory / "lexical.json").write_text(
             json.dumps({"ids": self.ids_, "k1": self.k1, "b": self.b, "vocab": sorted(self._vocab)}),
             encoding="utf-8",

@@ -251,9 +251,11 @@ class VectorIndex:
         return results
 
     def _raw_search(self, matrix: np.ndarray, fetch: int) -> tuple[np.ndarray, np.ndarray]:
+        found: tuple[np.ndarray, np.ndarray]
         if self.backend == "flat":
-            return self._index.search(matrix, fetch)
-        params = faiss.SearchParametersHNSW()
+            found = self._index.search(matrix, fetch)
+            return found
+        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # in faiss, not in its stubs
         params.efSearch = max(self.ef_search, fetch)
         if len(self._id_by_label) > len(self._label_of):  # tombstones: search only live labels
             if self._alive_bits is None:
@@ -261,7 +263,8 @@ class VectorIndex:
                 self._alive_bits = np.packbits(alive, bitorder="little")
             selector = faiss.IDSelectorBitmap(len(self._id_by_label), faiss.swig_ptr(self._alive_bits))
             params.sel = selector  # ``selector`` stays referenced until the search returns
-        return self._index.search(matrix, fetch, params=params)
+        found = self._index.search(matrix, fetch, params=params)
+        return found
 
     def _ranked(
         self, scores: np.ndarray, labels: np.ndarray, k: int, fetch: int, n: int
@@ -347,16 +350,16 @@ class VectorIndex:
                 raise FileNotFoundError(f"no vector index saved in {directory} (no CURRENT file)")
             try:
                 index = cls._load_version(directory / name)
-                break
             except FileNotFoundError as exc:
                 # retry only if a concurrent save moved CURRENT on and pruned the version we read
                 again = version or _read_current(directory)
                 if again == name:
                     raise IndexCorrupt(f"vector index version {directory / name} is incomplete") from exc
                 name = again
-        if ef_search is not None:
-            index.ef_search = ef_search
-        return index
+                continue
+            if ef_search is not None:
+                index.ef_search = ef_search
+            return index
 
     @classmethod
     def _load_version(cls, path: Path) -> VectorIndex:

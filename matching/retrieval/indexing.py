@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from matching.retrieval.dense_index import VectorIndex
+from matching.retrieval.dense_index import Kind, VectorIndex
 from matching.retrieval.documents import Catalogue
 from matching.retrieval.embedding_cache import EmbeddingCache
 from matching.retrieval.encoders import Encoder
@@ -50,7 +50,7 @@ def update_dense_index(
     encoder: Encoder,
     cache: EmbeddingCache,
     *,
-    kind: str = "auto",
+    kind: Kind = "auto",
     rebuild: bool = False,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
@@ -63,7 +63,7 @@ def update_dense_index(
         if index.meta.get("model_id") != encoder.model_id or index.dim != encoder.dim:
             index = None  # another model: start afresh
     if index is None:
-        index = VectorIndex(encoder.dim, kind=kind)  # type: ignore[arg-type]
+        index = VectorIndex(encoder.dim, kind=kind)
         index.meta = {"model_id": encoder.model_id, "hashes": {}}
     known: dict[str, str] = dict(index.meta.get("hashes", {}))
     ids, texts = catalogue.texts()

@@ -343,13 +343,13 @@ def _unique(items: list[str]) -> list[str]:
 def _positive(value: object) -> int | None:
     """A column value as a positive whole number, or None (blank, zero, negative or not a number)."""
     try:
-        number = round(float(value))  # type: ignore[arg-type]
+        number = round(float(value))  # type: ignore[arg-type]  # any cell value; float() rejects the rest
     except (TypeError, ValueError, OverflowError):
         return None
     return number if number > 0 else None
 
 
-def _column_provinces(items: Sequence[str], lex: Lexicon) -> list[str]:
+def _column_provinces(items: Sequence[str | None], lex: Lexicon) -> list[str]:
     table, out = province_table(), []
     for item in (str(i) for i in items if i is not None):
         province = table.lookup(item)
@@ -362,11 +362,11 @@ def _column_provinces(items: Sequence[str], lex: Lexicon) -> list[str]:
 
 
 def parse_needs(
-    text: str,
+    text: str | None,
     *,
     quantity: int | None = None,
-    certifications: Sequence[str] | None = None,
-    provinces: Sequence[str] | None = None,
+    certifications: Sequence[str | None] | None = None,
+    provinces: Sequence[str | None] | None = None,
     max_unit_price_idr: int | None = None,
     deadline_days: int | None = None,
     rates: Mapping[str, float] | None = None,

@@ -44,7 +44,8 @@ def ikm_view(ikm: IKM, principal: Principal) -> dict[str, Any]:
     """The IKM as ``principal`` may see it: with contact fields for organisers only."""
     data = ikm.model_dump()
     view = IKMOrganiser(**data) if principal.is_organiser else IKMPublic(**data)
-    return jsonable_encoder(view)
+    encoded: dict[str, Any] = jsonable_encoder(view)
+    return encoded
 
 
 # The IKM routes answer with JSONResponse built from the one model the caller may see: a response_model

@@ -60,7 +60,7 @@ def event_public(record: EventRecord) -> EventPublic:
 def plan_public(plan: PlanRecord) -> PlanSummary:
     return PlanSummary(
         plan_no=plan.plan_no,
-        kind=plan.kind,  # type: ignore[arg-type]
+        kind=plan.kind,  # type: ignore[arg-type]  # the store keeps a str; pydantic checks the Literal
         model_version=plan.model_version,
         created_at=plan.created_at,
         summary=plan.summary,

@@ -85,7 +85,7 @@ async def search_get(
         provinces=[p for p in province or [] if p.strip()],
         max_unit_price_idr=max_unit_price_idr,
         deadline_days=deadline_days,
-        lang=lang,  # type: ignore[arg-type]
+        lang=lang,  # type: ignore[arg-type]  # a str; pydantic checks it against the Literal
         offset=offset,
         limit=limit,
     )

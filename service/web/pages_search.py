@@ -49,7 +49,7 @@ def read_form(request: Request, lang: str) -> tuple[dict[str, Any], SearchReques
     """The form's values as typed, the search they ask for (None: nothing asked yet) and any problems."""
     query = request.query_params
     problems: list[str] = []
-    form = {
+    form: dict[str, Any] = {
         "q": query.get("q", "").strip(),
         "quantity": query.get("quantity", ""),
         "max_price": query.get("max_price", ""),
@@ -73,7 +73,7 @@ def read_form(request: Request, lang: str) -> tuple[dict[str, Any], SearchReques
             text=form["q"],
             certifications=form["certifications"],
             provinces=form["provinces"],
-            lang=lang,  # type: ignore[arg-type]
+            lang=lang,  # type: ignore[arg-type]  # a str from LANGS; pydantic checks the Literal
             offset=min(form["offset"], SEARCH_DEPTH - 1),
             limit=min(form["limit"], SEARCH_DEPTH),
             **values,

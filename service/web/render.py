@@ -59,7 +59,8 @@ def page_lang(request: Request) -> str:
 def web_principal(request: Request) -> Principal | None:
     """Who holds the cookie's key (None: no key, or an unknown or revoked one). Looked up once a request."""
     if hasattr(request.state, "web_principal"):
-        return request.state.web_principal
+        known: Principal | None = request.state.web_principal
+        return known
     principal = None
     text = request.cookies.get(COOKIE)
     if text:
