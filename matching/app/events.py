@@ -162,8 +162,9 @@ class Events:
     def get(self, event_id: str) -> EventRecord:
         return self._record(self._events.get(event_id))
 
-    def list(self) -> list[EventRecord]:
-        return [self._record(stored) for stored in self._events.list()]
+    def all(self) -> list[EventRecord]:
+        """Every event, oldest first."""
+        return [self._record(stored) for stored in self._events.all()]
 
     def delete(self, event_id: str) -> None:
         """Delete an event with its plans, exports and outcomes."""
@@ -280,12 +281,11 @@ class Events:
         folder = self.plan_record(event_id, plan_no).folder.resolve()
         try:
             path = (folder / name).resolve()
-            found = path.is_relative_to(folder) and path.is_file()
+            if path.is_relative_to(folder) and path.is_file():
+                return path
         except (OSError, ValueError):  # a NUL byte, a name too long for the file system ...
-            found = False
-        if not found:
-            raise NotFoundError(f"plan of event {event_id!r} has no file {name!r}")
-        return path
+            pass
+        raise NotFoundError(f"plan of event {event_id!r} has no file {name!r}")
 
     def meetings(self, event_id: str, plan_no: int | None = None) -> list[dict[str, Any]]:
         """The plan's schedule, one dict per meeting (slot, table, buyer, IKM, names, score, reason)."""

@@ -94,7 +94,9 @@ def training_set(
     )
 
 
-def _run_from_scores(data: TrainingSet, scores: np.ndarray, rows: np.ndarray, k: int) -> dict[str, list]:
+def _run_from_scores(
+    data: TrainingSet, scores: np.ndarray, rows: np.ndarray, k: int
+) -> dict[str, list[tuple[str, float]]]:
     run: dict[str, list[tuple[str, float]]] = {}
     for buyer in np.unique(data.buyers[rows]):
         mine = rows[data.buyers[rows] == buyer]

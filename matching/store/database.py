@@ -190,15 +190,15 @@ class Store:
                 existing[getattr(row, id_field)] = row
         for record in records:
             data = record.model_dump(include=set(fields))
-            row = existing.get(data[id_field])
-            if row is None:
+            stored = existing.get(data[id_field])
+            if stored is None:
                 session.add(row_type(**data))
                 counts.created += 1
-            elif all(getattr(row, f) == data[f] for f in fields):
+            elif all(getattr(stored, f) == data[f] for f in fields):
                 counts.unchanged += 1
             else:
                 for name in fields:
-                    setattr(row, name, data[name])
+                    setattr(stored, name, data[name])
                 counts.updated += 1
         session.flush()
 

@@ -90,7 +90,7 @@ class EventRepository:
             plans = session.scalar(select(func.count()).where(PlanRow.event_id == event_id)) or 0
             return _event(row, int(plans))
 
-    def list(self) -> list[StoredEvent]:
+    def all(self) -> list[StoredEvent]:
         """Every event, oldest first."""
         with self._store.session() as session:
             rows = session.scalars(select(EventRow).order_by(EventRow.created_at, EventRow.event_id)).all()

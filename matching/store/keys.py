@@ -62,7 +62,7 @@ class ApiKey:
             role=Role(row.role),
             name=row.name,
             buyer_id=row.buyer_id,
-            created_at=as_utc(row.created_at),  # type: ignore[arg-type]
+            created_at=as_utc(row.created_at),
             last_used_at=as_utc(row.last_used_at),
             revoked_at=as_utc(row.revoked_at),
         )

@@ -73,7 +73,7 @@ def outcome_public(outcome: Outcome) -> OutcomePublic:
 
 @router.get("", response_model=Page[EventPublic])
 def list_events(engine: EngineDep, _organiser: OrganiserDep) -> Any:
-    events = [event_public(r) for r in engine.events.list()]
+    events = [event_public(r) for r in engine.events.all()]
     return {"data": events, "count": len(events)}
 
 

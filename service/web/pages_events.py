@@ -37,7 +37,7 @@ def _not_found(request: Request, exc: NotFoundError) -> Response:
 
 def _events_page(request: Request, status_code: int = 200, **context: Any) -> Response:
     values = {
-        "events": request.app.state.engine.events.list(),
+        "events": request.app.state.engine.events.all(),
         "definition": "",
         "event_id": "",
         "problems": [],

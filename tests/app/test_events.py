@@ -110,7 +110,7 @@ def test_deleting_an_event_removes_its_plans_and_files(tmp_path: Path) -> None:
     folder = engine.events.plan("gone", time_limit=1).folder
     assert folder.is_dir()
     engine.events.delete("gone")
-    assert not folder.exists() and engine.events.list() == []
+    assert not folder.exists() and engine.events.all() == []
     with pytest.raises(NotFoundError):
         engine.events.get("gone")
     engine.close()
