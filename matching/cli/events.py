@@ -1,4 +1,8 @@
-"""Event commands of the ``matching`` CLI: ``matching event plan|reschedule|check`` (on ``cli.app``)."""
+"""Event commands of the ``matching`` CLI: ``matching event plan|reschedule|check|outcomes``.
+
+``plan`` and ``reschedule`` exit 1 when the plan they wrote breaks a rule; ``check`` exits 1 when the schedule
+it reads does.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,21 @@ from typing import Annotated
 
 import typer
 
-from matching.cli.main import HomeOption, _engine, _errors, _progress, app, err, out
-from matching.cli.ranking import _ensure_index
+from matching.app.checking import check_meetings_file
+from matching.app.planning import plan_event, write_exports
+from matching.app.replanning import reschedule_event, write_reschedule
+from matching.cli._app import HomeOption, ensure_index, err, errors, open_engine, out, progress
 from matching.errors import ConfigError
+from matching.events.model import load_event
+from matching.events.plan_files import read_meetings_csv, read_scores_csv
+from matching.events.repair import Changes, load_changes
 
-__all__ = ["event_app"]
+__all__ = ["check", "event_app", "outcomes", "plan", "reschedule"]
 
 event_app = typer.Typer(
     help="Business-matching events: plan meetings, re-schedule on the day, check a schedule.",
     no_args_is_help=True,
 )
-app.add_typer(event_app, name="event")
 
 EventFile = Annotated[
     Path, typer.Argument(help="Event definition (YAML or JSON).", exists=True, dir_okay=False)
@@ -36,15 +44,13 @@ def plan(
     home: HomeOption = None,
 ) -> None:
     """Choose the meetings, schedule them into slots and tables, check the plan and write every export."""
-    from matching.app.planning import plan_event, write_exports
-    from matching.events.model import load_event
 
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             event = load_event(event_file)
-            _ensure_index(engine)
-            with _progress("planning") as (_advance, _total):
+            ensure_index(engine)
+            with progress("planning") as (_advance, _total):
                 result = plan_event(
                     event,
                     engine,
@@ -105,14 +111,10 @@ def reschedule(
     Reads the plan's meetings.csv (and scores.csv beside it, when there), writes the new plan's exports
     plus changes.csv, changes.json and a WhatsApp-ready notice per participant whose day changed.
     """
-    from matching.app.replanning import reschedule_event, write_reschedule
-    from matching.events.model import load_event
-    from matching.events.plan_files import read_meetings_csv, read_scores_csv
-    from matching.events.repair import load_changes
 
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             event = load_event(event_file)
             changes = load_changes(changes_file)
             if plan_file is None:
@@ -126,10 +128,10 @@ def reschedule(
             if (plan_file.parent / "scores.csv").exists():
                 scores, reasons = read_scores_csv(plan_file.parent / "scores.csv")
             else:
-                _ensure_index(engine)
+                ensure_index(engine)
             if changes.new_buyers or changes.new_ikms:
-                _ensure_index(engine)
-            with _progress("re-scheduling") as (_advance, _total):
+                ensure_index(engine)
+            with progress("re-scheduling") as (_advance, _total):
                 result = reschedule_event(
                     event,
                     current,
@@ -174,62 +176,18 @@ def check(
     home: HomeOption = None,
 ) -> None:
     """List every violation of a schedule (double bookings, tables, availability, caps...); exit 1 if any."""
-    from matching.catalogue.schema import Entity
-    from matching.events.checking import check_schedule
-    from matching.events.meetings import Meeting, ScheduleProblem
-    from matching.events.model import load_event
-    from matching.events.plan_files import read_meetings_csv
-    from matching.events.repair import Changes, available_after, load_changes, open_from
-
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             event = load_event(event_file)
-            buyers, ikms = event.resolve_participants(
-                engine.store.ids(Entity.BUYERS), engine.store.ids(Entity.IKMS)
-            )
             changes = load_changes(changes_file) if changes_file else Changes()
-            buyers, ikms = [*buyers, *changes.new_buyers], [*ikms, *changes.new_ikms]
-            slots = event.slots()
-            meetings = read_meetings_csv(meetings_file, slots)
-            kinds = event.preference_kinds() | {(p.buyer, p.ikm): p.kind for p in changes.preferences}
-            past = set(range(open_from(event, changes)))
-            availability = {
-                p: available_after(event, changes, p) | (past if p in changes.availability else set())
-                for p in [*buyers, *ikms]
-                if p in event.availability or p in changes.availability
-            } | {p: set() for p in changes.no_shows}
-            problem = ScheduleProblem(
-                meetings=meetings,
-                n_slots=len(slots),
-                tables=event.table_names(),
-                availability=availability,
-                ikm_fixed_tables=event.ikm_fixed_tables,
-            )
-            gone = {(c.buyer, c.ikm) for c in changes.cancelled}
-            fixed = [
-                Meeting(f.buyer, f.ikm, slot=event.fixed_slot(f).index, table=f.table_name, fixed=True)
-                for f in event.fixed_meetings
-            ]
-            fixed = [  # confirmed meetings the changes call off or no longer allow may have gone
-                f for f in fixed if f.pair not in gone and all(f.slot in problem.available(p) for p in f.pair)
-            ]
-            cap_b = event.max_meetings_per_buyer or len(slots)
-            cap_i = event.max_meetings_per_ikm or len(slots)
-            violations = check_schedule(
-                problem,
-                meetings,
-                max_per_buyer={b: cap_b for b in buyers},
-                max_per_ikm={i: cap_i for i in ikms},
-                no_thanks={p for p, k in kinds.items() if k == "no_thanks"},
-                fixed=fixed,
-            )
+            result = check_meetings_file(engine, event, meetings_file, changes)
     finally:
         engine.close()
-    for violation in violations:
+    for violation in result.violations:
         out.print(f"[red]{violation.kind}[/]: {violation.message}", highlight=False)
-    out.print(f"{len(meetings)} meetings checked, {len(violations)} violation(s)")
-    if violations:
+    out.print(f"{len(result.meetings)} meetings checked, {len(result.violations)} violation(s)")
+    if result.violations:
         raise typer.Exit(1)
 
 
@@ -247,9 +205,9 @@ def outcomes(
     home: HomeOption = None,
 ) -> None:
     """Record meeting outcomes (ratings on the day and months later) from a file; all rows or none."""
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             recorded = engine.events.import_outcomes(event_id, outcomes_file)
     finally:
         engine.close()

@@ -1,36 +1,37 @@
-"""Model commands of the ``matching`` CLI: ``matching models list|use|compare``."""
+"""Model commands of the ``matching`` CLI: ``matching models list|use|compare`` and ``matching train``.
+
+``train`` fits the learned ranker and saves it as a new model version (``matching.app.training``); the
+``models`` group lists the versions, chooses the one to rank with and compares two.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from matching.app.engine import demo_data_dir
-from matching.cli.main import HomeOption, _engine, _errors, app, out
+from matching.app.training import train_ranker
+from matching.cli._app import DEV_QRELS, HomeOption, app, ensure_index, errors, open_engine, out, progress
+from matching.learning.baselines import compare_models
+from matching.learning.metrics import read_qrels
+from matching.ranking.model_registry import model_info, resolve_ranker
 
-__all__ = ["models_app"]
+__all__ = ["compare", "list_models", "models_app", "train", "use_model"]
 
 models_app = typer.Typer(help="Model versions: list them, choose one, compare two.", no_args_is_help=True)
-app.add_typer(models_app, name="models")
-
-DEV_QRELS = demo_data_dir().parent / "dev" / "qrels.txt"
 
 
 @models_app.command("list")
 def list_models(home: HomeOption = None) -> None:
     """Every model version with its cross-validated metrics; the one in use is marked."""
-    from matching.ranking.model_registry import model_info
-
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             rows = model_info(engine.settings.models_dir)
             spec = engine.ranker_spec()
-            from matching.ranking.model_registry import resolve_ranker
-
             in_use = resolve_ranker(spec, engine.settings.models_dir)[1]
     finally:
         engine.close()
@@ -38,7 +39,7 @@ def list_models(home: HomeOption = None) -> None:
     for row in rows:
         cv = row["metrics"]
 
-        def cell(split: str, cv: dict = cv) -> str:
+        def cell(split: str, cv: dict[str, Any] = cv) -> str:
             return f"{cv[split]['ndcg@10']:.3f}" if split in cv else ""
 
         table.add_row(
@@ -64,9 +65,9 @@ def use_model(
     home: HomeOption = None,
 ) -> None:
     """Rank with this model from now on; a running service switches at its next search (no restart)."""
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             version = engine.use_model(name)
     finally:
         engine.close()
@@ -86,16 +87,12 @@ def compare(
     home: HomeOption = None,
 ) -> None:
     """Both versions rank the same buyers over the same index; their metrics side by side."""
-    from matching.cli.ranking import _ensure_index
-    from matching.learning.baselines import compare_models
-    from matching.learning.metrics import read_qrels
-
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             records = engine.read_buyers(buyers)
             judged = read_qrels(qrels)
-            _ensure_index(engine)
+            ensure_index(engine)
             results = compare_models(
                 engine.searcher(),
                 engine.encode_buyers(records, cached=False),
@@ -116,3 +113,47 @@ def compare(
             )
         table.add_row(split, "queries", str(a["queries"]), str(b["queries"]), "", end_section=True)
     out.print(table)
+
+
+@app.command()
+def train(
+    name: Annotated[str, typer.Option(help="Model folder name under the models dir, e.g. ranker-v2.")],
+    buyers: Annotated[
+        Path | None,
+        typer.Option(help="Buyers CSV/XLSX with judged requirements (with --qrels).", exists=True),
+    ] = None,
+    qrels: Annotated[Path | None, typer.Option(help="TREC qrels with grades 0-3.", exists=True)] = None,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds (grouped by buyer).", min=2)] = 5,
+    seed: Annotated[int, typer.Option(help="random_state of the trees.")] = 0,
+    use_outcomes: Annotated[
+        bool,
+        typer.Option(
+            "--outcomes/--no-outcomes",
+            help="Add the meeting outcomes recorded in the store (they win over the qrels for their pairs).",
+        ),
+    ] = False,
+    home: HomeOption = None,
+) -> None:
+    """Fit the learned ranker (grouped CV + small grid search) and save it with a model card."""
+    if (buyers is None) != (qrels is None):
+        raise typer.BadParameter("--buyers and --qrels go together (the qrels judge those buyers)")
+    if qrels is None and not use_outcomes:
+        raise typer.BadParameter("nothing to learn from: give --buyers and --qrels, or --outcomes")
+    engine = open_engine(home)
+    try:
+        with errors():
+            result = train_ranker(
+                engine,
+                name,
+                buyers=buyers,
+                qrels=qrels,
+                use_outcomes=use_outcomes,
+                folds=folds,
+                seed=seed,
+                stage=progress,
+            )
+    finally:
+        engine.close()
+    out.print(
+        f"saved {result.directory}: CV nDCG@10 {result.cv_ndcg:.3f} (weights {result.weights_ndcg:.3f})"
+    )

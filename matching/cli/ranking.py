@@ -1,4 +1,8 @@
-"""Ranking commands of the ``matching`` CLI: index, search, rank, evaluate (registered on ``cli.app``)."""
+"""Ranking commands of the ``matching`` CLI: ``index``, ``search``, ``rank`` and ``evaluate``.
+
+``rank`` writes a TREC run (``qid Q0 docno rank score tag``), CSV or JSON; ``evaluate`` prints nDCG, MRR and
+recall of the engine beside BM25-only and dense-only retrieval, by query language.
+"""
 
 from __future__ import annotations
 
@@ -11,30 +15,22 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from matching.app.engine import Engine
-from matching.cli.main import HomeOption, _engine, _errors, _progress, app, err, out
+from matching.cli._app import (
+    HomeOption,
+    app,
+    ensure_index,
+    err,
+    errors,
+    open_engine,
+    out,
+    print_matches,
+    progress,
+)
+from matching.learning.baselines import evaluate_systems, metrics_table, system_runs
+from matching.learning.metrics import read_qrels, write_run
 from matching.ranking.explanations import Explanation
 
-__all__ = ["print_matches"]
-
-
-def print_matches(results: list[Explanation], *, lang: str = "en", limit_products: int = 2) -> None:
-    if not results:
-        out.print("no matching IKM")
-        return
-    for rank, x in enumerate(results, start=1):
-        products = "; ".join(p["name"] for p in x.products[:limit_products])
-        out.print(f"[bold]{rank:>2}. {x.ikm_name}[/] ({x.ikm_id}, {x.province})  score {x.score:.3f}")
-        out.print(f"    [dim]products:[/] {products}", highlight=False)
-        why = x.summary(lang)
-        if why:
-            out.print(f"    [dim]why:[/] {why}", highlight=False)
-
-
-def _ensure_index(engine: Engine) -> None:
-    """Embed what is new or changed before ranking, with a progress bar (a no-op when up to date)."""
-    with _progress("embedding new or changed products") as (advance, set_total):
-        engine.index(progress=advance, on_total=set_total)
+__all__ = ["evaluate", "index", "rank", "search"]
 
 
 @app.command()
@@ -44,9 +40,9 @@ def index(
     home: HomeOption = None,
 ) -> None:
     """Embed new or changed products and update the search index (only what changed is embedded)."""
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors(), _progress("embedding products") as (advance, set_total):
+        with errors(), progress("embedding products") as (advance, set_total):
             report = engine.index(rebuild=rebuild, progress=advance, on_total=set_total)
     finally:
         engine.close()
@@ -78,10 +74,10 @@ def search(
     home: HomeOption = None,
 ) -> None:
     """Rank IKMs for a free-text requirement plus structured filters, with the reasons why."""
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
-            _ensure_index(engine)
+        with errors():
+            ensure_index(engine)
             results = engine.search(
                 text,
                 k=top,
@@ -129,17 +125,15 @@ def rank(
     if fmt not in {"trec", "csv", "json"}:
         err.print(f"[bold red]error:[/] --format must be trec, csv or json, not {fmt!r}")
         raise typer.Exit(2)
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             records = engine.read_buyers(buyers)
-            _ensure_index(engine)
+            ensure_index(engine)
             results = engine.rank_buyers(records, k=top)
     finally:
         engine.close()
     if fmt == "trec":
-        from matching.learning.metrics import write_run
-
         write_run({b: [(x.ikm_id, x.score) for x in xs] for b, xs in results.items()}, out_file, tag=tag)
     elif fmt == "csv":
         buffer = io.StringIO()
@@ -169,16 +163,13 @@ def evaluate(
     home: HomeOption = None,
 ) -> None:
     """nDCG@10, MRR@10 and recall@10 of the engine beside BM25-only and dense-only, by query language."""
-    from matching.learning.baselines import evaluate_systems, metrics_table, system_runs
-    from matching.learning.metrics import read_qrels
-
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             records = engine.read_buyers(buyers)
             judged = read_qrels(qrels)
-            _ensure_index(engine)
-            with _progress("ranking buyers") as (advance, set_total):
+            ensure_index(engine)
+            with progress("ranking buyers") as (advance, set_total):
                 set_total(len(records))
                 runs = system_runs(
                     engine.searcher(),
@@ -207,188 +198,3 @@ def evaluate(
             f"{row['recall@10']:.3f}",
         )
     out.print(table)
-
-
-_CARD = """# {name}: learned IKM ranker
-
-Gradient-boosted trees (scikit-learn `HistGradientBoostingRegressor`, pointwise on the relevance grade) over
-the {n_features} named features of `matching.ranking.features` (semantic score, BM25, lexicon attribute
-matches,
-constraint satisfaction, OVOP stars, export experience).
-
-- **Data**: {n_buyers} buyers: {data}; {n_rows} (buyer, IKM) rows = the engine's own candidates per
-  judged buyer (unjudged = grade 0); a buyer known only from meetings keeps only the pairs that met.
-  The bundled dev sets are synthetic: generated by `scripts/generate_demo_data.py` and
-  `scripts/generate_dev2.py` with their labelling rule in `matching/data/dev/README.md`.
-- **Encoder** for the semantic features: `{encoder}`.
-- **Code version**: `{code}`; trained {date}; scikit-learn {sklearn}.
-- **Hyperparameters** (grid search by grouped-CV nDCG@10): `{params}`.
-- **Metrics** (out-of-fold, {folds}-fold CV grouped by buyer; no buyer in both train and test):
-
-| split | nDCG@10 | MRR@10 | recall@10 | buyers |
-|---|---|---|---|---|
-{rows}
-
-  Hand-set weights (`WeightedRanker`, the fallback) on the same candidates: nDCG@10 {weights_ndcg:.3f}.
-- **Languages**: buyer requirements in English and Indonesian; product texts mostly Indonesian.
-- **Known limits**: trained on synthetic data whose vocabulary and label rule the features mirror closely, so
-  the CV figures overstate quality on real events; retrain from meeting outcomes. Depends on the lexicon for
-  material and product-type matches: a material missing from `matching/resources/lexicon.tsv` is seen only
-  through the dense and BM25 scores.
-"""
-
-
-@app.command()
-def train(
-    name: Annotated[str, typer.Option(help="Model folder name under the models dir, e.g. ranker-v2.")],
-    buyers: Annotated[
-        Path | None,
-        typer.Option(help="Buyers CSV/XLSX with judged requirements (with --qrels).", exists=True),
-    ] = None,
-    qrels: Annotated[Path | None, typer.Option(help="TREC qrels with grades 0-3.", exists=True)] = None,
-    folds: Annotated[int, typer.Option(help="Cross-validation folds (grouped by buyer).", min=2)] = 5,
-    seed: Annotated[int, typer.Option(help="random_state of the trees.")] = 0,
-    use_outcomes: Annotated[
-        bool,
-        typer.Option(
-            "--outcomes/--no-outcomes",
-            help="Add the meeting outcomes recorded in the store (they win over the qrels for their pairs).",
-        ),
-    ] = False,
-    home: HomeOption = None,
-) -> None:
-    """Fit the learned ranker (grouped CV + small grid search) and save it with a model card."""
-    import sklearn
-
-    from matching.learning.metrics import read_qrels
-    from matching.learning.training import (
-        code_version,
-        cross_validate,
-        file_sha256,
-        fit_ranker,
-        today,
-        training_set,
-    )
-    from matching.ranking.model_registry import save_ranker
-
-    engine = _engine(home)
-    try:
-        with _errors():
-            if (buyers is None) != (qrels is None):
-                raise typer.BadParameter("--buyers and --qrels go together (the qrels judge those buyers)")
-            if qrels is None and not use_outcomes:
-                raise typer.BadParameter("nothing to learn from: give --buyers and --qrels, or --outcomes")
-            records = engine.read_buyers(buyers) if buyers is not None else []
-            judged = read_qrels(qrels) if qrels is not None else {}
-            partial: set[str] = set()  # buyers judged only where they met an IKM
-            labels: dict[str, dict[str, int]] = {}  # buyer -> IKM it met -> grade
-            outcome_counts = {"outcomes": 0, "labelled": 0, "events": 0}
-            if use_outcomes:
-                from matching.learning.outcomes import merge_labels, outcome_labels
-
-                stored = engine.events.all_outcomes()
-                labels = outcome_labels(stored)
-                if not labels:
-                    raise typer.BadParameter("--outcomes: the store holds no rated meeting outcome")
-                partial = set(labels) - set(judged)
-                judged = merge_labels(judged, labels)
-                known = {b.buyer_id for b in records}
-                records += [
-                    b for b in engine.store.buyers() if b.buyer_id in labels and b.buyer_id not in known
-                ]
-                outcome_counts = {
-                    "outcomes": len(stored),
-                    "labelled": sum(len(g) for g in labels.values()),
-                    "events": len({o.event_id for o in stored}),
-                }
-            _ensure_index(engine)
-            with _progress("building training rows") as (advance, set_total):
-                set_total(len(records))
-                data = training_set(
-                    engine.searcher(),
-                    engine.encode_buyers(records, cached=False),
-                    judged,
-                    progress=advance,
-                    partial=partial,
-                    extra=labels,
-                )
-            ranker, best, grid = fit_ranker(data, judged, random_state=seed, n_splits=folds)
-            from matching.ranking.model_registry import resolve_ranker
-
-            weights, _ = resolve_ranker("weights", engine.settings.models_dir)
-            weights_cv = cross_validate(weights, data, judged, n_splits=folds)
-            directory = engine.settings.models_dir / name
-            from matching.ranking.features import FEATURE_NAMES
-
-            config = {
-                "name": name,
-                "kind": "LearnedRanker",
-                "params": best["params"],
-                "features": list(FEATURE_NAMES),
-                "encoder": engine.encoder.model_id,
-                "code_version": code_version(),
-                "trained": today(),
-                "sklearn": sklearn.__version__,
-                "buyers_file": buyers.name if buyers else None,
-                "qrels_file": qrels.name if qrels else None,
-                "qrels_sha256": file_sha256(qrels) if qrels else None,
-                "rows": len(data.y),
-                "training_data": " + ".join(
-                    ([qrels.name] if qrels else []) + (["meeting outcomes"] if use_outcomes else [])
-                ),
-                "meeting_outcomes": outcome_counts,
-                "seed": seed,
-                "folds": folds,
-            }
-            metrics = {
-                "cv": {s: best[s] for s in ("all", "en", "id")},
-                "folds_ndcg@10": best["folds_ndcg@10"],
-                "weights_baseline": {s: weights_cv[s] for s in ("all", "en", "id")},
-                "grid": grid,
-            }
-            rows = "\n".join(
-                f"| {s} | {best[s]['ndcg@10']:.3f} | {best[s]['mrr@10']:.3f} | {best[s]['recall@10']:.3f} | "
-                f"{best[s]['queries']} |"
-                for s in ("all", "en", "id")
-            )
-            card = _CARD.format(
-                name=name,
-                n_features=len(FEATURE_NAMES),
-                n_buyers=len(records),
-                data="; ".join(
-                    (
-                        [
-                            f"graded labels from `{qrels.name}` (sha256 `{config['qrels_sha256'][:16]}`), "
-                            f"buyers from `{buyers.name}`"
-                        ]
-                        if qrels and buyers
-                        else []
-                    )
-                    + (
-                        [
-                            f"{outcome_counts['labelled']} labelled meeting outcomes from "
-                            f"{outcome_counts['events']} event(s) (mapping in "
-                            "`matching/learning/outcomes.py`; "
-                            "they win over the qrels for their pairs)"
-                        ]
-                        if use_outcomes
-                        else []
-                    )
-                ),
-                n_rows=len(data.y),
-                encoder=config["encoder"],
-                code=config["code_version"],
-                date=config["trained"],
-                sklearn=sklearn.__version__,
-                params=best["params"],
-                folds=folds,
-                rows=rows,
-                weights_ndcg=weights_cv["all"]["ndcg@10"],
-            )
-            save_ranker(ranker, directory, config=config, metrics=metrics, card=card)
-    finally:
-        engine.close()
-    out.print(
-        f"saved {directory}: CV nDCG@10 {best['all']['ndcg@10']:.3f} "
-        f"(weights {weights_cv['all']['ndcg@10']:.3f})"
-    )

@@ -13,13 +13,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from matching.cli.main import HomeOption, _engine, _errors, app, out
+from matching.cli._app import HomeOption, app, errors, open_engine, out
 from matching.store.keys import Role
 
-__all__ = ["keys_app"]
+__all__ = ["create_key", "keys_app", "list_keys", "revoke_key", "serve"]
 
 keys_app = typer.Typer(help="API keys of the service: create, list, revoke.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
 
 
 @app.command()
@@ -37,7 +36,7 @@ def serve(
     home: HomeOption = None,
 ) -> None:
     """Run the HTTP service: the API under /api/v1 (docs at /api/v1/docs) and the web pages at /."""
-    import uvicorn
+    import uvicorn  # reason: the service's server loads only for `serve`
 
     # the workers read their settings from the environment (MATCHING_*), like every other entry point
     if home is not None:
@@ -47,8 +46,8 @@ def serve(
     os.environ["MATCHING_LOG_LEVEL"] = log_level
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="matching-metrics-")
-    with _errors():
-        engine = _engine(home)  # migrate the database once, before the workers start
+    with errors():
+        engine = open_engine(home)  # migrate the database once, before the workers start
         engine.store.revision()
         engine.close()
     out.print(f"serving on http://{host}:{port}/ (API docs: http://{host}:{port}/api/v1/docs)")
@@ -73,9 +72,9 @@ def create_key(
     home: HomeOption = None,
 ) -> None:
     """Create a key and print it once: only its hash is stored."""
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             key, text = engine.keys.create(role, name, buyer_id=buyer)
     finally:
         engine.close()
@@ -86,9 +85,9 @@ def create_key(
 @keys_app.command("list")
 def list_keys(home: HomeOption = None) -> None:
     """Every key: id, role, name, buyer, created, last used, revoked (never the secret)."""
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             keys = engine.keys.list()
     finally:
         engine.close()
@@ -112,9 +111,9 @@ def revoke_key(
     home: HomeOption = None,
 ) -> None:
     """Revoke a key: requests with it get 401 from now on."""
-    engine = _engine(home)
+    engine = open_engine(home)
     try:
-        with _errors():
+        with errors():
             key = engine.keys.revoke(key_id)
     finally:
         engine.close()

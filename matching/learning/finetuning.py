@@ -7,8 +7,9 @@ buyer, stratified by query language: held-out buyers are never trained on) -> :f
 buyer's requirement with the ``query: `` prompt, and each relevant IKM's best-matching product text with
 the ``passage: `` prompt) -> :func:`sample_pairs` (optional cap, round-robin over buyers) -> :func:`fine_tune`
 (sentence-transformers trainer, in-batch negatives with ``MultipleNegativesRankingLoss``, no duplicate texts
-in a batch, seeded) -> a sentence-transformers folder -> :func:`evaluate_encoder` (the same held-out buyers
-ranked by BM25, dense-only, the full engine and the engine with hand-set weights, in a throwaway data home).
+in a batch, seeded) -> a sentence-transformers folder. Evaluating it (the same held-out buyers ranked by
+BM25, dense-only, the full engine and the engine with hand-set weights, in a throwaway data home) and the
+whole run with its model card are use cases of the engine: ``matching.app.training``.
 
 Which product of a relevant IKM is "best-matching" is decided from the requirement alone: the product
 whose lexicon concepts match the requirement's product type and material, then the one sharing the most
@@ -30,7 +31,6 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -38,10 +38,9 @@ from typing import Any
 
 from matching.catalogue.schema import Buyer
 from matching.common.text import fold
-from matching.config import Settings
 from matching.errors import ConfigError
-from matching.learning.baselines import buyer_language
 from matching.learning.metrics import Qrels
+from matching.ranking.queries import buyer_language
 from matching.retrieval.documents import Catalogue, ProductProfile
 from matching.retrieval.query import BuyerNeeds, parse_needs
 
@@ -53,10 +52,8 @@ __all__ = [
     "TrainingPair",
     "base_encoder_folder",
     "best_products",
-    "evaluate_encoder",
     "fine_tune",
     "label_pairs",
-    "load_catalogue",
     "outcome_pairs",
     "qrels_pairs",
     "sample_pairs",
@@ -67,7 +64,7 @@ __all__ = [
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 
-Label = tuple[str, str, float]  # (buyer_id, ikm_id, grade or label)
+Label = tuple[str, str, float | bool]  # (buyer_id, ikm_id, grade or label; True = a positive outcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,8 +276,8 @@ def _training_api() -> SimpleNamespace:
         from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
         from sentence_transformers.sentence_transformer.training_args import BatchSamplers
     except ImportError:  # pragma: no cover - older sentence-transformers
-        from sentence_transformers.losses import MultipleNegativesRankingLoss
-        from sentence_transformers.training_args import BatchSamplers
+        from sentence_transformers.losses import MultipleNegativesRankingLoss  # type: ignore[no-redef]
+        from sentence_transformers.training_args import BatchSamplers  # type: ignore[no-redef]
     return SimpleNamespace(
         Dataset=Dataset,
         Trainer=SentenceTransformerTrainer,
@@ -358,7 +355,7 @@ def fine_tune(
     total = params.max_steps if params.max_steps > 0 else math.ceil(steps_per_epoch * params.epochs)
     losses: list[float] = []
 
-    class _Progress(api.Callback):  # type: ignore[misc, valid-type]
+    class _Progress(api.Callback):  # type: ignore[misc, name-defined]  # transformers loaded at run time
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if progress:
                 progress(1)
@@ -431,88 +428,3 @@ def save_model_record(
     )
     if card is not None:
         (folder / "README.md").write_text(card, encoding="utf-8")
-
-
-# -------------------------------------------------------------------------------------- evaluation
-
-
-def evaluate_encoder(
-    encoder: str | Path,
-    buyers: Sequence[Buyer],
-    qrels: Qrels,
-    *,
-    catalogue: Sequence[Path] | None = None,
-    reuse: Path | None = None,
-    k: int = 10,
-    progress: Callable[[int], None] | None = None,
-    on_total: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
-    """Rank ``buyers`` with ``encoder`` (a spec as ``MATCHING_ENCODER`` takes it) over a catalogue imported
-    into a throwaway data home.
-
-    ``catalogue``: IKM and product files or folders (default: the bundled demo). ``reuse``: a data home whose
-    converted models and cached embeddings may be reused; they are linked and copied, never written to.
-    Returns ``{"encoder": model id,
-    "ranker": version, "metrics": {system: {split: {ndcg@10, mrr@10, recall@10, queries}}}}`` with the
-    systems ``bm25``, ``dense``, ``engine`` (the ranker the engine would use) and ``engine-weights``
-    (hand-set weights, which were never fitted to any labels).
-    """
-    from matching.app.engine import Engine, demo_data_dir
-    from matching.learning.baselines import compare_models, evaluate_systems, system_runs
-
-    with tempfile.TemporaryDirectory(prefix="matching-eval-") as scratch:
-        if reuse is not None:
-            _borrow(Path(reuse), Path(scratch))
-        settings = Settings(home=Path(scratch), encoder=str(encoder))
-        engine = Engine(settings)
-        try:
-            engine.import_files(list(catalogue) if catalogue else [demo_data_dir()])
-            engine.index(progress=progress, on_total=on_total)
-            searcher, queries = engine.searcher(), engine.encode_buyers(buyers, cached=False)
-            results = evaluate_systems(system_runs(searcher, queries, k=k), qrels, k=k)
-            models_dir = engine.settings.models_dir
-            results["engine-weights"] = compare_models(
-                searcher, queries, ["weights"], qrels, models_dir, k=k
-            )["weights"]
-            return {
-                "encoder": engine.encoder.model_id,
-                "ranker": engine.ranker_version,
-                "metrics": {
-                    system: {split: m.as_dict() for split, m in by_split.items()}
-                    for system, by_split in results.items()
-                },
-            }
-        finally:
-            engine.close()
-
-
-def _borrow(source: Path, home: Path) -> None:
-    """Link ``source``'s converted models into ``home`` and copy its embedding cache there."""
-    import sqlite3
-
-    for model in sorted((source / "models").glob("*")):
-        if (model / "modules.json").exists():
-            (home / "models").mkdir(parents=True, exist_ok=True)
-            (home / "models" / model.name).symlink_to(model.resolve(), target_is_directory=True)
-    cache = source / "cache" / "embeddings.sqlite"
-    if cache.exists():
-        (home / "cache").mkdir(parents=True, exist_ok=True)
-        with (
-            closing(sqlite3.connect(f"file:{cache}?mode=ro", uri=True)) as src,
-            closing(sqlite3.connect(home / "cache" / "embeddings.sqlite")) as dst,
-        ):
-            src.backup(dst)
-
-
-def load_catalogue(paths: Sequence[Path] | None = None) -> Catalogue:
-    """The catalogue of IKM and product files or folders (default: the bundled demo), read through a
-    throwaway store so it is validated and understood exactly as an import would be."""
-    from matching.app.engine import Engine, demo_data_dir
-
-    with tempfile.TemporaryDirectory(prefix="matching-catalogue-") as scratch:
-        engine = Engine(Settings(home=Path(scratch), encoder="hashing"))
-        try:
-            engine.import_files(list(paths) if paths else [demo_data_dir()])
-            return Catalogue.build(engine.store.ikms(), engine.store.products())
-        finally:
-            engine.close()

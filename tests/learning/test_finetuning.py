@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from matching import ConfigError, Engine, demo_data_dir
+from matching.app.training import load_catalogue
 from matching.catalogue.schema import Buyer
 from matching.learning.baselines import buyer_language
 from matching.learning.finetuning import (
@@ -19,7 +20,6 @@ from matching.learning.finetuning import (
     FinetuneParams,
     base_encoder_folder,
     fine_tune,
-    load_catalogue,
     outcome_pairs,
     qrels_pairs,
     sample_pairs,
@@ -216,8 +216,8 @@ def test_an_encoder_folder_without_weights_names_the_command_that_rebuilds_them(
 
 
 def test_the_card_warns_about_a_learned_ranker_only_when_one_is_in_use() -> None:
-    from matching.cli.finetune import _ranker_note
+    from matching.learning.model_cards import ranker_note
 
-    assert _ranker_note("weights") == ""  # the hand-set weights do not depend on the encoder's training
-    note = _ranker_note("ranker-v1")
+    assert ranker_note("weights") == ""  # the hand-set weights do not depend on the encoder's training
+    note = ranker_note("ranker-v1")
     assert "`ranker-v1`" in note and "Retrain the ranker" in note and note.endswith("\n")

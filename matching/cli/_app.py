@@ -1,0 +1,164 @@
+"""What every command group of the ``matching`` CLI shares, and nothing else.
+
+- :data:`app`, the typer application the group modules register their commands on, and its root callback
+  (``--debug``);
+- the consoles: :data:`out` (results, stdout) and :data:`err` (messages, progress, stderr);
+- :data:`HomeOption` (``--home``) and :func:`open_engine`, the engine over that data home;
+- :func:`errors`, the one translation of the engine's error tree into messages and exit codes:
+  ``ValidationFailed`` -> the import report and exit 1, ``ConfigError`` -> exit 2, any other
+  ``MatchingError`` -> exit 1;
+- :func:`progress`, a transient progress bar on stderr, and :func:`ensure_index`, which embeds what is new
+  under one;
+- printing shared by several groups: :func:`print_report` (an import report) and :func:`print_matches`
+  (ranked IKMs with their reasons).
+
+Group modules import this module and library code only, never each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from matching.app.engine import Engine, demo_data_dir
+from matching.catalogue.ingest import ImportReport
+from matching.config import Settings
+from matching.errors import ConfigError, MatchingError, ValidationFailed
+from matching.ranking.explanations import Explanation
+
+__all__ = [
+    "DEV_QRELS",
+    "STATE",
+    "HomeOption",
+    "app",
+    "ensure_index",
+    "err",
+    "errors",
+    "open_engine",
+    "out",
+    "print_matches",
+    "print_report",
+    "progress",
+    "settings_for",
+]
+
+app = typer.Typer(
+    name="matching",
+    help="Buyer-IKM business-matching engine: import catalogues, rank IKMs for buyers, plan meetings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+STATE: dict[str, Any] = {"debug": False}  # set by the root callback, read by ``matching.cli.main.main``
+
+DEV_QRELS = demo_data_dir().parent / "dev" / "qrels.txt"  # the bundled judged dev set (default labels)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="Data home (database, caches). Default: $MATCHING_HOME, else ~/.local/share/ikm-matching.",
+        file_okay=False,
+    ),
+]
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
+) -> None:
+    """Buyer-IKM business-matching engine."""
+    STATE["debug"] = debug
+
+
+def settings_for(home: Path | None) -> Settings:
+    """The settings of data home ``home`` (default: ``$MATCHING_HOME``, else the user's data folder)."""
+    return Settings(home=home) if home is not None else Settings()
+
+
+def open_engine(home: Path | None) -> Engine:
+    """The engine over data home ``home``; the caller closes it."""
+    return Engine(settings_for(home))
+
+
+@contextmanager
+def errors() -> Iterator[None]:
+    """Turn engine errors into messages and exit codes instead of tracebacks."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        print_report(exc.report)
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    except ConfigError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    except MatchingError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
+@contextmanager
+def progress(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """A progress bar on stderr (hidden when stderr is not a terminal); yields (advance, set_total)."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield (lambda n: bar.advance(task, n)), (lambda total: bar.update(task, total=total))
+
+
+def ensure_index(engine: Engine) -> None:
+    """Embed what is new or changed before ranking, with a progress bar (a no-op when up to date)."""
+    with progress("embedding new or changed products") as (advance, set_total):
+        engine.index(progress=advance, on_total=set_total)
+
+
+def print_report(report: ImportReport, *, limit: int = 200) -> None:
+    """The import report as a table of counts on stdout, then its first ``limit`` problems on stderr."""
+    table = Table(title="Import" + (" (dry run: nothing written)" if report.dry_run else ""))
+    for column in ("entity", "created", "updated", "unchanged", "rejected rows"):
+        table.add_column(column, justify="right" if column != "entity" else "left")
+    for entity, counts in report.counts.items():
+        table.add_row(
+            entity.value,
+            str(counts.created),
+            str(counts.updated),
+            str(counts.unchanged),
+            str(counts.rejected),
+        )
+    out.print(table)
+    for issue in report.issues[:limit]:
+        style = "red" if issue.severity == "error" else "yellow"
+        err.print(f"[{style}]{issue.severity}[/]: {issue}", markup=True, highlight=False, soft_wrap=True)
+    if len(report.issues) > limit:
+        err.print(f"... and {len(report.issues) - limit} more; use --report FILE for the full list")
+
+
+def print_matches(results: list[Explanation], *, lang: str = "en", limit_products: int = 2) -> None:
+    """Ranked IKMs, each with its score, first products and the reasons why (in ``lang``)."""
+    if not results:
+        out.print("no matching IKM")
+        return
+    for rank, x in enumerate(results, start=1):
+        products = "; ".join(p["name"] for p in x.products[:limit_products])
+        out.print(f"[bold]{rank:>2}. {x.ikm_name}[/] ({x.ikm_id}, {x.province})  score {x.score:.3f}")
+        out.print(f"    [dim]products:[/] {products}", highlight=False)
+        why = x.summary(lang)
+        if why:
+            out.print(f"    [dim]why:[/] {why}", highlight=False)
