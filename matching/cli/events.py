@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from matching.app.checking import check_meetings_file
+from matching.app.schedule_check import check_meetings_file
 from matching.app.planning import plan_event, write_exports
 from matching.app.replanning import reschedule_event, write_reschedule
 from matching.cli._app import HomeOption, ensure_index, err, errors, open_engine, out, progress
