@@ -1,5 +1,5 @@
-"""Match-list benchmark: solve time and quality of :func:`matching.events.selection.choose_meetings` as
-events grow.
+"""Match-list benchmark: solve time and quality of :func:`matching.events.selection.choose_meetings` as events
+grow.
 
     .venv/bin/python scripts/bench_assign.py [--sizes 50x200 200x1000 500x2000] [--top 50] [--seed 0]
 

@@ -7,10 +7,9 @@ For each judged set (``dev``: the demo catalogue with ``matching/data/dev/qrels.
 independently written catalogue in ``matching/data/dev2``) the catalogue is imported and indexed in its own
 data home under ``--homes`` (kept between runs: re-importing updates what changed), then
 :func:`matching.lab.feedback.simulate_loop` plays one season per (noise, seed): the fallback proposes
-meetings,
-outcomes are drawn from the ground truth with noise, a ranker is retrained from them (plus the curated set's
-qrels with ``--curated``) and judged on buyers it never saw. Prints nDCG@10 before/after per noise level
-(median over seeds).
+meetings, outcomes are drawn from the ground truth with noise, a ranker is retrained from them (plus the
+curated set's qrels with ``--curated``) and judged on buyers it never saw. Prints nDCG@10 before/after per
+noise level (median over seeds).
 """
 
 from __future__ import annotations

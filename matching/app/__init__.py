@@ -1,2 +1,1 @@
-"""The facade that assembles the rooms (:class:`~matching.app.engine.Engine`) and use cases that need several
-of them."""
+"""The facade that assembles the rooms (:class:`~matching.app.engine.Engine`), and use cases across rooms."""

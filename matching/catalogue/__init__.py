@@ -1,2 +1,1 @@
-"""The catalogue as organisers supply it: record schema, file readers, validation, import report,
-templates."""
+"""The catalogue as organisers supply it: schema, file readers, validation, import report, templates."""

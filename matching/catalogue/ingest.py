@@ -1,9 +1,8 @@
 """Validating raw tables into typed records, with a report of every problem.
 
 Flow: :func:`matching.catalogue.readers.read_tables` -> :func:`validate_tables` -> :class:`ValidatedBatch`
-(valid
-records) plus :class:`Issue` s -> the store writes the batch all-or-nothing (or only the valid rows when
-asked) and fills the created / updated / unchanged counts of the :class:`ImportReport`.
+(valid records) plus :class:`Issue` s -> the store writes the batch all-or-nothing (or only the valid rows
+when asked) and fills the created / updated / unchanged counts of the :class:`ImportReport`.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from matching.app.schedule_check import check_meetings_file
 from matching.app.planning import plan_event, write_exports
 from matching.app.replanning import reschedule_event, write_reschedule
+from matching.app.schedule_check import check_meetings_file
 from matching.cli._app import HomeOption, ensure_index, err, errors, open_engine, out, progress
 from matching.errors import ConfigError
 from matching.events.model import load_event

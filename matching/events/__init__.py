@@ -1,2 +1,1 @@
-"""Business-matching events without ranking: the event model and rules, slots, selection, scheduling, checks,
-repair, exports."""
+"""Matching events without ranking: event model and rules, slots, selection, scheduling, checks, exports."""

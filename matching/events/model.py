@@ -32,8 +32,7 @@ from 0 across the day (:mod:`matching.events.timeslots` holds times, windows and
 
 Every problem found is reported at once in one :class:`EventFileError` (a
 :class:`~matching.common.yaml_files.DataFileError`, hence a :class:`~matching.errors.ConfigError`), one line
-per
-problem: ``field.path: message (value: ...)``; :mod:`matching.common.yaml_files` reads and reports.
+per problem: ``field.path: message (value: ...)``; :mod:`matching.common.yaml_files` reads and reports.
 """
 
 from __future__ import annotations

@@ -17,9 +17,8 @@
 4. tables are given per slot: confirmed ones first, then the rest in the event's table order.
 
 Steps 1 and 2 live in :mod:`matching.events.placement`. Meetings that cannot be placed are never forced in:
-they
-come back in ``unplaced`` with the binding reason.
-The result always passes :func:`matching.events.checking.check_schedule`.
+they come back in ``unplaced`` with the binding reason. The result always passes
+:func:`matching.events.checking.check_schedule`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Choose which meetings to hold (the "match list"): an integer program over the candidate pairs.
 
 Given a :class:`~matching.events.meetings.MatchProblem`, :func:`choose_meetings` picks a set of buyer-IKM
-pairs that
-maximises
+pairs that maximises
 
     sum_p (score_p + meet_bonus * [p in meet]) * x_p  -  fairness_weight * sum_i s_i
 

@@ -7,16 +7,14 @@
 2. each meeting gets an outcome drawn from the ground truth with noise
    (:func:`matching.learning.outcomes.simulate_outcomes`);
 3. the outcomes become labels (:func:`matching.learning.outcomes.outcome_labels`) and a ranker is fitted on
-the
-   labelled pairs only (pairs that never met are unknown, not irrelevant), together with the rows of
+   the labelled pairs only (pairs that never met are unknown, not irrelevant), together with the rows of
    ``curated`` when given (curated qrels of another catalogue: what a shipped model was trained on);
 4. the rankers re-rank every candidate of buyers the retrained model never saw (grouped K-fold by buyer),
    judged by the full ground truth: nDCG@10 of the fallback (before) and of the retrained ranker (after),
    and, with ``curated``, of a ranker fitted on the curated rows alone (what outcomes add to them).
 
 The default estimator is a :class:`~matching.ranking.rankers.LearnedRanker` with ``prior=True``: outcomes
-label the
-pairs the fallback proposed, so a model fitted on them alone knows nothing of the pairs it never saw
+label the pairs the fallback proposed, so a model fitted on them alone knows nothing of the pairs it never saw
 ranked; starting from the fallback's score keeps its order there.
 """
 

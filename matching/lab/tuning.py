@@ -65,9 +65,8 @@ def weight_sweep(
     k: int = 10,
 ) -> pd.DataFrame:
     """Each weight of ``base`` (default :data:`~matching.ranking.rankers.DEFAULT_WEIGHTS`) in ``features``
-    (default all)
-    multiplied by each factor, the other weights unchanged: one row per (feature, factor) with the metrics.
-    Factor 1 is the base itself (the same for every feature)."""
+    (default all) multiplied by each factor, the other weights unchanged: one row per (feature, factor) with
+    the metrics. Factor 1 is the base itself (the same for every feature)."""
     base = dict(DEFAULT_WEIGHTS if base is None else base)
     searcher = engine.searcher()
     dummy = np.zeros((1, len(FEATURE_NAMES)))

@@ -179,9 +179,8 @@ def qrels_pairs(
 def outcome_pairs(
     buyers: Sequence[Buyer], outcomes: Iterable[Label], catalogue: Catalogue, **kwargs: Any
 ) -> list[TrainingPair]:
-    """:func:`label_pairs` from meeting outcomes: (buyer_id, ikm_id, label) with the label on the grade
-    scale (as :func:`matching.learning.outcomes.outcome_grade` gives it) or a bool (True = a positive
-    outcome)."""
+    """:func:`label_pairs` from meeting outcomes: (buyer_id, ikm_id, label) with the label on the grade scale
+    (as :func:`matching.learning.outcomes.outcome_grade` gives it) or a bool (True = a positive outcome)."""
     labels = ((b, i, 3.0 if label is True else float(label)) for b, i, label in outcomes)
     return label_pairs(buyers, labels, catalogue, source="outcomes", **kwargs)
 

@@ -1,2 +1,1 @@
-"""From candidates to ranked, explained IKMs: features, rankers, the searcher, explanations, model
-registry."""
+"""From candidates to ranked, explained IKMs: features, rankers, searcher, explanations, registry."""

@@ -1,2 +1,1 @@
-"""Finding candidate products: the craft lexicon, query understanding, BM25, encoders, embedding cache, dense
-index."""
+"""Finding candidate products: lexicon, query understanding, BM25, encoders, embedding cache, index."""

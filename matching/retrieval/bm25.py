@@ -1,8 +1,7 @@
 """Lexical retrieval: BM25 (the maintained ``bm25s`` library) over normalised, stemmed text.
 
 The analyser turns text into terms: folded and stemmed words (:func:`matching.common.text.tokens`) plus, when
-a
-``concepts`` function is given, one term per lexicon concept (``material:rotan``) so that "rattan basket"
+a ``concepts`` function is given, one term per lexicon concept (``material:rotan``) so that "rattan basket"
 and "keranjang rotan" share terms across languages. Shares the retrieval contract of the dense index:
 ``search(queries, k) -> per query [(id, score), ...]``, best first, ties broken by id.
 """

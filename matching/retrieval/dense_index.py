@@ -10,10 +10,9 @@ Two FAISS back ends, chosen by ``kind``:
 ``auto``  (default) flat up to ``hnsw_threshold`` vectors, HNSW above (switching costs one build; back to
           flat when a rebuild finds fewer than half the threshold).
 
-Search follows the retrieval contract shared with :mod:`matching.retrieval.bm25`: ``search(queries, k)``
-gives per
-query up to ``k`` ``(id, score)`` pairs, best first, equal scores ordered by id, never a deleted id. A saved
-index answers reproducibly; HNSW builds are multi-threaded, so two builds of the same data may differ
+Search follows the retrieval contract shared with :mod:`matching.retrieval.bm25`: ``search(queries, k)`` gives
+per query up to ``k`` ``(id, score)`` pairs, best first, equal scores ordered by id, never a deleted id. A
+saved index answers reproducibly; HNSW builds are multi-threaded, so two builds of the same data may differ
 slightly. Searches may run in parallel threads; changes must not overlap with searches or other changes.
 
 On disk (:meth:`VectorIndex.save`) every save is a new, complete version directory, and a small ``CURRENT``

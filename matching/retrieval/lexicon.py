@@ -363,9 +363,8 @@ class Lexicon:
     def expand(self, text: str) -> str:
         """``text`` followed by one canonical term per mention (``c_material_rotan c_product_keranjang``).
 
-        Note that :func:`matching.common.text.fold` splits these terms at ``_``; an analyser that folds
-        should add
-        :meth:`concept_terms` to its tokens instead.
+        Note that :func:`matching.common.text.fold` splits these terms at ``_``; an analyser that folds should
+        add :meth:`concept_terms` to its tokens instead.
         """
         terms = self.concept_terms(text)
         return f"{text} {' '.join(terms)}" if terms else text

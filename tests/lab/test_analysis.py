@@ -1,6 +1,5 @@
-"""The notebooks' tables and sweeps (matching.lab.analysis, matching.lab.tuning) on the demo catalogue and
-dev set,
-with the fast deterministic encoder."""
+"""The notebooks' tables and sweeps (matching.lab.analysis, matching.lab.tuning) on the demo catalogue and dev
+set, with the fast deterministic encoder."""
 
 from __future__ import annotations
 
