@@ -37,7 +37,7 @@ Prompts as in the base model: `query: ` before requirements, `passage: ` before 
 
 ```bash
 {rebuild}
-export MATCHING_ENCODER=$PWD/{folder_rel}   # the engine embeds and searches with this folder
+export MATCHING_ENCODER={folder_env}   # the engine embeds and searches with this folder
 matching index                              # re-embeds every product (embeddings are cached per model)
 ```
 
@@ -317,6 +317,7 @@ def finetune(
             + (f" --max-steps {max_steps}" if max_steps > 0 else "")
             + (f" --threads {threads}" if threads else "")
             + (f" --base {base}" if base != "e5-small" else "")
+            + (f" --out {_display(folder)}" if out_dir else "")
         )
         save_model_record(folder, record, metrics, _card(record, metrics, folder, rebuild, result, params))
     if "finetuned" not in reports:
@@ -360,7 +361,7 @@ def _card(
         name=record["name"],
         base_id=record["base_model"]["model_id"],
         rebuild=rebuild,
-        folder_rel=_display(folder),
+        folder_env=_display(folder) if Path(_display(folder)).is_absolute() else f"$PWD/{_display(folder)}",
         qrels=data["qrels_file"],
         qrels_sha=data["qrels_sha256"][:16],
         buyers=data["buyers_file"],
