@@ -1,7 +1,7 @@
 """Where things are: the one place that reads the environment (prefix ``MATCHING_``).
 
-``MATCHING_HOME``         data home (database, caches, indexes); default ``~/.local/share/ikm-matching``
-                          or ``$XDG_DATA_HOME/ikm-matching``.
+``MATCHING_HOME``         data home (database, caches, indexes, models); default
+                          ``~/.local/share/ikm-matching`` or ``$XDG_DATA_HOME/ikm-matching``.
 ``MATCHING_DATABASE_URL`` SQLAlchemy URL; default SQLite file ``<home>/matching.sqlite``. A PostgreSQL URL
                           (``postgresql+psycopg://user:pass@host/db``) works as well.
 ``MATCHING_ENCODER``      ``e5-small`` (default), ``minilm``, ``hashing`` or a sentence-transformers folder.

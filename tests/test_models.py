@@ -149,3 +149,14 @@ def test_newest_is_the_newest_of_the_data_home_and_the_bundled_versions(tmp_path
     with pytest.raises(ConfigError, match="ranker-v0, ranker-v1, ranker-v2"):
         engine.use_model("ranker-v9")
     engine.close()
+
+
+def test_trained_models_go_to_the_data_home_unless_the_models_dir_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MATCHING_MODELS_DIR", raising=False)
+    monkeypatch.setenv("MATCHING_HOME", str(tmp_path / "home"))
+    assert Settings().models_dir == tmp_path / "home" / "models"
+    assert Settings(home=tmp_path / "other").models_dir == tmp_path / "other" / "models"
+    monkeypatch.setenv("MATCHING_MODELS_DIR", str(tmp_path / "mine"))
+    assert Settings().models_dir == tmp_path / "mine"
