@@ -1,15 +1,17 @@
 """Where things are: the one place that reads the environment (prefix ``MATCHING_``).
 
-``MATCHING_HOME``         data home (database, caches, indexes); default ``~/.local/share/ikm-matching``
-                          or ``$XDG_DATA_HOME/ikm-matching``.
+``MATCHING_HOME``         data home (database, caches, indexes, models); default
+                          ``~/.local/share/ikm-matching`` or ``$XDG_DATA_HOME/ikm-matching``.
 ``MATCHING_DATABASE_URL`` SQLAlchemy URL; default SQLite file ``<home>/matching.sqlite``. A PostgreSQL URL
                           (``postgresql+psycopg://user:pass@host/db``) works as well.
 ``MATCHING_ENCODER``      ``e5-small`` (default), ``minilm``, ``hashing`` or a sentence-transformers folder.
 ``MATCHING_INDEX_KIND``   ``auto`` (exact up to 50k products, HNSW above), ``flat`` or ``hnsw``.
 ``MATCHING_CONSTRAINTS``  ``penalty`` (infeasible IKMs sink but stay visible), ``filter`` or ``ignore``.
 ``MATCHING_RANKER``       ``auto`` (the model chosen with ``matching models use``, else hand-set weights),
-                          ``weights``, ``newest`` (newest model in ``MATCHING_MODELS_DIR``) or a folder.
-``MATCHING_MODELS_DIR``   where trained models live; default ``models/`` of this checkout.
+                          ``weights``, ``newest`` (the newest trained or bundled model) or a folder.
+``MATCHING_MODELS_DIR``   where trained models are written and found first; default ``<home>/models``. The
+                          versions shipped with the package (``matching/bundled_models``: the repository's
+                          ``models/``) are the defaults behind it; a name in both is this folder's.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def default_home() -> Path:
 
 
 class Settings(BaseSettings):
-    """Locations of the data home and the database."""
+    """Locations of the data home, the database and the trained models, and what the engine runs with."""
 
     model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore")
 
@@ -43,7 +45,7 @@ class Settings(BaseSettings):
     index_kind: Literal["auto", "flat", "hnsw"] = "auto"
     constraints: Literal["penalty", "filter", "ignore"] = "penalty"
     ranker: str = "auto"
-    models_dir: Path = Field(default_factory=lambda: Path(__file__).resolve().parents[1] / "models")
+    models_dir: Path = Field(default_factory=lambda data: data["home"] / "models")
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, or SQLite inside the data home."""

@@ -328,6 +328,7 @@ def finetune_encoder(
         holdout=holdout,
         max_pairs=max_pairs,
         base=base,
+        out_dir=folder if out_dir is not None else None,
     )
     card = encoder_card(record, metrics, folder=folder, rebuild=rebuild, result=result, params=params)
     save_model_record(folder, record, metrics, card)

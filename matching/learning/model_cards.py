@@ -180,7 +180,7 @@ Prompts as in the base model: `query: ` before requirements, `passage: ` before 
 
 ```bash
 {rebuild}
-export MATCHING_ENCODER=$PWD/{folder_rel}   # the engine embeds and searches with this folder
+export MATCHING_ENCODER={folder_env}   # the engine embeds and searches with this folder
 matching index                              # re-embeds every product (embeddings are cached per model)
 ```
 
@@ -294,8 +294,10 @@ def rebuild_command(
     holdout: float,
     max_pairs: int | None,
     base: str,
+    out_dir: Path | None = None,
 ) -> str:
-    """The ``matching finetune`` command line that rebuilds the model (same data, same seed)."""
+    """The ``matching finetune`` command line that rebuilds the model (same data, same seed, same folder
+    when ``out_dir`` was given)."""
     return (
         f"matching finetune --buyers {display_path(buyers)} --qrels {display_path(qrels)} --name {name}"
         + f" --epochs {params.epochs:g} --batch-size {params.batch_size} --holdout {holdout:g}"
@@ -304,6 +306,7 @@ def rebuild_command(
         + (f" --max-steps {params.max_steps}" if params.max_steps > 0 else "")
         + (f" --threads {params.threads}" if params.threads else "")
         + (f" --base {base}" if base != "e5-small" else "")
+        + (f" --out {display_path(out_dir)}" if out_dir is not None else "")
     )
 
 
@@ -388,11 +391,12 @@ def encoder_card(
     else:
         section = "## Held-out metrics\n\nNot measured (`--no-evaluate`, or no buyers held out)."
         ranker = "ranker-vN"
+    shown = display_path(folder)
     return _ENCODER_CARD.format(
         name=record["name"],
         base_id=record["base_model"]["model_id"],
         rebuild=rebuild,
-        folder_rel=display_path(folder),
+        folder_env=shown if Path(shown).is_absolute() else f"$PWD/{shown}",
         qrels=data["qrels_file"],
         qrels_sha=data["qrels_sha256"][:16],
         buyers=data["buyers_file"],

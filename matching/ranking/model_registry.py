@@ -1,5 +1,10 @@
-"""Ranker artifacts under ``models/<name>/``: ``ranker.joblib`` + ``config.json`` + ``metrics.json`` +
+"""Ranker artifacts: a folder ``<name>/`` with ``ranker.joblib`` + ``config.json`` + ``metrics.json`` +
 ``README.md`` (the model card). :func:`resolve_ranker` picks what the engine uses.
+
+Two places hold versions. Training writes into the models dir of the data home (``Settings.models_dir``,
+default ``<home>/models``); behind it stand the versions shipped with the package (:data:`BUNDLED_MODELS`:
+the repository's ``models/``, installed as ``matching/bundled_models``), read-only defaults. Listing and
+resolving see both: a name in both is the models dir's, ``newest`` is the newest version of either.
 
 Training never changes what ranks: a new version is used once someone chooses it (``matching models use
 ranker-v2``, after ``matching models compare weights ranker-v2`` on data it was not trained on), or after
@@ -12,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +29,9 @@ from matching.ranking.rankers import WeightedRanker
 
 __all__ = [
     "ACTIVE_FILE",
+    "BUNDLED_MODELS",
     "active_model",
+    "find_model",
     "load_ranker",
     "model_info",
     "model_versions",
@@ -34,6 +42,8 @@ __all__ = [
 
 RANKER_FILE = "ranker.joblib"
 ACTIVE_FILE = "active-ranker"  # in the data home: the model `matching models use` chose
+# the versions shipped with the package; in a checkout, matching/bundled_models links to models/
+BUNDLED_MODELS = Path(str(resources.files("matching").joinpath("bundled_models")))
 
 
 def save_ranker(
@@ -63,27 +73,37 @@ def load_ranker(directory: Path) -> tuple[Any, dict[str, Any]]:
     return joblib.load(path), config
 
 
-def model_versions(models_dir: Path) -> list[Path]:
-    """Ranker folders in ``models_dir``, oldest first (by the number in ``ranker-vN``)."""
-    if not models_dir.is_dir():
-        return []
-    found = [p for p in models_dir.iterdir() if (p / RANKER_FILE).is_file()]
+def model_versions(models_dir: Path, *, bundled: Path | None = BUNDLED_MODELS) -> list[Path]:
+    """Ranker folders in ``models_dir`` and ``bundled``, oldest first (by the number in ``ranker-vN``); of a
+    name in both, the one in ``models_dir``."""
+    found: dict[str, Path] = {}
+    for where in (bundled, models_dir):  # models_dir last: its folders replace bundled ones of the same name
+        if where is not None and where.is_dir():
+            found.update({p.name: p for p in where.iterdir() if (p / RANKER_FILE).is_file()})
 
     def key(p: Path) -> tuple[int, str]:
         m = re.search(r"(\d+)$", p.name)
         return (int(m.group(1)) if m else -1, p.name)
 
-    return sorted(found, key=key)
+    return sorted(found.values(), key=key)
 
 
-def resolve_ranker(spec: str, models_dir: Path) -> tuple[Any, str]:
+def find_model(name: str, models_dir: Path, *, bundled: Path | None = BUNDLED_MODELS) -> Path | None:
+    """The folder of version ``name``: in ``models_dir`` if it holds one, else in ``bundled``, else None."""
+    for where in (models_dir, bundled):
+        if where is not None and (where / name / RANKER_FILE).is_file():
+            return where / name
+    return None
+
+
+def resolve_ranker(spec: str, models_dir: Path, *, bundled: Path | None = BUNDLED_MODELS) -> tuple[Any, str]:
     """The ranker named by ``spec`` and a version label: ``auto`` and ``weights`` are the hand-set weights,
-    ``newest`` the newest ``ranker-vN`` (the weights when there is none or it does not load), else a folder
-    (a path, or a name in ``models_dir``)."""
+    ``newest`` the newest ``ranker-vN`` of ``models_dir`` and ``bundled`` (the weights when there is none or
+    it does not load), else a folder (a path, or a name: ``models_dir``'s, else ``bundled``'s)."""
     if spec in ("auto", "weights"):
         return _weights(), "weights"
     if spec == "newest":
-        versions = model_versions(models_dir)
+        versions = model_versions(models_dir, bundled=bundled)
         if not versions:
             return _weights(), "weights"
         try:
@@ -94,7 +114,7 @@ def resolve_ranker(spec: str, models_dir: Path) -> tuple[Any, str]:
         return ranker, versions[-1].name
     folder = Path(spec)
     if not folder.is_dir():
-        folder = models_dir / spec
+        folder = find_model(spec, models_dir, bundled=bundled) or models_dir / spec
     ranker, _ = load_ranker(folder)
     return ranker, folder.name
 
@@ -112,36 +132,46 @@ def active_model(home: Path) -> str | None:
     return name or None
 
 
-def set_active_model(home: Path, name: str | None, models_dir: Path) -> str:
+def set_active_model(
+    home: Path, name: str | None, models_dir: Path, *, bundled: Path | None = BUNDLED_MODELS
+) -> str:
     """Choose the model this data home ranks with: ``weights``, ``newest`` (follow every new version) or a
-    folder name in ``models_dir``; None forgets the choice (hand-set weights). Checked by loading it
-    first; written atomically; running services pick it up at their next search."""
+    version name (in ``models_dir``, else ``bundled``); None forgets the choice (hand-set weights). Checked
+    by loading it first; written atomically; running services pick it up at their next search."""
     import os
     import tempfile
 
     if name is None:
         (home / ACTIVE_FILE).unlink(missing_ok=True)
-        return resolve_ranker("auto", models_dir)[1]
+        return resolve_ranker("auto", models_dir, bundled=bundled)[1]
     if name not in ("weights", "newest"):
-        folder = models_dir / name
-        if not (folder / RANKER_FILE).is_file():
-            known = ", ".join(["weights", *(p.name for p in model_versions(models_dir))])
-            raise ConfigError(f"no model {name!r} in {models_dir}; known: {known}")
+        folder = find_model(name, models_dir, bundled=bundled)
+        if folder is None:
+            known = ", ".join(["weights", *(p.name for p in model_versions(models_dir, bundled=bundled))])
+            raise ConfigError(f"no model {name!r} in {models_dir} or the bundled models; known: {known}")
         load_ranker(folder)
     home.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=home, prefix=f".{ACTIVE_FILE}-")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(name + "\n")
     os.replace(tmp, home / ACTIVE_FILE)
-    return resolve_ranker(name, models_dir)[1] if name == "newest" else name
+    return resolve_ranker(name, models_dir, bundled=bundled)[1] if name == "newest" else name
 
 
-def model_info(models_dir: Path) -> list[dict[str, Any]]:
-    """Every model version (the hand-set weights first): name, kind, trained, code version, CV metrics."""
+def model_info(models_dir: Path, *, bundled: Path | None = BUNDLED_MODELS) -> list[dict[str, Any]]:
+    """Every model version (the hand-set weights first): name, kind, trained, code version, CV metrics, and
+    whether it is a bundled one (not shadowed by a version of the same name in ``models_dir``)."""
     rows: list[dict[str, Any]] = [
-        {"name": "weights", "kind": "WeightedRanker", "trained": "", "code_version": "", "metrics": {}}
+        {
+            "name": "weights",
+            "kind": "WeightedRanker",
+            "trained": "",
+            "code_version": "",
+            "metrics": {},
+            "bundled": False,
+        }
     ]
-    for folder in model_versions(models_dir):
+    for folder in model_versions(models_dir, bundled=bundled):
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         metrics_path = folder / "metrics.json"
         metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
@@ -153,6 +183,7 @@ def model_info(models_dir: Path) -> list[dict[str, Any]]:
                 "code_version": config.get("code_version", ""),
                 "data": config.get("training_data", config.get("qrels_file", "")),
                 "metrics": metrics.get("cv", {}),
+                "bundled": bundled is not None and folder.parent == bundled and folder.parent != models_dir,
             }
         )
     return rows

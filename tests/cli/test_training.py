@@ -17,9 +17,10 @@ QRELS = DEMO.parent / "dev" / "qrels.txt"
 def test_train_with_outcomes_makes_a_version_that_models_can_list_use_and_compare(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    home, models = tmp_path / "home", tmp_path / "models"
-    monkeypatch.setenv("MATCHING_MODELS_DIR", str(models))
-    engine = Engine(Settings(home=home, encoder="hashing", ranker="weights", models_dir=models))
+    home = tmp_path / "home"
+    models = home / "models"  # trained versions are written into the data home
+    monkeypatch.delenv("MATCHING_MODELS_DIR", raising=False)
+    engine = Engine(Settings(home=home, encoder="hashing", ranker="weights"))
     engine.import_demo()
     engine.events.create((DEMO / "event.yaml").read_text(encoding="utf-8"), event_id="demo")
     engine.events.plan("demo", time_limit=1)
@@ -39,6 +40,7 @@ def test_train_with_outcomes_makes_a_version_that_models_can_list_use_and_compar
 
     listed = run_cli("models", "list", home=home, fast=True)
     assert "ranker-v7" in listed.stdout and "weights" in listed.stdout
+    assert "ranker-v1" in listed.stdout  # the bundled versions are listed beside the trained ones
     compared = run_cli("models", "compare", "weights", "ranker-v7", home=home, fast=True)
     assert compared.returncode == 0, compared.stderr
     assert "ndcg@10" in compared.stdout and "ranker-v7" in compared.stdout

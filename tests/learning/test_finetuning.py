@@ -201,6 +201,8 @@ def test_finetune_command_saves_record_metrics_and_card(tmp_path: Path, offline:
     assert metrics["base"]["metrics"]["bm25"] == metrics["finetuned"]["metrics"]["bm25"]
     card = (out / "README.md").read_text()
     assert "| dense | all |" in card and "--max-steps 1" in card and "Known limits" in card
+    # the rebuild command writes where this one did, and the folder is named by a path that works anywhere
+    assert f"--out {out.resolve()}" in card and f"export MATCHING_ENCODER={out.resolve()} " in card
 
 
 def test_an_encoder_folder_without_weights_names_the_command_that_rebuilds_them(tmp_path: Path) -> None:

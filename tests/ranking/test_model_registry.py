@@ -5,9 +5,19 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from matching import ConfigError, Engine, Settings
+from matching.ranking.features import FEATURE_NAMES
+from matching.ranking.model_registry import (
+    BUNDLED_MODELS,
+    model_info,
+    model_versions,
+    resolve_ranker,
+    save_ranker,
+)
+from matching.ranking.rankers import LearnedRanker, WeightedRanker
 
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
@@ -85,3 +95,68 @@ def test_a_running_service_switches_model_and_back_without_a_restart(versions: E
         assert version(client) == "weights"
         Engine(versions.settings).use_model("ranker-v1")
         assert version(client) == "ranker-v1"
+
+
+def test_the_bundled_versions_are_the_repositorys_models_folder() -> None:
+    shipped = {p.relative_to(BUNDLED_MODELS) for p in BUNDLED_MODELS.rglob("*") if p.is_file()}
+    assert {Path("README.md"), Path("ranker-v1/ranker.joblib"), Path("ranker-v1/README.md")} <= shipped
+    assert (BUNDLED_MODELS / "ranker-v1" / "config.json").read_bytes() == (
+        REPO_MODELS / "ranker-v1" / "config.json"
+    ).read_bytes()
+
+
+def test_a_new_data_home_finds_the_bundled_versions_and_writes_none(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    engine = Engine(Settings(home=home, encoder="hashing", ranker="auto"))
+    assert engine.settings.models_dir == home / "models"  # trained models live in the data home
+    engine.import_demo()
+    assert engine.use_model("ranker-v1") == "ranker-v1"  # none in the home: the bundled one
+    engine.search("tas anyaman pandan untuk toko oleh-oleh", k=3)
+    assert engine.ranker_version == "ranker-v1"
+    assert engine.use_model("newest") == "ranker-v1"  # newest looks at the bundled versions too
+    assert [row["bundled"] for row in model_info(engine.settings.models_dir)] == [False, True]
+    assert not any(p.name.startswith("ranker") for p in (home / "models").glob("*"))  # nothing copied
+    engine.close()
+
+
+def _save(folder: Path, **config: str) -> WeightedRanker:
+    ranker = WeightedRanker().fit(np.zeros((1, len(FEATURE_NAMES))))
+    save_ranker(ranker, folder, config={"features": list(FEATURE_NAMES), **config}, metrics={}, card="# c\n")
+    return ranker
+
+
+def test_a_version_in_the_data_home_wins_over_the_bundled_one_of_that_name(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    _save(models / "ranker-v1", trained="2099-01-01")
+    ranker, version = resolve_ranker("ranker-v1", models)
+    assert version == "ranker-v1" and isinstance(ranker, WeightedRanker)  # the home's, not the bundled
+    assert isinstance(resolve_ranker("ranker-v1", tmp_path / "empty")[0], LearnedRanker)  # the bundled
+    assert [p.name for p in model_versions(models)] == ["ranker-v1"]  # listed once
+    row = model_info(models)[1]
+    assert (row["name"], row["trained"], row["bundled"]) == ("ranker-v1", "2099-01-01", False)
+    assert isinstance(resolve_ranker("newest", models)[0], WeightedRanker)
+
+
+def test_newest_is_the_newest_of_the_data_home_and_the_bundled_versions(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    _save(models / "ranker-v0")
+    assert resolve_ranker("newest", models)[1] == "ranker-v1"  # the bundled one is newer
+    assert [p.name for p in model_versions(models)] == ["ranker-v0", "ranker-v1"]
+    _save(models / "ranker-v2")
+    assert resolve_ranker("newest", models)[1] == "ranker-v2"
+    assert resolve_ranker("newest", models, bundled=None)[1] == "ranker-v2"
+    engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", models_dir=models))
+    with pytest.raises(ConfigError, match="ranker-v0, ranker-v1, ranker-v2"):
+        engine.use_model("ranker-v9")
+    engine.close()
+
+
+def test_trained_models_go_to_the_data_home_unless_the_models_dir_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MATCHING_MODELS_DIR", raising=False)
+    monkeypatch.setenv("MATCHING_HOME", str(tmp_path / "home"))
+    assert Settings().models_dir == tmp_path / "home" / "models"
+    assert Settings(home=tmp_path / "other").models_dir == tmp_path / "other" / "models"
+    monkeypatch.setenv("MATCHING_MODELS_DIR", str(tmp_path / "mine"))
+    assert Settings().models_dir == tmp_path / "mine"

@@ -78,7 +78,7 @@ def test_saved_ranker_round_trips_and_newest_picks_the_newest(tmp_path) -> None:
     np.testing.assert_allclose(loaded.predict(data.X[:5]), ranker.predict(data.X[:5]))
     assert resolve_ranker("newest", tmp_path)[1] == "ranker-v2"
     assert resolve_ranker("auto", tmp_path)[1] == "weights"  # trained models rank only once chosen
-    assert resolve_ranker("newest", tmp_path / "empty")[1] == "weights"
+    assert resolve_ranker("newest", tmp_path / "empty", bundled=None)[1] == "weights"
     (tmp_path / "ranker-v3").mkdir()
     (tmp_path / "ranker-v3" / "ranker.joblib").write_bytes(b"not a model")
     (tmp_path / "ranker-v3" / "config.json").write_text('{"features": []}')
