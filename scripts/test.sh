@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Quickstart 2: install the test extras into .venv and run the whole test suite (lint included).
+# Quickstart 2: install the test extras into .venv and run the whole test suite (lint, import contracts and
+# type check included).
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh" "[test]"
 # The browser tests drive Debian's Chromium through Playwright (no browser download): install it if missing.
 if [ ! -x /usr/bin/chromium ]; then
@@ -9,5 +10,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 echo "==> ruff"
 .venv/bin/ruff check matching service tests scripts
+.venv/bin/ruff format --check matching service tests scripts
+echo "==> import contracts (.importlinter: the rooms depend one way)"
+.venv/bin/lint-imports
+bash scripts/typecheck.sh
 echo "==> pytest"
 exec .venv/bin/python -m pytest "$@"
