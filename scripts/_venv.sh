@@ -2,16 +2,7 @@
 # Usage: source scripts/_venv.sh "<pip extras, e.g. [test]>"
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-PYTHON="${PYTHON:-}"
-if [ -z "$PYTHON" ]; then
-  for candidate in python3.11 python3.12 python3.13 python3; do
-    if command -v "$candidate" >/dev/null 2>&1 \
-       && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-      PYTHON="$candidate"; break
-    fi
-  done
-fi
-[ -n "$PYTHON" ] || { echo "error: Python 3.11 or newer is needed" >&2; exit 2; }
+source scripts/_python.sh
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv with $($PYTHON --version)"
   "$PYTHON" -m venv .venv

@@ -6,16 +6,7 @@
 # Usage: bash scripts/check_wheel.sh   (PYTHON=python3.12 to pick the interpreter; KEEP=1 keeps the folders)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PYTHON="${PYTHON:-}"
-if [ -z "$PYTHON" ]; then
-  for candidate in python3.11 python3.12 python3.13 python3; do
-    if command -v "$candidate" >/dev/null 2>&1 \
-       && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-      PYTHON="$candidate"; break
-    fi
-  done
-fi
-[ -n "$PYTHON" ] || { echo "error: Python 3.11 or newer is needed" >&2; exit 2; }
+source "$ROOT/scripts/_python.sh"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/matching-wheel-XXXXXX")"
 if [ "${KEEP:-0}" = 1 ]; then echo "keeping $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
