@@ -288,8 +288,8 @@ class Engine:
         return active_model(self.settings.home) or "auto"
 
     def use_model(self, name: str | None) -> str:
-        """Rank with model ``name`` (``weights``, ``newest`` or a folder of the models dir); None forgets
-        the choice (hand-set weights).
+        """Rank with model ``name`` (``weights``, ``newest``, or a version in the data home's models folder or
+        among the bundled ones); None forgets the choice (hand-set weights).
 
         Services on this data home switch at their next search, without a restart. Returns the version.
         """
