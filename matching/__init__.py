@@ -4,7 +4,7 @@ The public surface is re-exported here; the CLI, the service and notebooks use :
 """
 
 from matching.app.engine import Engine, demo_data_dir
-from matching.catalogue.ingest import EntityCounts, ImportReport, Issue
+from matching.catalogue.report import EntityCounts, ImportReport, Issue
 from matching.catalogue.schema import IKM, Buyer, Entity, Product
 from matching.catalogue.templates import write_templates
 from matching.common.yaml_files import DataFileError

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from matching.catalogue.ingest import ImportReport
+    from matching.catalogue.report import ImportReport
 
 __all__ = [
     "ConfigError",
@@ -49,7 +49,7 @@ class ImportFileError(MatchingError):
 class ValidationFailed(MatchingError):
     """Raised when an all-or-nothing import found invalid rows; nothing was written.
 
-    The :class:`~matching.catalogue.ingest.ImportReport` with every problem is on ``report``.
+    The :class:`~matching.catalogue.report.ImportReport` with every problem is on ``report``.
     """
 
     def __init__(self, report: ImportReport) -> None:

@@ -87,7 +87,7 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
     changed = products[:: max(1, len(products) // max(1, len(products) // 100))][
         : max(1, len(products) // 100)
     ]
-    from matching.catalogue.ingest import ValidatedBatch
+    from matching.catalogue.report import ValidatedBatch
     from matching.catalogue.schema import Entity
 
     batch = ValidatedBatch()

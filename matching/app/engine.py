@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from matching.app.scoring import Pair, Participants
-from matching.catalogue.ingest import ImportReport, validate_tables
+from matching.catalogue.ingest import validate_tables
 from matching.catalogue.readers import iter_files, read_tables
+from matching.catalogue.report import ImportReport
 from matching.catalogue.schema import Buyer, Entity
 from matching.common.bundled import bundled_data_dir
 from matching.config import Settings

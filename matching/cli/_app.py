@@ -28,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from matching.app.engine import Engine, demo_data_dir
-from matching.catalogue.ingest import ImportReport
+from matching.catalogue.report import ImportReport
 from matching.config import Settings
 from matching.errors import ConfigError, MatchingError, ValidationFailed
 from matching.ranking.explanations import Explanation

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from matching.app import planning
 from matching.app.engine import Engine, demo_data_dir
-from matching.catalogue.ingest import ImportReport
+from matching.catalogue.report import ImportReport
 from matching.catalogue.schema import Entity
 from matching.catalogue.templates import write_templates
 from matching.cli._app import (

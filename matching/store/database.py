@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from matching.catalogue.ingest import EntityCounts, ValidatedBatch
+from matching.catalogue.report import EntityCounts, ValidatedBatch
 from matching.catalogue.schema import COLUMNS, IKM, RECORD_TYPES, Buyer, Entity, Product
 from matching.errors import ConflictError, NotFoundError, StoreError
 from matching.store.tables import BuyerRow, IkmRow, MetaRow, ProductRow

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete
 
 from matching import Engine, Entity, Settings
-from matching.catalogue.ingest import ValidatedBatch
+from matching.catalogue.report import ValidatedBatch
 from matching.retrieval.dense_index import VectorIndex
 from matching.store.tables import ProductRow
 
