@@ -27,46 +27,14 @@ import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, get_args, get_origin, get_type_hints
+
+from _vocab import vocab_reader  # scripts/_vocab.py: run as a script, this folder is on the path
 
 REPO = Path(__file__).resolve().parent.parent
 VOCAB_FILE = Path(__file__).resolve().parent / "vocab" / "demo.json"
-VOCAB: dict[str, Any] = json.loads(VOCAB_FILE.read_text(encoding="utf-8"))
-
-
-# --------------------------------------------------------------------------------------------------------
-# Vocabulary: the word tables live in VOCAB_FILE (JSON keeps their order); each is read back as its type
-# --------------------------------------------------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-def as_type(kind: Any, value: Any) -> Any:
-    """A JSON value rebuilt as ``kind``: lists become the annotated tuples, lists or frozensets, a dataclass
-    is built from its fields, dict keys are converted (a dict with tuple keys is stored as rows ``[*key,
-    value]``). Scalars are kept as read, so an int stays an int where a float is annotated."""
-    origin, args = get_origin(kind), get_args(kind)
-    if is_dataclass(kind):
-        hints = get_type_hints(kind)
-        return kind(**{key: as_type(hints[key], item) for key, item in value.items()})
-    if origin is dict and isinstance(value, list):
-        return {as_type(args[0], row[:-1]): as_type(args[1], row[-1]) for row in value}
-    if origin is dict:
-        return {as_type(args[0], key): as_type(args[1], item) for key, item in value.items()}
-    if origin in (list, frozenset):
-        return origin(as_type(args[0], item) for item in value)
-    if origin is tuple and args[-1] is Ellipsis:
-        return tuple(as_type(args[0], item) for item in value)
-    if origin is tuple:
-        return tuple(as_type(arg, item) for arg, item in zip(args, value, strict=True))
-    return int(value) if kind is int else value
-
-
-def vocab(name: str, kind: type[T]) -> T:
-    """The table ``name`` of VOCAB_FILE as ``kind``."""
-    return as_type(kind, VOCAB[name])
+vocab = vocab_reader(VOCAB_FILE)  # the word tables (JSON keeps their order), each read back as its type
 
 
 # --------------------------------------------------------------------------------------------------------
