@@ -41,7 +41,9 @@ step "build the wheel" quiet_pip "$PYTHON" -m pip wheel --quiet --disable-pip-ve
   -w "$WORK/dist" "$SOURCE"
 WHEEL="$(ls "$WORK"/dist/ikm_matching-*.whl)"
 echo "    $(basename "$WHEEL"): $(du -h "$WHEEL" | cut -f1)"
-if ! "$PYTHON" -m zipfile -l "$WHEEL" | grep -q "matching/bundled_models/ranker-v1/ranker.joblib"; then
+# the listing goes to a file first: `grep -q` stops reading early, and the writer's broken pipe would fail
+"$PYTHON" -m zipfile -l "$WHEEL" > "$WORK/wheel-files.txt"
+if ! grep -q "matching/bundled_models/ranker-v1/ranker.joblib" "$WORK/wheel-files.txt"; then
   echo "FAIL: the wheel holds no matching/bundled_models/ranker-v1/ranker.joblib" >&2; exit 1
 fi
 

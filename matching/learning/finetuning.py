@@ -42,6 +42,7 @@ from matching.errors import ConfigError
 from matching.learning.metrics import Qrels
 from matching.ranking.queries import buyer_language
 from matching.retrieval.documents import Catalogue, ProductProfile
+from matching.retrieval.encoders import SentenceTransformerEncoder, e5_folder, load_encoder
 from matching.retrieval.query import BuyerNeeds, parse_needs
 
 __all__ = [
@@ -251,7 +252,6 @@ class FinetuneResult:
 def base_encoder_folder(spec: str, *, home: Path) -> tuple[Path, str]:
     """The sentence-transformers folder of a trainable encoder spec (``e5-small``, ``minilm`` or a folder)
     and its model id. ``e5-small`` is converted into ``home`` on first use, as the engine does."""
-    from matching.retrieval.encoders import SentenceTransformerEncoder, e5_folder, load_encoder
 
     if spec == "e5-small":
         return e5_folder(home, progress=False)

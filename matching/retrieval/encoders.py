@@ -25,6 +25,7 @@ import numpy as np
 
 from matching.common.text import fold
 from matching.errors import ConfigError
+from matching.retrieval.e5_weights import build_e5_small_folder, e5_source_checksum
 
 __all__ = ["Encoder", "HashingEncoder", "SentenceTransformerEncoder", "load_encoder"]
 
@@ -143,7 +144,6 @@ def _minilm_path() -> Path:
 
 def e5_folder(home: Path, *, progress: bool = True) -> tuple[Path, str]:
     """The e5-small sentence-transformers folder in ``home`` (built on first use) and its model id."""
-    from matching.retrieval.e5_weights import build_e5_small_folder, e5_source_checksum
 
     checksum = e5_source_checksum()
     folder = home / "models" / f"multilingual-e5-small-{checksum[:12]}"
