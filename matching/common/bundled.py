@@ -11,6 +11,6 @@ from pathlib import Path
 __all__ = ["bundled_data_dir"]
 
 
-def bundled_data_dir(name: str) -> Path:
-    """The folder ``matching/data/<name>`` (``demo``, ``dev``, ``dev2``) of the installed package."""
-    return Path(str(resources.files("matching").joinpath("data", name)))
+def bundled_data_dir(*parts: str) -> Path:
+    """The folder ``matching/data`` of the installed package, or a path below it (``demo``, ``dev2`` ...)."""
+    return Path(str(resources.files("matching").joinpath("data", *parts)))

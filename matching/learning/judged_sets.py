@@ -30,5 +30,5 @@ def judged_set_files(name: str) -> tuple[Path, Path]:
     if name not in JUDGED_SETS:
         raise ConfigError(f"no judged set {name!r}; the sets are {', '.join(JUDGED_SETS)}")
     folder, qrels = JUDGED_SETS[name]
-    root = bundled_data_dir("")
+    root = bundled_data_dir()
     return root / folder, root / qrels
