@@ -12,6 +12,11 @@ which names the kind of file in the message::
 
 YAML is read with :class:`YamlLoader`: a SafeLoader that reads ``13:20`` as the text ``"13:20"``, not as
 the base-60 number 800 of YAML 1.1, so unquoted clock times survive.
+
+Limits, so that a small hostile file cannot stall the machine: a document holds at most
+:data:`MAX_DATA_CHARS` characters, and at most :data:`MAX_DATA_NODES` values once every alias is expanded
+(anchors and aliases stay usable for repeated availability windows; a "billion laughs" of nested aliases is
+refused before anything is built from it).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from pydantic import BaseModel, ValidationError
 from matching.errors import ConfigError
 
 __all__ = [
+    "MAX_DATA_CHARS",
+    "MAX_DATA_NODES",
     "DataFileError",
     "YamlLoader",
     "load_data_file",
@@ -40,6 +47,9 @@ __all__ = [
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+MAX_DATA_CHARS = 5_000_000  # an event of thousands of participants with their windows is well under 1 MB
+MAX_DATA_NODES = 500_000  # values in the document with every alias expanded
 
 
 class DataFileError(ConfigError):
@@ -59,7 +69,43 @@ class DataFileError(ConfigError):
 
 
 class YamlLoader(yaml.SafeLoader):
-    """SafeLoader that reads ``13:20`` as text (YAML 1.1 would read it as the base-60 number 800)."""
+    """SafeLoader that reads ``13:20`` as text (YAML 1.1 would read it as the base-60 number 800) and refuses
+    a document that expands to more than :data:`MAX_DATA_NODES` values through its aliases."""
+
+    def compose_document(self) -> yaml.Node | None:
+        node: yaml.Node | None = super().compose_document()
+        if node is not None and expanded_size(node) > MAX_DATA_NODES:
+            raise yaml.YAMLError(
+                f"the document expands to more than {MAX_DATA_NODES:,} values through its aliases (&/*)"
+            )
+        return node
+
+
+def expanded_size(root: yaml.Node) -> int:
+    """How many values ``root`` holds with every alias expanded (a shared node counts each time it is used);
+    computed once per distinct node, so a nested-alias bomb is measured without being built."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if children_done or not children:
+            sizes[id(node)] = min(1 + sum(sizes[id(c)] for c in children), MAX_DATA_NODES + 1)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _too_large(text: str, source: str, error: type[DataFileError]) -> None:
+    if len(text) > MAX_DATA_CHARS:
+        raise error(source, [f"file: longer than {MAX_DATA_CHARS:,} characters ({len(text):,})"])
 
 
 YamlLoader.yaml_implicit_resolvers = {
@@ -122,6 +168,7 @@ def read_data_file(path: str | Path, *, error: type[DataFileError] = DataFileErr
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise error(str(path), [f"file: cannot be read ({exc})"]) from exc
+    _too_large(text, str(path), error)
     try:
         return json.loads(text) if suffix == ".json" else yaml.load(text, Loader=YamlLoader)
     except (yaml.YAMLError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
@@ -131,6 +178,7 @@ def read_data_file(path: str | Path, *, error: type[DataFileError] = DataFileErr
 
 def read_data_text(text: str, source: str, *, error: type[DataFileError] = DataFileError) -> Any:
     """The data in YAML (or JSON) text, e.g. an upload, not yet validated; ``error`` if unparsable."""
+    _too_large(text, source, error)
     try:
         return yaml.load(text, Loader=YamlLoader)
     except (yaml.YAMLError, ValueError, RecursionError) as exc:  # ValueError: a date like 2027-02-30

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import time
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matching.common.yaml_files import (
+    MAX_DATA_CHARS,
+    MAX_DATA_NODES,
     DataFileError,
     load_data_file,
     problem_line,
     read_data_file,
+    read_data_text,
     validate_data,
 )
 from matching.errors import ConfigError
@@ -121,3 +126,41 @@ def test_problem_line_shortens_values() -> None:
     assert problem_line("at", "too late", dt.time(23, 5)) == "at: too late (value: '23:05')"
     long = problem_line("name", "too long", "x" * 200)
     assert long.endswith("...)") and len(long) == len("name: too long (value: )") + 80
+
+
+def alias_bomb(levels: int = 9, width: int = 9) -> str:
+    """A "billion laughs": each level lists the one below ``width`` times, ``width ** levels`` leaves."""
+    names = [f"l{i}" for i in range(levels + 1)]
+    lines = [f"{names[0]}: &{names[0]} [" + ", ".join(["x"] * width) + "]"]
+    for below, name in itertools.pairwise(names):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{below}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    """Regression: a 353-byte event file of nested aliases took 69 s and 5.4 GiB before its 422."""
+    bomb = alias_bomb()
+    assert len(bomb) < 600 and MAX_DATA_NODES < 9**9
+    started = time.perf_counter()
+    with pytest.raises(DataFileError, match="expands to more than"):
+        read_data_text(bomb, "bomb")
+    (tmp_path / "bomb.yaml").write_text(bomb, encoding="utf-8")
+    with pytest.raises(DataFileError, match="expands to more than"):
+        read_data_file(tmp_path / "bomb.yaml")
+    assert time.perf_counter() - started < 5
+
+
+def test_aliases_within_the_budget_still_work() -> None:
+    text = "morning: &m [{start: '09:00', end: '12:00'}]\nB001: *m\nB002: *m\n"
+    data = read_data_text(text, "ok")
+    assert data["B001"] == data["B002"] == [{"start": "09:00", "end": "12:00"}]
+    assert read_data_text(alias_bomb(levels=3, width=9), "small")["l3"][0][0][0] == ["x"] * 9  # 9**4 values
+
+
+def test_a_document_over_the_size_limit_is_refused_unparsed(tmp_path: Path) -> None:
+    text = "notes: " + "x" * MAX_DATA_CHARS
+    with pytest.raises(DataFileError, match="longer than"):
+        read_data_text(text, "big")
+    (tmp_path / "big.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(DataFileError, match="longer than"):
+        read_data_file(tmp_path / "big.yaml")
