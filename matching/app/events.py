@@ -14,7 +14,6 @@ meetings, keeping the plan, score and model version that proposed each.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
@@ -31,7 +30,7 @@ from matching.app.scoring import PairScorer, Participants
 from matching.common.yaml_files import read_data_text, validate_data
 from matching.errors import ConfigError, NotFoundError
 from matching.events.model import Event, EventFileError, parse_event
-from matching.events.plan_files import read_meetings_csv, read_scores_csv
+from matching.events.plan_files import read_meetings_csv, read_plan_rows, read_scores_csv
 from matching.events.repair import Changes, ChangesFileError
 from matching.learning.outcomes import (
     DAY_OUTCOMES,
@@ -291,8 +290,7 @@ class Events:
         """The plan's schedule, one dict per meeting (slot, table, buyer, IKM, names, score, reason)."""
         plan = self.plan_record(event_id, plan_no)
         names = self._participants().names
-        with (plan.folder / "meetings.csv").open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+        rows = read_plan_rows(plan.folder / "meetings.csv")
         return [
             {
                 **row,
@@ -376,9 +374,8 @@ class Events:
         """
         met: dict[tuple[str, str], MetMeeting] = {}
         for plan in self.plans(event_id):  # oldest first: a newer plan overwrites
-            with (plan.folder / "meetings.csv").open(encoding="utf-8", newline="") as handle:
-                for row in csv.DictReader(handle):
-                    met[(row["buyer_id"], row["ikm_id"])] = MetMeeting(
-                        float(row["score"]), plan.plan_no, plan.model_version
-                    )
+            for row in read_plan_rows(plan.folder / "meetings.csv"):
+                met[(row["buyer_id"], row["ikm_id"])] = MetMeeting(
+                    float(row["score"]), plan.plan_no, plan.model_version
+                )
         return met

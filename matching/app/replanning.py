@@ -16,6 +16,7 @@ from pathlib import Path
 
 from matching.app.planning import PlanResult, write_exports
 from matching.app.scoring import PairScorer, Participants
+from matching.common.spreadsheet import csv_text
 from matching.events.exports import changes_text, meetings_by_participant
 from matching.events.meetings import Meeting, Pair
 from matching.events.model import Event, EventFileError
@@ -126,13 +127,13 @@ def write_reschedule(result: RescheduleResult, out_dir: Path) -> list[Path]:
             writer.writerow(
                 [
                     c.kind,
-                    c.buyer,
-                    c.ikm,
+                    csv_text(c.buyer),
+                    csv_text(c.ikm),
                     start(c.old),
-                    c.old.table if c.old else "",
+                    csv_text(c.old.table or "") if c.old else "",
                     start(c.new),
-                    c.new.table if c.new else "",
-                    c.reason,
+                    csv_text(c.new.table or "") if c.new else "",
+                    csv_text(c.reason),
                 ]
             )
     written.append(path)

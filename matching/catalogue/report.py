@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from matching.catalogue.schema import COLUMNS, Entity
+from matching.common.spreadsheet import csv_text
 
 __all__ = ["EntityCounts", "ImportReport", "Issue", "ValidatedBatch"]
 
@@ -79,7 +80,9 @@ class ImportReport:
         writer = csv.writer(buffer)
         writer.writerow(["severity", "source", "row", "column", "value", "message"])
         for i in self.issues:
-            writer.writerow([i.severity, i.source, i.row or "", i.column or "", i.value or "", i.message])
+            cells = [i.source, i.column or "", i.value or "", i.message]
+            source, column, value, message = (csv_text(c) for c in cells)
+            writer.writerow([i.severity, source, i.row or "", column, value, message])
         return buffer.getvalue()
 
     def to_dict(self) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from matching.cli._app import (
     print_matches,
     progress,
 )
+from matching.common.spreadsheet import csv_text
 from matching.learning.baselines import evaluate_systems, metrics_table, system_runs
 from matching.learning.metrics import read_qrels, write_run
 from matching.ranking.explanations import Explanation
@@ -141,7 +142,9 @@ def rank(
             buffer, fieldnames=["buyer_id", "rank", "ikm_id", "ikm_name", "score", "reason"]
         )
         writer.writeheader()
-        writer.writerows(_rows(results))
+        writer.writerows(
+            {k: csv_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in _rows(results)
+        )
         out_file.write_text(buffer.getvalue(), encoding="utf-8")
     else:
         data = {b: [x.to_dict() for x in xs] for b, xs in results.items()}

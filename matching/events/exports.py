@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from matching.common.spreadsheet import text_only
 from matching.events.meetings import Meeting
 from matching.events.model import Slot
 from matching.events.repair import Change
@@ -203,6 +204,7 @@ def write_master_grid(
     for index in range(len(tables)):
         sheet.column_dimensions[get_column_letter(index + 2)].width = 30
     sheet.freeze_panes = "B3"
+    text_only(sheet.iter_rows())  # names are shown, never run as formulas
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path

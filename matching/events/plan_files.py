@@ -16,6 +16,7 @@ import csv
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from matching.common.spreadsheet import csv_text, from_csv_text
 from matching.errors import ImportFileError
 from matching.events.meetings import Meeting, Pair
 from matching.events.model import Slot
@@ -24,6 +25,7 @@ __all__ = [
     "MEETING_COLUMNS",
     "SCORE_COLUMNS",
     "read_meetings_csv",
+    "read_plan_rows",
     "read_scores_csv",
     "write_meetings_csv",
     "write_scores_csv",
@@ -53,11 +55,11 @@ def write_meetings_csv(path: Path, meetings: Iterable[Meeting], slots: list[Slot
                 [
                     _hhmm(slot),
                     _hhmm(slot, end=True),
-                    m.table or "",
-                    m.buyer,
-                    m.ikm,
+                    csv_text(m.table or ""),
+                    csv_text(m.buyer),
+                    csv_text(m.ikm),
                     f"{m.score:.4f}",
-                    m.reason,
+                    csv_text(m.reason),
                 ]
             )
     return path
@@ -69,7 +71,8 @@ def write_scores_csv(path: Path, scores: Mapping[Pair, float], reasons: Mapping[
         writer = csv.writer(handle)
         writer.writerow(SCORE_COLUMNS)
         for (buyer, ikm), score in sorted(scores.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
-            writer.writerow([buyer, ikm, f"{score:.4f}", reasons.get((buyer, ikm), "")])
+            reason = reasons.get((buyer, ikm), "")
+            writer.writerow([csv_text(buyer), csv_text(ikm), f"{score:.4f}", csv_text(reason)])
     return path
 
 
@@ -89,7 +92,10 @@ def _rows(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str, str]
                     f"(header: {', '.join(reader.fieldnames or [])})"
                 )
             for row_number, row in enumerate(reader, start=2):
-                yield row_number, {k: (v or "").strip() for k, v in row.items() if k is not None}
+                yield (
+                    row_number,
+                    {k: from_csv_text((v or "").strip()) for k, v in row.items() if k is not None},
+                )
         except (csv.Error, UnicodeDecodeError) as exc:  # a cell over csv's size limit, a binary file
             raise ImportFileError(
                 f"{path.name}, row {row_number + 1}: not a readable CSV row ({exc})"
@@ -139,6 +145,11 @@ def read_meetings_csv(path: Path, slots: list[Slot], *, strict: bool = False) ->
             )
         )
     return meetings
+
+
+def read_plan_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a ``meetings.csv`` as dicts of its columns, text cells as they were before writing."""
+    return [row for _, row in _rows(path, ["buyer_id", "ikm_id"])]
 
 
 def read_scores_csv(path: Path) -> tuple[dict[Pair, float], dict[Pair, str]]:
