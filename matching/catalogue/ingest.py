@@ -8,6 +8,7 @@ when asked) and fills the created / updated / unchanged counts of the :class:`Im
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from pydantic import ValidationError
@@ -27,6 +28,20 @@ from matching.common.regions import provinces
 __all__ = ["validate_tables"]
 
 MAX_CELL_CHARS = 20_000
+
+
+# C0 control characters but tab, line feed and carriage return, and DEL: no export format can hold them
+# (openpyxl refuses them, PDFs and calendars garble them); vertical tab and form feed are line breaks to a
+# word processor, so they become spaces, the rest are dropped
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_free(text: str) -> str:
+    return _CONTROL.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)
+
+
+def _control_names(text: str) -> str:
+    return ", ".join(sorted({f"U+{ord(c):04X}" for c in _CONTROL.findall(text)}))
 
 
 def _text(value: object) -> str:
@@ -152,6 +167,14 @@ def validate_tables(
                 raw = cells[index] if index < len(cells) else None
                 header = table.headers[index]
                 shown = None if raw is None else _text(raw)
+                if shown is not None and _CONTROL.search(shown):
+                    if name == id_field or (table.entity is Entity.PRODUCTS and name == "ikm_id"):
+                        message = f"control character ({_control_names(shown)}) in an id; remove it"
+                        row_issues.append(Issue(table.source, row_number, header, shown, message))
+                        continue
+                    message = f"control character(s) {_control_names(shown)} removed"
+                    issues.append(Issue(table.source, row_number, header, shown, message, "warning"))
+                    raw = shown = _control_free(shown)
                 if raw is None or _text(raw) == "":
                     if specs[name].required:
                         row_issues.append(
@@ -176,7 +199,7 @@ def validate_tables(
                 except CellError as exc:
                     row_issues.append(Issue(table.source, row_number, header, shown, str(exc)))
             values["attributes"] = {
-                key: _text(cells[i])[:MAX_CELL_CHARS]
+                key: _control_free(_text(cells[i]))[:MAX_CELL_CHARS]
                 for key, i in extras.items()
                 if i < len(cells) and cells[i] is not None and _text(cells[i]) != ""
             }

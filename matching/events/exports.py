@@ -170,6 +170,7 @@ def write_master_grid(
 ) -> Path:
     """Slots down, tables across; each cell "buyer / IKM" with names, for the organisers' desk."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.worksheet import Worksheet
@@ -178,16 +179,20 @@ def write_master_grid(
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)  # a new workbook starts with one ordinary sheet
     sheet.title = "Grid"
-    sheet.append([event_name])
+
+    def clean(text: str) -> str:  # control characters, which a cell cannot hold, from text stored earlier
+        return str(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+    sheet.append([clean(event_name)])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(["Slot", *[f"Meja {t}" if t.isdigit() else t for t in tables]])
+    sheet.append(["Slot", *[f"Meja {t}" if t.isdigit() else clean(t) for t in tables]])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     column = {t: i for i, t in enumerate(tables)}
     grid: dict[tuple[int, int], str] = {}
     for m in meetings:
         if m.slot is not None and m.table in column:
-            grid[(m.slot, column[m.table])] = (
+            grid[(m.slot, column[m.table])] = clean(
                 f"{names.get(m.buyer, m.buyer)} ({m.buyer})\n{names.get(m.ikm, m.ikm)} ({m.ikm})"
             )
     for slot in slots:

@@ -93,3 +93,25 @@ def test_every_ikm_gets_candidate_buyers(tmp_path: Path) -> None:
         for pair in (p for p in added if p[0] == b):
             assert scores[pair] == round(max(full[pair[1]], 0.0) + 1e-3, 6)
     engine.close()
+
+
+def test_exports_never_crash_on_control_characters_stored_earlier(tmp_path: Path) -> None:
+    """Regression: text with control characters stored before imports refused them made the master grid
+    raise openpyxl's IllegalCharacterError halfway through the exports."""
+    from matching.catalogue.report import ValidatedBatch
+    from matching.catalogue.schema import Entity
+
+    engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", ranker="weights"))
+    engine.import_demo()
+    event = load_event(EVENT)
+    met = plan_event(event, engine, engine.participants(), time_limit=3).meetings[0].ikm
+    ikm = next(i for i in engine.store.ikms() if i.ikm_id == met)
+    dirty = ikm.model_copy(update={"name": "Rotan\x0bJaya\x01 Sejahtera"})
+    batch = ValidatedBatch()
+    batch.records[Entity.IKMS].append(dirty)
+    engine.store.write(batch)
+    result = plan_event(event, engine, engine.participants(), time_limit=3)
+    assert result.names[met] == "Rotan\x0bJaya\x01 Sejahtera" and any(m.ikm == met for m in result.meetings)
+    written = write_exports(result, tmp_path / "out")
+    assert (tmp_path / "out" / "master-grid.xlsx") in written
+    engine.close()

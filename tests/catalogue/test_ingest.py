@@ -314,3 +314,19 @@ def test_random_headers_never_crash(tmp_path_factory: pytest.TempPathFactory, he
         pass
     finally:
         eng.close()
+
+
+def test_control_characters_are_removed_from_text_and_refused_in_ids(engine: Engine, tmp_path: Path) -> None:
+    """Regression: a name holding \\x01 or \\x0b imported, then planning crashed (openpyxl's
+    IllegalCharacterError) with partial output. Text loses them with a warning; an id keeps none."""
+    rows = [list(r) for r in IKM_ROWS]
+    rows[0][1] = "Anyaman\x01 Rotan\x0bSejahtera\x00"  # name
+    rows[1][0] = "I\x0b0002"  # an id
+    report = engine.import_files([write_csv(tmp_path / "ikms.csv", [IKM_HEADER, *rows])], keep_valid=True)
+    warnings = [i for i in report.warnings if i.row == 2 and i.column == "name"]
+    assert warnings and "U+0001" in warnings[0].message and "removed" in warnings[0].message
+    errors = [i for i in report.errors if i.row == 3]
+    assert errors and errors[0].column == "ikm_id" and "control character" in errors[0].message
+    stored = {i.ikm_id: i.name for i in engine.store.ikms()}
+    assert stored[rows[0][0]] == "Anyaman Rotan Sejahtera"
+    assert not any("\x0b" in ikm_id for ikm_id in stored)
