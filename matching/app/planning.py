@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from matching.app.scoring import PairScorer, Participants
+from matching.common.file_names import file_stem, inside
 from matching.events.checking import Violation, check_schedule
 from matching.events.exports import (
     agenda_text,
@@ -206,7 +207,7 @@ def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
             )
         )
         for person in people:
-            path = out_dir / "agendas" / f"{person}-{lang}.txt"
+            path = inside(out_dir / "agendas", f"{file_stem(person)}-{lang}.txt")
             path.parent.mkdir(exist_ok=True)
             path.write_text(
                 agenda_text(

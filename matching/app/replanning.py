@@ -16,6 +16,7 @@ from pathlib import Path
 
 from matching.app.planning import PlanResult, write_exports
 from matching.app.scoring import PairScorer, Participants
+from matching.common.file_names import file_stem, inside
 from matching.common.spreadsheet import csv_text
 from matching.events.exports import changes_text, meetings_by_participant
 from matching.events.meetings import Meeting, Pair
@@ -154,7 +155,7 @@ def write_reschedule(result: RescheduleResult, out_dir: Path) -> list[Path]:
     (out_dir / "notices").mkdir(exist_ok=True)
     for who, items in sorted(per_participant.items()):
         for lang in ("id", "en"):
-            path = out_dir / "notices" / f"{who}-{lang}.txt"
+            path = inside(out_dir / "notices", f"{file_stem(who)}-{lang}.txt")
             path.write_text(
                 changes_text(
                     who,

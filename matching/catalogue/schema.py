@@ -7,11 +7,12 @@ after :func:`matching.common.parsing.normalise_header` (case, spaces, dashes and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
 
 __all__ = [
     "COLUMNS",
@@ -27,6 +28,21 @@ __all__ = [
 ]
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+# ids (ikm_id, product_id, buyer_id): letters and digits, spaces and . _ - /, at most 64 characters, starting
+# with a letter or digit, no ".." (ids name export files and URLs; see matching.common.file_names)
+ID_PATTERN = re.compile(r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9 ._/-]{0,63}")
+ID_RULE = "use letters, digits, spaces and . _ - / (at most 64, starting with a letter or digit, no '..')"
+
+
+def _record_id(value: str, info: ValidationInfo) -> str:
+    # records read back from the store are not judged again: ids stored before this rule stay readable
+    if not ID_PATTERN.fullmatch(value) and not (info.context or {}).get("stored"):
+        raise ValueError(f"not a valid id: {ID_RULE}")
+    return value
+
+
+RecordId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_record_id)]
 # the largest values the store's BIGINT and INTEGER columns hold (SQLite and PostgreSQL alike)
 Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
 Days = Annotated[int, Field(ge=0, le=2**31 - 1)]
@@ -175,7 +191,7 @@ class _Record(BaseModel):
 class IKM(_Record):
     """A small or medium industry (industri kecil dan menengah) and its production profile."""
 
-    ikm_id: NonEmpty
+    ikm_id: RecordId
     name: NonEmpty
     province: NonEmpty
     regency: NonEmpty
@@ -195,8 +211,8 @@ class IKM(_Record):
 class Product(_Record):
     """A product an IKM makes."""
 
-    product_id: NonEmpty
-    ikm_id: NonEmpty
+    product_id: RecordId
+    ikm_id: RecordId
     name: NonEmpty
     description: str | None = None
     material: str | None = None
@@ -207,7 +223,7 @@ class Product(_Record):
 class Buyer(_Record):
     """A buyer: a free-text requirement plus the structured needs stated in columns."""
 
-    buyer_id: NonEmpty
+    buyer_id: RecordId
     company: NonEmpty
     country: str | None = None
     requirement: NonEmpty

@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from matching.common.file_names import file_stem, inside
 from matching.common.spreadsheet import text_only
 from matching.events.meetings import Meeting
 from matching.events.model import Slot
@@ -305,7 +306,7 @@ def write_calendars(
             item.add("location", f"{venue + ', ' if venue else ''}Meja {m.table}")
             item.add("description", m.reason or "")
             calendar.add_component(item)
-        path = directory / f"{participant}.ics"
+        path = inside(directory, f"{file_stem(participant)}.ics")
         path.write_bytes(calendar.to_ical())
         written.append(path)
     return written

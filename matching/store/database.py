@@ -35,6 +35,7 @@ __all__ = ["Store"]
 
 
 REVISION = "catalogue_revision"
+STORED = {"stored": True}  # validation context of records read back (ids are judged at import, not again)
 # columns a listing may filter on by equality (strings compare case-insensitively)
 FILTERS: dict[Entity, tuple[str, ...]] = {
     Entity.IKMS: ("province", "regency", "ovop_stars"),
@@ -112,7 +113,9 @@ class Store:
         fields = _record_fields(entity)
         with self.session() as session:
             rows = session.scalars(select(row_type).order_by(key)).all()
-            return [record_type.model_validate({f: getattr(r, f) for f in fields}) for r in rows]
+            return [
+                record_type.model_validate({f: getattr(r, f) for f in fields}, context=STORED) for r in rows
+            ]
 
     def ikms(self) -> list[IKM]:
         return self._all(Entity.IKMS)
@@ -225,7 +228,9 @@ class Store:
             row = session.get(row_type, record_id)
             if row is None:
                 raise NotFoundError(f"{entity.singular} {record_id!r} does not exist")
-            return RECORD_TYPES[entity].model_validate({f: getattr(row, f) for f in _record_fields(entity)})
+            return RECORD_TYPES[entity].model_validate(
+                {f: getattr(row, f) for f in _record_fields(entity)}, context=STORED
+            )
 
     def page(
         self, entity: Entity, *, offset: int = 0, limit: int = 50, filters: dict[str, Any] | None = None
@@ -251,7 +256,10 @@ class Store:
             rows = session.scalars(
                 select(row_type).where(*conditions).order_by(key).offset(offset).limit(limit)
             ).all()
-            records = [RECORD_TYPES[entity].model_validate({f: getattr(r, f) for f in fields}) for r in rows]
+            records = [
+                RECORD_TYPES[entity].model_validate({f: getattr(r, f) for f in fields}, context=STORED)
+                for r in rows
+            ]
         return records, int(total)
 
     def put(self, entity: Entity, record: Any, *, create: bool) -> Any:

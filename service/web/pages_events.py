@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse
 
 from matching import demo_data_dir
 from matching.app.events import EventRecord, PlanRecord
+from matching.common.file_names import file_stem
 from matching.common.yaml_files import DataFileError
 from matching.errors import MatchingError, NotFoundError
 from matching.events.model import Event
@@ -115,7 +116,11 @@ def file_groups(files: list[str], names: dict[str, str]) -> dict[str, Any]:
             people.setdefault(stem, {})["calendar"] = path
         elif path not in main:
             other.append({"path": path, "key": f"file_{path}" if f"file_{path}" in TEXTS["en"] else None})
-    participants = [{"id": pid, "name": names.get(pid, ""), **people[pid]} for pid in sorted(people)]
+    ids = {file_stem(pid): pid for pid in names}  # a file names its participant by file_stem(id)
+    participants = [
+        {"id": ids.get(stem, stem), "name": names.get(ids.get(stem, stem), ""), **people[stem]}
+        for stem in sorted(people)
+    ]
     notices = any("notices_id" in p or "notices_en" in p for p in people.values())
     columns = ["agendas_id", "agendas_en", *(["notices_id", "notices_en"] if notices else []), "calendar"]
     return {

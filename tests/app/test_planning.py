@@ -115,3 +115,26 @@ def test_exports_never_crash_on_control_characters_stored_earlier(tmp_path: Path
     written = write_exports(result, tmp_path / "out")
     assert (tmp_path / "out" / "master-grid.xlsx") in written
     engine.close()
+
+
+def test_exports_of_a_hostile_stored_id_stay_inside_the_folder(tmp_path: Path) -> None:
+    """Regression: a buyer id such as ../../x/PWN made `event plan` write agenda and calendar files outside
+    the output folder. Ids are refused at import now; a file name is made safe whatever the store holds."""
+    from matching.catalogue.report import ValidatedBatch
+    from matching.catalogue.schema import Buyer, Entity
+
+    engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", ranker="weights"))
+    engine.import_demo()
+    buyer = engine.store.buyers()[0]
+    hostile = Buyer.model_construct(**{**buyer.model_dump(), "buyer_id": "../../x/PWN"})  # skips validation
+    batch = ValidatedBatch()
+    batch.records[Entity.BUYERS].append(hostile)
+    engine.store.write(batch)
+    event = load_event(EVENT).model_copy(update={"buyers": "all"})
+    result = plan_event(event, engine, engine.participants(), time_limit=3)
+    assert "../../x/PWN" in result.buyers
+    out = tmp_path / "deep" / "out"
+    written = write_exports(result, out)
+    assert all(path.resolve().is_relative_to(out.resolve()) for path in written)
+    assert not (tmp_path / "deep" / "x").exists() and not (tmp_path / "x").exists()
+    engine.close()

@@ -330,3 +330,17 @@ def test_control_characters_are_removed_from_text_and_refused_in_ids(engine: Eng
     stored = {i.ikm_id: i.name for i in engine.store.ikms()}
     assert stored[rows[0][0]] == "Anyaman Rotan Sejahtera"
     assert not any("\x0b" in ikm_id for ikm_id in stored)
+
+
+@pytest.mark.parametrize("hostile", ["../../x/PWN", "/abs/path", "a..b", "x" * 65, "I\u00e9"])
+def test_ids_outside_the_documented_characters_are_refused(
+    engine: Engine, tmp_path: Path, hostile: str
+) -> None:
+    """Regression: an id such as ../../x/PWN imported and then named agenda files outside the plan folder."""
+    rows = [list(r) for r in IKM_ROWS]
+    rows[0][0] = hostile
+    with pytest.raises(ValidationFailed) as failed:
+        engine.import_files([write_csv(tmp_path / "ikms.csv", [IKM_HEADER, *rows])])
+    [issue] = failed.value.report.errors
+    assert (issue.row, issue.column) == (2, "ikm_id") and "not a valid id" in issue.message
+    assert engine.store.ikms() == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -385,8 +386,8 @@ def test_product_and_buyer_round_trips(client: TestClient, demo: Demo) -> None:
     assert_error(client.get(f"{API}/buyers/TB001", headers=headers), 404, "not_found")
 
 
-@pytest.mark.parametrize("ikm_id", ["IKM/NTB/001", "a\x00b", "Ketak Lestari (Lombok)", "I 0001?x=1#y"])
-def test_any_stored_id_can_be_read_updated_and_deleted(client: TestClient, demo: Demo, ikm_id: str) -> None:
+@pytest.mark.parametrize("ikm_id", ["IKM/NTB/001", "Ketak Lestari 01", "I-0001.x_2", "9" * 61])
+def test_any_valid_id_can_be_read_updated_and_deleted(client: TestClient, demo: Demo, ikm_id: str) -> None:
     """Regression: ids with a slash (as in registry numbers) could be created but not read or deleted."""
     headers = organiser(demo)
     assert client.post(f"{API}/ikms", json=new_ikm(ikm_id), headers=headers).status_code == 201
@@ -401,6 +402,19 @@ def test_any_stored_id_can_be_read_updated_and_deleted(client: TestClient, demo:
     assert client.delete(path, headers=headers).status_code == 204
     assert_error(client.get(path, headers=headers), 404, "not_found")
     assert_error(client.get(f"{API}/products/{quote(product_id, safe='')}", headers=headers), 404)
+
+
+@pytest.mark.parametrize(
+    "ikm_id", ["a\x00b", "Ketak Lestari (Lombok)", "I 0001?x=1#y", "../../x/PWN", "/abs/path", "9" * 65]
+)
+def test_ids_outside_the_documented_characters_are_422(client: TestClient, demo: Demo, ikm_id: str) -> None:
+    """Regression: any id was accepted, and one such as ../../x/PWN then named files outside a plan's
+    folder; ids are letters, digits, spaces and . _ - / (README, Import files)."""
+    headers = organiser(demo)
+    error = assert_error(client.post(f"{API}/ikms", json=new_ikm(ikm_id), headers=headers), 422)
+    assert "not a valid id" in json.dumps(error)
+    product = new_product(f"P-{len(ikm_id)}", ikm_id)
+    assert_error(client.post(f"{API}/products", json=product, headers=headers), 422)
 
 
 def test_missing_records_are_404(client: TestClient, demo: Demo) -> None:
