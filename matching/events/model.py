@@ -44,6 +44,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from matching.catalogue.schema import RecordId
 from matching.common.yaml_files import (
     DataFileError,
     load_data_file,
@@ -81,7 +82,8 @@ class EventFileError(DataFileError):
     kind = "event file"
 
 
-ParticipantId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# a buyer_id or ikm_id: the catalogue's id rule, so an event file cannot name what no import would accept
+ParticipantId = RecordId
 
 
 # --- records -----------------------------------------------------------------------------------------

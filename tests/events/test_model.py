@@ -387,3 +387,17 @@ def test_slots_avoid_breaks_lie_in_sessions_and_are_ordered(
         assert all(end <= _m(b.start) or _m(b.end) <= start for b in breaks)
     for before, after in itertools.pairwise(slots):
         assert _m(before.end) <= _m(after.start)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"buyers": ["../../x/PWN"]},
+        {"ikms": ["I1", "/abs/path"]},
+        {"availability": {"a\x01b": [{"start": "09:00", "end": "10:00"}]}},
+        {"preferences": [{"buyer": "B1", "ikm": "=cmd", "kind": "meet"}]},
+    ],
+)
+def test_event_files_hold_ids_by_the_catalogues_rule(overrides: dict[str, Any]) -> None:
+    """Regression: an event file could name any id (issue 14); ids follow the import rule (README)."""
+    assert any("not a valid id" in p for p in problems_of(base(**overrides)))
