@@ -12,6 +12,10 @@
 ``MATCHING_MODELS_DIR``   where trained models are written and found first; default ``<home>/models``. The
                           versions shipped with the package (``matching/bundled_models``: the repository's
                           ``models/``) are the defaults behind it; a name in both is this folder's.
+``MATCHING_EMBED_BATCH``  texts encoded and written to the embedding cache per batch (default 256): a killed
+                          ``matching index`` keeps every finished batch and a restart encodes only the rest.
+``MATCHING_PROGRESS_EVERY`` seconds between the plain progress lines long commands print when stderr is not
+                          a terminal (default 5).
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ class Settings(BaseSettings):
     constraints: Literal["penalty", "filter", "ignore"] = "penalty"
     ranker: str = "auto"
     models_dir: Path = Field(default_factory=lambda data: data["home"] / "models")
+    embed_batch: int = Field(default=256, ge=1)
+    progress_every: float = Field(default=5.0, gt=0)
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, or SQLite inside the data home."""

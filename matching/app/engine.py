@@ -163,6 +163,7 @@ class Engine:
                 self.encoder,
                 cache,
                 kind=self.settings.index_kind,
+                batch_size=self.settings.embed_batch,
                 **kwargs,
             )
 

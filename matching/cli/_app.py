@@ -7,8 +7,8 @@
 - :func:`errors`, the one translation of the engine's error tree into messages and exit codes:
   ``ValidationFailed`` -> the import report and exit 1, ``ConfigError`` -> exit 2, any other
   ``MatchingError`` -> exit 1;
-- :func:`progress`, a transient progress bar on stderr, and :func:`ensure_index`, which embeds what is new
-  under one;
+- :func:`progress`, a transient progress bar on stderr (plain lines every few seconds when stderr is not a
+  terminal, e.g. a log), and :func:`ensure_index`, which embeds what is new under one;
 - printing shared by several groups: :func:`print_report` (an import report) and :func:`print_matches`
   (ranked IKMs with their reasons).
 
@@ -17,6 +17,8 @@ Group modules import this module and library code only, never each other.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,8 +111,20 @@ def errors() -> Iterator[None]:
 
 
 @contextmanager
-def progress(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
-    """A progress bar on stderr (hidden when stderr is not a terminal); yields (advance, set_total)."""
+def progress(
+    label: str, *, every: float | None = None
+) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """Progress on stderr; yields (advance, set_total).
+
+    On a terminal: a transient bar. Otherwise (a pipe, a log file): a plain line every ``every`` seconds
+    (default ``MATCHING_PROGRESS_EVERY``, 5) while the work runs, such as ``indexing: 12,800/40,000 (32%),
+    1m05s elapsed, ~2m20s left``, and a final line when it ends.
+    """
+    if not err.is_terminal:
+        plain = _PlainProgress(label, every if every is not None else Settings().progress_every)
+        with plain:
+            yield plain.advance, plain.set_total
+        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -121,6 +135,62 @@ def progress(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[int]
     ) as bar:
         task = bar.add_task(label, total=None)
         yield (lambda n: bar.advance(task, n)), (lambda total: bar.update(task, total=total))
+
+
+def _duration(seconds: float) -> str:
+    """``42s``, ``1m05s``, ``2h03m``."""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+class _PlainProgress:
+    """Progress for logs: a line every ``every`` seconds from a background thread, and a final line."""
+
+    def __init__(self, label: str, every: float) -> None:
+        self.label, self.every = label, every
+        self.done = 0
+        self.total: int | None = None
+        self._started = time.monotonic()
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
+
+    def advance(self, n: int) -> None:
+        self.done += n
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+
+    def line(self, *, final: bool = False) -> str:
+        elapsed = time.monotonic() - self._started
+        done, total = self.done, self.total
+        count = f"{done:,}/{total:,} ({min(100, done * 100 // total)}%)" if total else f"{done:,}"
+        if final:
+            return f"{self.label}: done, {count}, in {_duration(elapsed)}"
+        text = f"{self.label}: {count}, {_duration(elapsed)} elapsed"
+        if total and 0 < done < total:
+            text += f", ~{_duration(elapsed * (total - done) / done)} left"
+        return text
+
+    def _print(self, text: str) -> None:
+        err.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.every):
+            self._print(self.line())
+
+    def __enter__(self) -> _PlainProgress:
+        self._ticker.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._ticker.join()
+        if exc_info[0] is None:
+            self._print(self.line(final=True))
 
 
 def ensure_index(engine: Engine) -> None:

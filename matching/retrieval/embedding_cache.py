@@ -9,13 +9,20 @@ file system (not a network share).
 Vectors are stored exactly as the encoder returned them (float32, little-endian); the cache never
 normalises or otherwise changes them. A ``model_id`` must name one model with one dimension: changing the
 model (or its prompts or weights) must change the id.
+
+Each batch :meth:`EmbeddingCache.embed` encodes is committed in its own transaction, so a run killed
+(even by SIGKILL) keeps every batch it finished and a restart encodes only the rest. A cache file that
+SQLite finds damaged (not a database, or a malformed image) is renamed ``<name>.damaged-<time>`` with a
+warning and a new, empty cache takes its place: the cache only saves time, it never stops a run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +30,8 @@ from types import TracebackType
 import numpy as np
 
 __all__ = ["EmbeddingCache", "text_key"]
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -34,6 +43,14 @@ CREATE TABLE IF NOT EXISTS embeddings (
 )
 """
 _LOOKUP_CHUNK = 500  # keys per SELECT ... IN (...), well under SQLite's host-parameter limit
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite says the file itself is damaged (not merely busy, locked or read-only)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return not isinstance(exc, sqlite3.OperationalError)
 
 
 def text_key(text: str) -> bytes:
@@ -51,15 +68,58 @@ class EmbeddingCache:
     def __init__(self, path: Path, *, timeout: float = 60.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._timeout = timeout
         self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+        self._conn: sqlite3.Connection | None = None
+        try:
+            self._conn = self._open()
+        except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):
+                raise
+            self._set_aside(exc)
+            self._conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
         )
-        self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        self._conn.execute("PRAGMA page_size = 8192")  # a new file only: fits ~5 384-d vectors a page
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.execute(_SCHEMA)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            conn.execute("PRAGMA page_size = 8192")  # a new file only: fits ~5 384-d vectors a page
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")  # a killed process loses no commit (WAL)
+            conn.execute(_SCHEMA)
+            conn.execute("SELECT model_id FROM embeddings LIMIT 1").fetchall()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _set_aside(self, exc: sqlite3.DatabaseError) -> None:
+        """Rename a damaged cache file (and its WAL files) out of the way; the caller opens a new one."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            part = self.path.with_name(self.path.name + suffix)
+            if part.exists():
+                part.replace(aside.with_name(aside.name + suffix))
+        log.warning(
+            "embedding cache %s is damaged (%s); set aside as %s, starting an empty cache "
+            "(vectors will be computed again)",
+            self.path,
+            exc,
+            aside.name,
+        )
+
+    def _recover(self, exc: sqlite3.DatabaseError) -> None:
+        """Called (holding the lock) when a query finds the file damaged: set it aside, open a new one."""
+        if not _is_damage(exc):
+            raise exc
+        self._set_aside(exc)
+        self._conn = self._open()
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -104,16 +164,20 @@ class EmbeddingCache:
         unique = list(dict.fromkeys(keys))
         with self._lock:
             conn = self._connection()
-            for start in range(0, len(unique), _LOOKUP_CHUNK):
-                chunk = unique[start : start + _LOOKUP_CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = conn.execute(
-                    "SELECT text_sha256, dim, vector FROM embeddings "
-                    f"WHERE model_id = ? AND text_sha256 IN ({marks})",
-                    (model_id, *chunk),
-                )
-                for key, dim, blob in rows:
-                    found[bytes(key)] = (int(dim), bytes(blob))
+            try:
+                for start in range(0, len(unique), _LOOKUP_CHUNK):
+                    chunk = unique[start : start + _LOOKUP_CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    rows = conn.execute(
+                        "SELECT text_sha256, dim, vector FROM embeddings "
+                        f"WHERE model_id = ? AND text_sha256 IN ({marks})",
+                        (model_id, *chunk),
+                    )
+                    for key, dim, blob in rows:
+                        found[bytes(key)] = (int(dim), bytes(blob))
+            except sqlite3.DatabaseError as exc:
+                self._recover(exc)  # a damaged file: nothing is cached any more
+                return {}
         return found
 
     def get_many(self, model_id: str, texts: Sequence[str]) -> tuple[np.ndarray | None, list[int]]:
@@ -149,18 +213,26 @@ class EmbeddingCache:
         dim = int(array.shape[1])
         rows = [(model_id, text_key(t), dim, array[i].tobytes()) for i, t in enumerate(texts)]
         with self._lock:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO embeddings (model_id, text_sha256, dim, vector) "
-                    "VALUES (?, ?, ?, ?)",
-                    rows,
-                )
-            except BaseException:
+                self._insert(rows)
+            except sqlite3.DatabaseError as exc:
+                self._recover(exc)
+                self._insert(rows)
+
+    def _insert(self, rows: list[tuple[str, bytes, int, bytes]]) -> None:
+        """One transaction: all of ``rows`` or none (the caller holds the lock)."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (model_id, text_sha256, dim, vector) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+        except BaseException:
+            if conn.in_transaction:
                 conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            raise
+        conn.execute("COMMIT")
 
     # -- the main entry --------------------------------------------------------------------------------
 

@@ -52,10 +52,15 @@ def update_dense_index(
     *,
     kind: Kind = "auto",
     rebuild: bool = False,
+    batch_size: int = 256,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> tuple[VectorIndex, IndexReport]:
-    """Bring the dense index in ``directory`` in line with ``catalogue``; save it if anything changed."""
+    """Bring the dense index in ``directory`` in line with ``catalogue``; save it if anything changed.
+
+    Texts are encoded ``batch_size`` at a time and each batch is committed to ``cache`` as soon as it is
+    encoded, so a run killed part-way keeps its finished batches and the next run encodes only the rest.
+    """
     started = time.perf_counter()
     index: VectorIndex | None = None
     if not rebuild and VectorIndex.exists(directory):
@@ -78,7 +83,7 @@ def update_dense_index(
             encoder.model_id,
             [texts[i] for i in changed],
             lambda batch: encoder.encode_passages(batch),
-            batch_size=2048,
+            batch_size=batch_size,
             progress=progress,
         )
         index.upsert([ids[i] for i in changed], vectors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -202,3 +203,51 @@ def test_readers_and_writers_in_several_processes(tmp_path: Path) -> None:
         assert cache.count("fake") == 200 + 2 * 60 * 50
         vectors, missing = cache.get_many("fake", ["w2 59 49"])
         assert missing == [] and vectors is not None and (vectors == 59).all()
+
+
+def test_a_file_that_is_not_a_database_is_set_aside_and_rebuilt(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "embeddings.sqlite"
+    path.write_bytes(b"this is no SQLite file, e.g. a disk that lost its first page" * 100)
+    with caplog.at_level("WARNING"), EmbeddingCache(path) as cache:
+        vectors, encoded = cache.embed("fake", catalogue(10), CountingEncoder())
+    assert encoded == 10 and vectors.shape == (10, 16)
+    assert "damaged" in caplog.text and str(path) in caplog.text
+    aside = list(tmp_path.glob("embeddings.sqlite.damaged-*"))
+    assert [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))]
+    with EmbeddingCache(path) as cache:
+        assert cache.count("fake") == 10
+
+
+def test_a_cache_damaged_while_open_is_set_aside_and_the_run_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "embeddings.sqlite"
+    with EmbeddingCache(path) as cache:
+        cache.embed("fake", catalogue(300), CountingEncoder())
+    with EmbeddingCache(path) as cache:
+        # damage every page after the first (the schema page) while the cache is open
+        with path.open("r+b") as raw:
+            raw.seek(8192)
+            raw.write(b"\xff" * (path.stat().st_size - 8192))
+        encoder = CountingEncoder()
+        with caplog.at_level("WARNING"):
+            vectors, encoded = cache.embed("fake", catalogue(300), encoder)
+        assert vectors.shape == (300, 16) and encoded == 300
+        np.testing.assert_array_equal(vectors[7], encoder.vector(catalogue(300)[7]))
+    assert "damaged" in caplog.text
+    with EmbeddingCache(path) as cache:
+        assert cache.count("fake") == 300
+
+
+def test_a_busy_cache_is_not_mistaken_for_a_damaged_one(tmp_path: Path) -> None:
+    path = tmp_path / "embeddings.sqlite"
+    with EmbeddingCache(path) as holder, EmbeddingCache(path, timeout=0.2) as other:
+        holder.put_many("fake", ["a"], np.ones((1, 16), np.float32))
+        conn = holder._connection()
+        conn.execute("BEGIN IMMEDIATE")  # hold the write lock
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.put_many("fake", ["b"], np.ones((1, 16), np.float32))
+        conn.execute("ROLLBACK")
+    assert not list(tmp_path.glob("*.damaged-*"))

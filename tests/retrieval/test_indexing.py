@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +15,7 @@ from sqlalchemy import delete
 from matching import Engine, Entity, Settings
 from matching.catalogue.report import ValidatedBatch
 from matching.retrieval.dense_index import VectorIndex
+from matching.retrieval.embedding_cache import EmbeddingCache
 from matching.store.tables import ProductRow
 
 
@@ -77,3 +83,54 @@ def test_a_crash_while_saving_leaves_the_previous_index_usable(
     assert fresh.index().upserted == 0
     assert set(VectorIndex.load(directory).ids()) == before
     assert changed
+
+
+SLOW_INDEX = """
+import sys, time
+from pathlib import Path
+from matching import Engine, Settings
+from matching.retrieval.encoders import HashingEncoder
+
+class SlowEncoder(HashingEncoder):
+    # the hashing encoder, slowed per batch; tells the test (one line per batch) how far it got
+    def encode_passages(self, texts, *, progress=None):
+        time.sleep(0.05)
+        vectors = super().encode_passages(texts, progress=progress)
+        with open(sys.argv[2], "a") as log:
+            log.write(f"{len(texts)}\\n")
+        return vectors
+
+engine = Engine(Settings(home=Path(sys.argv[1]), encoder="hashing", ranker="weights", embed_batch=20))
+engine._encoder = SlowEncoder()
+engine.index()
+"""
+
+
+def test_a_killed_index_keeps_its_finished_batches_and_a_restart_embeds_the_rest(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    engine = Engine(Settings(home=home, encoder="hashing", ranker="weights"))
+    engine.import_demo()
+    distinct = len(set(engine._catalogue().texts()[1]))
+    assert distinct > 200  # enough batches of 20 to kill the run part-way
+    batches = tmp_path / "batches.txt"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    run = subprocess.Popen([sys.executable, "-c", SLOW_INDEX, str(home), str(batches)], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and run.poll() is None:
+            if batches.exists() and len(batches.read_text().split()) >= 4:
+                break
+            time.sleep(0.01)
+        assert run.poll() is None, "the index run ended before it could be killed"
+        os.kill(run.pid, signal.SIGKILL)
+    finally:
+        run.wait(timeout=30)
+    assert run.returncode == -signal.SIGKILL
+    assert not VectorIndex.exists(home / "index" / "dense")  # killed before saving the index
+
+    with EmbeddingCache(home / "cache" / "embeddings.sqlite") as cache:
+        kept = cache.count(engine.encoder.model_id)
+    assert 4 * 20 <= kept < distinct and kept % 20 == 0  # whole batches only
+    report = engine.index()  # the restart
+    assert report.embedded == distinct - kept
+    assert report.products == len(engine.store.products())
