@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer  # noqa: F401  (typer.Option in Annotated)
 
 from matching.cli._app import HomeOption, app, errors, open_engine, out
