@@ -56,3 +56,20 @@ def test_ingest_creates_the_home_privately(tmp_path: Path, canonical_files: list
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in home.glob("matching.sqlite*")}
     assert modes and set(modes.values()) == {0o600}, modes
+
+
+def test_backup_then_restore_through_the_cli(tmp_path: Path, canonical_files: list[Path]) -> None:
+    home, copy = tmp_path / "home", tmp_path / "copy"
+    assert run_cli("ingest", *map(str, canonical_files), home=home, fast=True).returncode == 0
+    before = run_cli("stats", "--json", home=home, fast=True).stdout
+    archive = tmp_path / "home.tar.gz"
+    made = run_cli("backup", str(archive), home=home, fast=True)
+    assert made.returncode == 0, made.stderr
+    assert "3 IKMs, 3 products, 2 buyers" in made.stdout
+    assert run_cli("restore", str(archive), home=copy, fast=True).returncode == 0
+    assert run_cli("stats", "--json", home=copy, fast=True).stdout == before
+    again = run_cli("restore", str(archive), home=copy, fast=True)
+    assert again.returncode == 2 and "--force" in again.stderr and str(copy) in again.stderr
+    assert run_cli("restore", str(archive), "--force", home=copy, fast=True).returncode == 0
+    missing = run_cli("backup", str(tmp_path / "x"), home=tmp_path / "typo", fast=True)
+    assert missing.returncode == 2 and not (tmp_path / "typo").exists() and not (tmp_path / "x").exists()
