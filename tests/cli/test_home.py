@@ -16,6 +16,9 @@ READERS = [
     ["search", "rattan chair"],
     ["keys", "list"],
     ["models", "list"],
+    ["event", "plan", "matching/data/demo/event.yaml", "--out", "plan-out"],
+    ["serve", "--port", "18765"],
+    ["backup", "backup-out"],
 ]
 
 
