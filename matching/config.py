@@ -28,6 +28,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "default_home"]
 
+STORE_FILE = "matching.sqlite"
+
 
 def default_home() -> Path:
     """The documented default data home, following the XDG base-directory convention."""
@@ -57,4 +59,27 @@ class Settings(BaseSettings):
         """The database URL in force: the explicit one, or SQLite inside the data home."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.home / 'matching.sqlite').resolve()}"
+        return f"sqlite:///{(self.home / STORE_FILE).resolve()}"
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file of the store, or None when the database is elsewhere (PostgreSQL ...)."""
+        url = self.resolved_database_url()
+        if not url.startswith("sqlite"):
+            return None
+        path = url.split("///", 1)[1] if "///" in url else ""
+        return Path(path) if path and path != ":memory:" else None
+
+    def missing_store(self) -> str | None:
+        """Why commands that only read cannot run here (a plain message naming the home), or None.
+
+        A SQLite store must exist as a file in an existing home; with a PostgreSQL (or other) URL the
+        database itself is the store, and connecting to it says whether it is there.
+        """
+        database = self.sqlite_path()
+        if database is None or database.is_file():
+            return None
+        where = f"data home {self.home}" if not self.home.is_dir() else f"database {database}"
+        return (
+            f"no store: {where} does not exist. Create one with `matching init --home {self.home}` "
+            "or import a catalogue with `matching ingest` (or pass the right --home / MATCHING_HOME)"
+        )

@@ -106,6 +106,9 @@ class SearchResponse(BaseModel):
     limit: int
     model_version: str
     catalogue_revision: int
+    notice: str | None = Field(
+        default=None, description="Why nothing was found whatever the query (an empty catalogue)."
+    )
 
 
 # -- catalogue -----------------------------------------------------------------------------------------
@@ -358,7 +361,10 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: Literal["ready", "starting"]
+    status: Literal["ready", "starting", "not ready"]
+    reason: str | None = Field(
+        default=None, description="Why search cannot work yet: 'empty catalogue' or 'index not built'."
+    )
     catalogue_revision: int
     searcher_revision: int
     model_version: str

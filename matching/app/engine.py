@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -39,9 +40,23 @@ from matching.store.outcomes import OutcomeRepository
 if TYPE_CHECKING:
     from matching.app.events import Events
 
-__all__ = ["Engine", "demo_data_dir"]
+__all__ = ["EMPTY_CATALOGUE", "Engine", "demo_data_dir", "make_private"]
+
+EMPTY_CATALOGUE = "the catalogue is empty: import IKMs and products first"
 
 log = logging.getLogger(__name__)
+
+
+def make_private(home: Path, database: Path | None) -> None:
+    """Create the data home (0700) and the SQLite file (0600) before SQLite opens it: SQLite gives its
+    -wal and -shm files the database file's mode. Existing ones keep theirs."""
+    if not home.exists():
+        home.mkdir(parents=True, mode=0o700)
+        home.chmod(0o700)  # mkdir's mode is filtered by the umask
+    if database is not None and not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        database.chmod(0o600)
 
 
 def demo_data_dir() -> Path:
@@ -67,7 +82,7 @@ class Engine:
         if self._store is None:
             with self._store_lock:
                 if self._store is None:
-                    self.settings.home.mkdir(parents=True, exist_ok=True)
+                    make_private(self.settings.home, self.settings.sqlite_path())
                     self._store = Store(self.settings.resolved_database_url())
         return self._store
 
@@ -338,6 +353,10 @@ class Engine:
         searcher.model_version, searcher.ranker_spec = version, spec
         return searcher, revision
 
+    def search_notice(self) -> str | None:
+        """Why a search finds nothing whatever it asks (:data:`EMPTY_CATALOGUE`), or None."""
+        return EMPTY_CATALOGUE if not self.store.counts()[Entity.PRODUCTS.value] else None
+
     @staticmethod
     def needs(
         text: str,
@@ -390,6 +409,8 @@ class Engine:
         searcher = self.searcher(wait=wait)
         revision = self._searcher_revision
         needs = [self.needs(text, **structured) for text, structured in requests]
+        if not searcher.catalogue.products:  # nothing to rank: an empty result (see search_notice)
+            return [[] for _ in requests], searcher.model_version, revision
         results = [[explain(m, lexicon()) for m in ranked] for ranked in searcher.rank_many(needs, k)]
         return results, searcher.model_version, revision
 
@@ -397,6 +418,8 @@ class Engine:
         """Ranked, explained IKMs for each buyer (buyers need not be in the store)."""
 
         searcher = self.searcher()
+        if not searcher.catalogue.products:
+            return {b.buyer_id: [] for b in buyers}
         results = searcher.rank_many([self.buyer_needs(b) for b in buyers], k)
         return {b.buyer_id: [explain(m, lexicon()) for m in r] for b, r in zip(buyers, results, strict=True)}
 

@@ -9,6 +9,7 @@ group:
 - ``models``: ``train`` and the ``models`` group (``list``, ``use``, ``compare``)
 - ``service``: ``serve`` and the ``keys`` group (``create``, ``list``, ``revoke``)
 - ``finetune``: ``finetune``
+- ``home``: ``init``, ``backup``, ``restore``
 - ``events``: the ``event`` group (``plan``, ``reschedule``, ``check``, ``outcomes``)
 
 Importing this package assembles the command line: importing a group module registers its commands on the
@@ -17,13 +18,13 @@ app, and the sub-command groups are mounted here; both orders are the order of `
 """
 
 # the order of these imports is the order of the commands in `matching --help`
-from matching.cli import catalogue, ranking, models, service, finetune, events  # isort: skip
+from matching.cli import catalogue, ranking, models, service, finetune, events, home  # isort: skip
 from matching.cli._app import app
 from matching.cli.main import main
 
 __all__ = ["app", "main"]
 
-_COMMANDS = (catalogue, ranking, models, service, finetune)  # imported to register their commands
+_COMMANDS = (catalogue, ranking, models, service, finetune, home)  # imported to register their commands
 
 app.add_typer(events.event_app, name="event")
 app.add_typer(service.keys_app, name="keys")

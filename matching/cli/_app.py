@@ -88,9 +88,18 @@ def settings_for(home: Path | None) -> Settings:
     return Settings(home=home) if home is not None else Settings()
 
 
-def open_engine(home: Path | None) -> Engine:
-    """The engine over data home ``home``; the caller closes it."""
-    return Engine(settings_for(home))
+def open_engine(home: Path | None, *, create: bool = False) -> Engine:
+    """The engine over data home ``home``; the caller closes it.
+
+    Only ``create`` (``init``, ``ingest``, ``demo``) may start a new store; otherwise a home without one
+    is an error naming it (exit 2) and nothing is created on disk.
+    """
+    settings = settings_for(home)
+    missing = None if create else settings.missing_store()
+    if missing is not None:
+        err.print(f"[bold red]error:[/] {missing}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    return Engine(settings)
 
 
 @contextmanager

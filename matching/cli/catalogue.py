@@ -52,7 +52,7 @@ def ingest(
     home: HomeOption = None,
 ) -> None:
     """Import IKMs, products and buyers; all-or-nothing unless --keep-valid. Exit 1 if any row is invalid."""
-    engine = open_engine(home)
+    engine = open_engine(home, create=True)
     result: ImportReport | None = None
     try:
         with errors():
@@ -150,7 +150,7 @@ def demo(
     home: HomeOption = None,
 ) -> None:
     """Import the demo catalogue, summarise and index it, show matches, plan the demo event and export it."""
-    engine = open_engine(home)
+    engine = open_engine(home, create=True)
     try:
         with errors():
             out.print(f"[bold]Demo data[/] from {demo_data_dir()}")

@@ -88,12 +88,14 @@ def search(
                 max_unit_price_idr=max_price,
                 deadline_days=deadline,
             )
+            notice = engine.search_notice()
     finally:
         engine.close()
+    if notice:
+        err.print(f"[yellow]notice:[/] {notice}", highlight=False)
     if json_output:
-        out.print_json(
-            data={"query": text, "ranker": engine.ranker_version, "data": [x.to_dict() for x in results]}
-        )
+        data = {"query": text, "ranker": engine.ranker_version, "data": [x.to_dict() for x in results]}
+        out.print_json(data=data | ({"notice": notice} if notice else {}))
     else:
         print_matches(results, lang=lang)
 
@@ -132,8 +134,11 @@ def rank(
             records = engine.read_buyers(buyers)
             ensure_index(engine)
             results = engine.rank_buyers(records, k=top)
+            notice = engine.search_notice()
     finally:
         engine.close()
+    if notice:
+        err.print(f"[yellow]notice:[/] {notice}", highlight=False)
     if fmt == "trec":
         write_run({b: [(x.ikm_id, x.score) for x in xs] for b, xs in results.items()}, out_file, tag=tag)
     elif fmt == "csv":

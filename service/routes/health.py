@@ -21,16 +21,28 @@ def health() -> Any:
 @router.get(
     "/ready",
     response_model=Readiness,
-    responses={503: {"model": Readiness, "description": "Still loading the model or the index."}},
+    responses={
+        503: {
+            "model": Readiness,
+            "description": "Search cannot work: the catalogue is empty, or the index is not built yet.",
+        }
+    },
 )
 def ready(engine: EngineDep, response: Response) -> Any:
-    """Ready once the engine has built its search index; 503 until then."""
+    """Ready when search can work: the catalogue has products and the engine has built its search index;
+    503 with the reason otherwise."""
     counts = engine.store.counts()
     loaded = engine.searcher_revision >= 0
-    if not loaded:
+    reason = None
+    if not counts["products"]:
+        reason = "empty catalogue"
+    elif not loaded:
+        reason = "index not built"
+    if reason is not None:
         response.status_code = 503
     return {
-        "status": "ready" if loaded else "starting",
+        "status": "ready" if reason is None else ("starting" if counts["products"] else "not ready"),
+        "reason": reason,
         "catalogue_revision": engine.store.revision(),
         "searcher_revision": engine.searcher_revision,
         "model_version": engine.ranker_version,

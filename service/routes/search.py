@@ -40,8 +40,9 @@ async def run_search(request: Request, body: SearchRequest) -> Ranked:
     return await asyncio.wrap_future(future)
 
 
-def _respond(body: SearchRequest, ranked: Ranked) -> SearchResponse:
+def _respond(request: Request, body: SearchRequest, ranked: Ranked) -> SearchResponse:
     page = ranked.results[body.offset : body.offset + body.limit]
+    notice = None if ranked.results else request.app.state.engine.search_notice()
     return SearchResponse(
         data=[match_public(body.offset + i + 1, e, body.lang) for i, e in enumerate(page)],
         count=len(ranked.results),
@@ -49,6 +50,7 @@ def _respond(body: SearchRequest, ranked: Ranked) -> SearchResponse:
         limit=body.limit,
         model_version=ranked.model_version,
         catalogue_revision=ranked.catalogue_revision,
+        notice=notice,
     )
 
 
@@ -60,7 +62,7 @@ def _respond(body: SearchRequest, ranked: Ranked) -> SearchResponse:
 )
 async def search(request: Request, body: SearchRequest, _caller: SearcherDep) -> SearchResponse:
     """Free text in English or Indonesian plus structured filters; explanations in ``lang``."""
-    return _respond(body, await run_search(request, body))
+    return _respond(request, body, await run_search(request, body))
 
 
 @router.get("", response_model=SearchResponse, summary="Rank IKMs for a requirement (query string)")
@@ -89,7 +91,7 @@ async def search_get(
         offset=offset,
         limit=limit,
     )
-    return _respond(body, await run_search(request, body))
+    return _respond(request, body, await run_search(request, body))
 
 
 stats_router = APIRouter(tags=["catalogue"], responses=error_responses(401))

@@ -109,6 +109,7 @@ async def search_page(request: Request) -> Response:
     form, body, problems = read_form(request, lang)
     results: list[MatchPublic] = []
     count, error, status = 0, None, 200
+    notice: str | None = None
     if body is not None:
         try:
             ranked = (await run_search(request, body)).results
@@ -116,6 +117,7 @@ async def search_page(request: Request) -> Response:
             error, status = str(exc), 503
         else:
             count = len(ranked)
+            notice = None if ranked else request.app.state.engine.search_notice()
             page = ranked[body.offset : body.offset + body.limit]
             results = [match_public(body.offset + i + 1, e, lang) for i, e in enumerate(page)]
     offset, limit = (body.offset, body.limit) if body else (0, form["limit"])
@@ -133,6 +135,7 @@ async def search_page(request: Request) -> Response:
         "next": links[current + 1] if links and current + 1 < len(links) else None,
         "problems": problems,
         "error": error,
+        "empty_catalogue": notice is not None,
         "page_sizes": PAGE_SIZES,
         "certificate_options": certificate_options(lang),
         "province_options": provinces().names(),

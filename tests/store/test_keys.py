@@ -72,6 +72,7 @@ def test_buyer_keys_belong_to_a_stored_buyer(engine: Engine) -> None:
 
 def test_keys_commands_create_list_and_revoke(tmp_path: Path) -> None:
     home = tmp_path / "home"
+    assert run_cli("init", home=home).returncode == 0  # keys live in a store; a missing home is an error
     created = run_cli("keys", "create", "--role", "organiser", "--name", "desk", home=home)
     assert created.returncode == 0, created.stderr
     text = created.stdout.strip().splitlines()[-1]
