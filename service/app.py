@@ -10,14 +10,18 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from matching import Engine, Settings, __version__
 from service.batching import SearchBatcher
-from service.errors import install_error_handlers
+from service.deps import COOKIE
+from service.errors import error_body, install_error_handlers
+from service.key_limit import KeyLimiter, KeysLocked
 from service.observability import ObservabilityMiddleware, setup_logging
 from service.routes import catalogue, events, health, imports, search
+from service.security import SecurityMiddleware
 from service.settings import ServiceSettings
 from service.web import router as web_router
 
@@ -77,6 +81,18 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.state.key_limiter = KeyLimiter(
+        max_failures=service_settings.key_failures, lockout=service_settings.key_lockout_s
+    )
+
+    @app.exception_handler(KeysLocked)
+    async def keys_locked(request: Request, exc: KeysLocked) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)}
+        if request.url.path.startswith(API_PREFIX):
+            body = error_body(request, 429, "too_many_requests", str(exc), [])
+            return JSONResponse(body, 429, headers=headers)
+        return PlainTextResponse(f"429 Too Many Requests: {exc}.\n", 429, headers=headers)
+
     for module in (search, catalogue, imports, events, health):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(search.stats_router, prefix=API_PREFIX)
@@ -89,5 +105,12 @@ def create_app(
             allow_headers=["X-API-Key", "Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(
+        SecurityMiddleware,
+        cookie=COOKIE,
+        docs_prefix=f"{API_PREFIX}/docs",
+        api_prefix=API_PREFIX,
+        trusted_origins=service_settings.trusted_origins,
+    )
     app.add_middleware(ObservabilityMiddleware, max_bytes=int(service_settings.max_upload_mb * 2**20))
     return app

@@ -16,6 +16,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from matching import Engine
 from matching.store.keys import ApiKey, Role
 from service.errors import Forbidden, Unauthorized
+from service.key_limit import KeyLimiter
 from service.settings import ServiceSettings
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "SearcherDep",
     "ServiceSettingsDep",
     "caller",
+    "key_limiter",
 ]
 
 COOKIE = "matching_key"
@@ -43,6 +45,12 @@ def get_engine(request: Request) -> Engine:
 def get_service_settings(request: Request) -> ServiceSettings:
     settings: ServiceSettings = request.app.state.service_settings
     return settings
+
+
+def key_limiter(request: Request) -> tuple[KeyLimiter, str]:
+    """The app's limiter of wrong keys and the client address it counts them under."""
+    limiter: KeyLimiter = request.app.state.key_limiter
+    return limiter, request.client.host if request.client else "-"
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -69,8 +77,11 @@ def caller(request: Request, engine: Engine, key_text: str | None) -> Principal 
     """The principal of ``key_text`` (or None); remembered on the request for logs."""
     if not key_text:
         return None
+    limiter, client = key_limiter(request)
+    limiter.check(client)
     key = engine.keys.authenticate(key_text)
     if key is None:
+        limiter.failed(client)
         raise Unauthorized("the API key is unknown or revoked")
     request.state.key_id = key.key_id
     return Principal(role=key.role, key=key)

@@ -6,6 +6,11 @@
 ``MATCHING_MAX_UPLOAD_MB``    largest request body accepted, in MB (default 20); more gets 413.
 ``MATCHING_SEARCH_BATCH``     most searches encoded together (default 16); 1 turns batching off.
 ``MATCHING_LOG_LEVEL``        ``info`` (default), ``debug``, ``warning`` ...
+``MATCHING_TRUSTED_ORIGINS``  JSON list of origins the pages may be served under besides the request's own
+                              ``Host``, e.g. ``["https://matching.example.org"]`` behind a proxy that
+                              rewrites ``Host``; changes sent with the login cookie from elsewhere get 403.
+``MATCHING_KEY_FAILURES``     wrong API keys one client address may send within a minute (default 10) ...
+``MATCHING_KEY_LOCKOUT_S``    ... before it is refused, right key or not, for this many seconds (default 60).
 """
 
 from __future__ import annotations
@@ -26,3 +31,6 @@ class ServiceSettings(BaseSettings):
     max_upload_mb: float = Field(default=20.0, gt=0)
     search_batch: int = Field(default=16, ge=1, le=256)
     log_level: str = "info"
+    trusted_origins: list[str] = Field(default_factory=list)
+    key_failures: int = Field(default=10, ge=1)
+    key_lockout_s: float = Field(default=60.0, gt=0)

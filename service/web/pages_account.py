@@ -1,4 +1,7 @@
-"""``/login`` and ``/logout``: the API key is kept in an HttpOnly, SameSite=Strict cookie."""
+"""``/login`` and ``/logout``: the API key is kept in an HttpOnly, SameSite=Strict cookie.
+
+Logging out is a POST (the button in every page's header); ``GET /logout`` only shows that button.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from service.deps import COOKIE
+from service.deps import COOKIE, key_limiter
 from service.web.render import redirect, render, web_principal
 
 router = APIRouter()
@@ -28,7 +31,11 @@ def login_page(request: Request, next: str = "/") -> Response:
 @router.post("/login")
 def login(request: Request, key: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:
     text = key.strip()
+    limiter, client = key_limiter(request)
+    limiter.check(client)
     if not text or request.app.state.engine.keys.authenticate(text) is None:
+        if text:
+            limiter.failed(client)
         context = {"next": safe_next(next), "wrong": True}
         return render(request, "login.html", context, status_code=401)
     response = redirect(safe_next(next))
@@ -43,7 +50,12 @@ def login(request: Request, key: Annotated[str, Form()] = "", next: Annotated[st
     return response
 
 
-@router.api_route("/logout", methods=["GET", "POST"])
+@router.get("/logout")
+def logout_page(request: Request) -> Response:
+    return render(request, "logout.html")
+
+
+@router.post("/logout")
 def logout(request: Request) -> Response:
     web_principal(request)  # names the key in the access log
     response = redirect("/login")

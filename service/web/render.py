@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from matching.store.keys import Role
-from service.deps import COOKIE, Principal
+from service.deps import COOKIE, Principal, key_limiter
 from service.web.i18n import DEFAULT_LANG, LANGS, TEXTS, translator
 
 __all__ = [
@@ -64,8 +64,12 @@ def web_principal(request: Request) -> Principal | None:
     principal = None
     text = request.cookies.get(COOKIE)
     if text:
+        limiter, client = key_limiter(request)
+        limiter.check(client)
         key = request.app.state.engine.keys.authenticate(text)
-        if key is not None:
+        if key is None:
+            limiter.failed(client)
+        else:
             request.state.key_id = key.key_id
             principal = Principal(role=key.role, key=key)
     request.state.web_principal = principal

@@ -66,7 +66,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 @pytest.fixture(scope="module")
 def client(demo: Demo) -> Iterator[TestClient]:
-    with TestClient(create_app(engine=demo.engine)) as test_client:
+    # this module sends many wrong keys on purpose; the limit on them is tested in test_key_limit.py
+    app = create_app(engine=demo.engine, service_settings=ServiceSettings(key_failures=10_000))
+    with TestClient(app) as test_client:
         yield test_client
 
 

@@ -11,6 +11,7 @@ in pytest's cache (``.pytest_cache``), so later runs encode only what changed.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import threading
@@ -276,3 +277,22 @@ def test_organiser_creates_plans_and_downloads_the_demo_event(page: Page, engine
     shot(page, "outcomes-b003")
     [outcome] = engine.events.outcomes("temu-bisnis-anyaman-ntb-2027")
     assert (outcome.day_outcome, outcome.followup_outcome) == ("cooperation_possible", "negotiation_started")
+
+
+def test_pages_obey_their_security_policy_and_log_out_by_button(page: Page, engine: Engine) -> None:
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text))
+    _, key = engine.keys.create("organiser", "Meja keluar")
+    log_in(page, key, "logout")
+    for path in ("/", "/import", "/events", "/logout"):
+        response = page.goto(path)
+        assert response is not None
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    shot(page, "logout-page")  # GET /logout shows the button and keeps the key
+    expect(page.get_by_text("Masuk sebagai")).to_be_visible()
+    page.goto("/events")
+    page.locator("header").get_by_role("button", name="Keluar").click()  # the browser sends its Origin
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/import")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    assert [text for text in violations if "Content Security Policy" in text] == []
