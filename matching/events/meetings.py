@@ -55,14 +55,27 @@ class MatchProblem:
     availability: dict[str, set[int]] = field(default_factory=dict)  # participant -> free slots; absent = all
     slot_places: dict[int, int] = field(default_factory=dict)  # places left in a slot, when fewer than tables
     floor_per_ikm: dict[str, int] = field(default_factory=dict)  # overrides min_per_ikm for these IKMs
+    # common_slots' memo (by the two windows); not copied by dataclasses.replace
+    _common: dict[tuple[frozenset[int] | None, frozenset[int] | None], frozenset[int]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def free_slots(self, participant: str) -> set[int]:
         """Slots the participant can attend (every slot when it states no window)."""
         return self.availability.get(participant, set(range(self.n_slots)))
 
     def common_slots(self, pair: Pair) -> frozenset[int]:
-        """Slots both sides of ``pair`` can attend."""
-        return frozenset(self.free_slots(pair[0]) & self.free_slots(pair[1]) & set(range(self.n_slots)))
+        """Slots both sides of ``pair`` can attend that still have a place."""
+        a, b = self.availability.get(pair[0]), self.availability.get(pair[1])
+        key = (None if a is None else frozenset(a), None if b is None else frozenset(b))
+        found = self._common.get(key)
+        if found is None:
+            day = {s for s in range(self.n_slots) if self.tables <= 0 or self.places(s) > 0}
+            for own in key:
+                if own is not None:
+                    day &= own
+            found = self._common[key] = frozenset(day)
+        return found
 
     def places(self, slot: int) -> int:
         """Meetings slot ``slot`` can still hold."""

@@ -7,7 +7,8 @@ the fairness floor are *required*: the scheduler places them first and never tra
 When meetings are still left out (windows overlap in ways the selection's rows cannot see), a refill round
 keeps every placed meeting where it is and chooses again among the pairs not yet tried, for the places,
 slots and caps that are left, with each IKM's floor lowered by the meetings it already has. At most
-``rounds`` rounds; it stops early when everything chosen is placed or nothing new can be chosen.
+``rounds`` rounds; it stops early when everything chosen is placed or nothing new can be chosen. The
+scheduler's ``time_limit`` is shared: 60% for the first round, the rest split among the refill rounds.
 
 The result is a :class:`DayPlan`: the match result over all rounds (objective, shortfalls and floor notes
 measured on the original problem; ``lp_bound`` of the first round, an upper bound on any schedulable
@@ -96,8 +97,12 @@ def choose_and_schedule(
     confirmed = {m.pair for m in meetings if m.fixed}
     required = required_pairs(problem, meetings)
     tried = {m.pair for m in meetings}
+    # The scheduler's time: 60% to the first round, 20% to each refill round (they place few meetings).
+    later_limit = time_limit * 0.4 / max(1, rounds - 1)
     schedule = schedule_meetings(
-        replace(day, meetings=meetings, required=required), time_limit=time_limit, drop_unplaceable=True
+        replace(day, meetings=meetings, required=required),
+        time_limit=time_limit * (0.6 if rounds > 1 else 1.0),
+        drop_unplaceable=True,
     )
     done = 1
     while schedule.unplaced and done < rounds:
@@ -105,7 +110,7 @@ def choose_and_schedule(
         left = _refill(problem, placed, tried)
         if not left.scores or left.capacity <= 0:
             break
-        more = [prepare(m) for m in choose_meetings(left, time_limit=time_limit).meetings]
+        more = [prepare(m) for m in choose_meetings(left, time_limit=time_limit, bound=False).meetings]
         more = [m for m in more if m.pair not in tried]
         if not more:
             break
@@ -115,13 +120,11 @@ def choose_and_schedule(
         pinned = [m if m.fixed else replace(m, fixed=True) for m in placed]
         again = schedule_meetings(
             replace(day, meetings=[*pinned, *more], required=required),
-            time_limit=time_limit,
+            time_limit=later_limit,
             drop_unplaceable=True,
         )
-        again.meetings = [
-            m if m.pair in confirmed or m.pair not in {p.pair for p in placed} else replace(m, fixed=False)
-            for m in again.meetings
-        ]
+        kept = {p.pair for p in placed} - confirmed
+        again.meetings = [replace(m, fixed=False) if m.pair in kept else m for m in again.meetings]
         again.unplaced = [*schedule.unplaced, *again.unplaced]
         again.seconds += schedule.seconds
         schedule = again

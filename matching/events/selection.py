@@ -304,8 +304,9 @@ def floor_notes(problem: MatchProblem, usable: list[Pair], shortfall: dict[str, 
     return notes
 
 
-def choose_meetings(problem: MatchProblem, *, time_limit: float = 20.0) -> MatchResult:
-    """Pick the meetings to hold; see the module docstring for the model.
+def choose_meetings(problem: MatchProblem, *, time_limit: float = 20.0, bound: bool = True) -> MatchResult:
+    """Pick the meetings to hold; see the module docstring for the model. With ``bound=False`` the LP
+    relaxation is not solved on its own (``lp_bound`` is then the solver's MIP bound).
 
     Raises :class:`AssignmentInfeasible` when the fixed and must-meet pairs alone cannot be held.
     """
@@ -319,12 +320,16 @@ def choose_meetings(problem: MatchProblem, *, time_limit: float = 20.0) -> Match
         status = "optimal"
     else:
         limit = max(time_limit, 0.1)
-        lp = milp(
-            model.c,
-            constraints=model.constraints,
-            bounds=model.bounds,
-            integrality=np.zeros(n_vars),
-            options={"time_limit": limit / 2, "disp": False},
+        lp = (
+            milp(
+                model.c,
+                constraints=model.constraints,
+                bounds=model.bounds,
+                integrality=np.zeros(n_vars),
+                options={"time_limit": limit / 2, "disp": False},
+            )
+            if bound
+            else None
         )
         spent = time.perf_counter() - start
         integrality = np.concatenate([np.ones(n), np.zeros(n_vars - n)])
@@ -346,7 +351,7 @@ def choose_meetings(problem: MatchProblem, *, time_limit: float = 20.0) -> Match
         else:
             chosen = _greedy(model)
             status = "greedy"
-        if lp.status == 0:
+        if lp is not None and lp.status == 0:
             lp_bound = -float(lp.fun)
         elif getattr(res, "mip_dual_bound", None) is not None:
             lp_bound = -float(res.mip_dual_bound)  # the LP timed out: the MIP's own bound is still valid

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from collections import Counter
@@ -217,7 +218,7 @@ def test_deterministic_with_ties() -> None:
         min_per_ikm=1,
     )
     first = choose_meetings(problem)
-    reordered = MatchProblem(**{**problem.__dict__, "scores": dict(reversed(list(scores.items())))})
+    reordered = dataclasses.replace(problem, scores=dict(reversed(list(scores.items()))))
     for again in (choose_meetings(problem), choose_meetings(reordered)):
         assert again.meetings == first.meetings
         assert again.objective == first.objective
