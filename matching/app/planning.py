@@ -28,8 +28,9 @@ from matching.events.exports import (
 from matching.events.meetings import MatchProblem, Meeting, Pair, ScheduleProblem
 from matching.events.model import Event, Slot
 from matching.events.plan_files import write_meetings_csv, write_scores_csv
-from matching.events.scheduling import ScheduleResult, schedule_meetings
-from matching.events.selection import MatchResult, choose_meetings
+from matching.events.rounds import choose_and_schedule
+from matching.events.scheduling import ScheduleResult
+from matching.events.selection import MatchResult
 
 __all__ = [
     "PairScorer",
@@ -56,6 +57,7 @@ class PlanResult:
     seconds: dict[str, float] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # participant id -> company / IKM name
     model_version: str = "weights"  # the ranker that scored the pairs
+    rounds: int = 1  # choose-and-schedule rounds it took (see matching.events.rounds)
 
     @property
     def meetings(self) -> list[Meeting]:
@@ -83,6 +85,8 @@ class PlanResult:
             "gap": self.match.gap,
             "min_meetings_per_ikm": min(per_ikm.values(), default=0),
             "ikm_shortfall": self.match.ikm_shortfall,
+            "floor_notes": self.match.floor_notes,
+            "rounds": self.rounds,
             "idle_gaps_total": self.schedule.idle_gaps_total,
             "violations": [v.message for v in self.violations],
             "seconds": self.seconds,
@@ -112,6 +116,7 @@ def plan_event(
     free = {p: len(event.available_slots(p)) for p in [*buyers, *ikms]}
     buyer_cap = event.max_meetings_per_buyer or len(slots)
     ikm_cap = event.max_meetings_per_ikm or len(slots)
+    availability = {p: event.available_slots(p) for p in [*buyers, *ikms] if p in event.availability}
     problem = MatchProblem(
         buyers=buyers,
         ikms=ikms,
@@ -124,34 +129,39 @@ def plan_event(
         meet={p for p, k in kinds.items() if k == "meet"},
         no_thanks={p for p, k in kinds.items() if k == "no_thanks"},
         fixed=set(fixed),
+        n_slots=len(slots),
+        tables=len(tables),
+        availability=availability,
     )
-    step = time.perf_counter()
-    match = choose_meetings(problem, time_limit=time_limit)
-    timings["match_list"] = time.perf_counter() - step
 
-    meetings = []
-    for m in match.meetings:
+    def prepare(m: Meeting) -> Meeting:
         confirmed = fixed.get(m.pair)
         if confirmed is not None:
             m = replace(m, fixed=True, slot=event.fixed_slot(confirmed).index, table=confirmed.table_name)
-        meetings.append(replace(m, reason=reasons.get(m.pair, m.reason)))
-    schedule_problem = ScheduleProblem(
-        meetings=meetings,
+        return replace(m, reason=reasons.get(m.pair, m.reason))
+
+    day = ScheduleProblem(
+        meetings=[],
         n_slots=len(slots),
         tables=tables,
-        availability={p: event.available_slots(p) for p in [*buyers, *ikms] if p in event.availability},
+        availability=availability,
         ikm_fixed_tables=event.ikm_fixed_tables,
     )
     step = time.perf_counter()
-    schedule = schedule_meetings(schedule_problem, time_limit=time_limit, drop_unplaceable=drop_unplaceable)
-    timings["schedule"] = time.perf_counter() - step
+    planned = choose_and_schedule(
+        problem, day, prepare=prepare, time_limit=time_limit, drop_unplaceable=drop_unplaceable
+    )
+    match, schedule = planned.match, planned.schedule
+    timings["match_list"] = match.seconds
+    timings["schedule"] = time.perf_counter() - step - match.seconds
+    schedule_problem = replace(day, meetings=[*match.meetings, *(m for m, _ in planned.left_out)])
     violations = check_schedule(
         schedule_problem,
         schedule.meetings,
         max_per_buyer=problem.max_per_buyer,
         max_per_ikm=problem.max_per_ikm,
         no_thanks=problem.no_thanks,
-        fixed=[m for m in meetings if m.fixed],
+        fixed=[m for m in schedule.meetings if m.pair in fixed],
     )
     timings["total"] = time.perf_counter() - started
     return PlanResult(
@@ -167,6 +177,7 @@ def plan_event(
         timings,
         participants.names,
         scorer.ranker_version,
+        planned.rounds,
     )
 
 

@@ -128,16 +128,24 @@ def _gap_cost(lo_hi: tuple[int, int] | None, s: int) -> int:
 
 
 def greedy(plan: Plan, allowed: dict[int, list[int]]) -> dict[int, int]:
-    """Step 2: meeting index -> slot for as many meetings as fit, most constrained first."""
+    """Step 2: meeting index -> slot for as many meetings as fit: required ones first, then the most
+    constrained."""
     busy = {who: set(s) for who, s in plan.busy.items()}
     span: dict[str, tuple[int, int]] = {}
     for who, slots in busy.items():
         if slots:
             span[who] = (min(slots), max(slots))
     load: dict[int, int] = defaultdict(int)
-    order = sorted(
+    required = plan.problem.required
+    order = sorted(  # required meetings (must-meet, fairness floor) first, then the most constrained
         allowed,
-        key=lambda k: (len(allowed[k]), -plan.movable[k].score, plan.movable[k].buyer, plan.movable[k].ikm),
+        key=lambda k: (
+            plan.movable[k].pair not in required,
+            len(allowed[k]),
+            -plan.movable[k].score,
+            plan.movable[k].buyer,
+            plan.movable[k].ikm,
+        ),
     )
     chosen: dict[int, int] = {}
     for k in order:

@@ -9,11 +9,11 @@
    swaps pairs of meetings that share a participant while that removes idle gaps;
 3. unless that left nothing to gain, a CP-SAT model (a boolean per meeting and allowed slot; one meeting
    per participant and slot; at most ``len(tables)`` meetings per slot) warm-started with those slots places
-   as many meetings as possible (with ``drop_unplaceable``: then the highest total score, in hundredths),
-   then minimises every participant's span (first to last slot); when not every meeting fits and that
-   optimum is proven, a second pass keeps those placements and minimises the idle gaps themselves (span
-   less meetings: who meets how often varies then, so equal spans can hide more gaps); the answer is
-   kept only when it is at least as good;
+   as many meetings as possible, a ``required`` one (must-meet, fairness floor) counting as three (with
+   ``drop_unplaceable``: then the highest total score, in hundredths), then minimises every participant's
+   span (first to last slot); when not every meeting fits and that optimum is proven, a second pass keeps
+   those placements and minimises the idle gaps themselves (span less meetings: who meets how often varies
+   then, so equal spans can hide more gaps); the answer is kept only when it is at least as good;
 4. tables are given per slot: confirmed ones first, then the rest in the event's table order.
 
 Steps 1 and 2 live in :mod:`matching.events.placement`. Meetings that cannot be placed are never forced in:
@@ -120,8 +120,10 @@ def _solve(
     else:
         value = {k: _value(plan.movable[k]) if weigh_scores else 0 for k in y}
         per_meeting = sum(value.values()) + 1  # one more meeting beats any score gain
+        required = plan.problem.required  # worth three meetings: never traded for two others
+        unit = {k: (3 if plan.movable[k].pair in required else 1) * per_meeting + value[k] for k in y}
         weight = 2 * n_slots * len(y) + 1  # any placement gain beats any gap saving
-        gain = sum((per_meeting + value[k]) * var for k, ys in y.items() for var in ys.values())
+        gain = sum(unit[k] * var for k, ys in y.items() for var in ys.values())
         model.maximize(weight * gain - gaps)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)
@@ -291,11 +293,13 @@ def schedule_meetings(
 
 
 def _quality(plan: Plan, slots: dict[int, int], weigh_scores: bool) -> tuple[int, int, int]:
-    """Placed meetings, their total score (if weighed), minus idle gaps: larger is better."""
+    """Placed meetings (a required one counting three), their total score (if weighed), minus idle gaps:
+    larger is better."""
     placed = [Meeting(plan.movable[k].buyer, plan.movable[k].ikm, slot=s) for k, s in slots.items()]
     gaps = sum(idle_gaps([*plan.pinned, *placed]).values())
     score = sum(_value(plan.movable[k]) for k in slots) if weigh_scores else 0
-    return len(slots), score, -gaps
+    required = sum(plan.movable[k].pair in plan.problem.required for k in slots)
+    return 2 * required + len(slots), score, -gaps
 
 
 def _value(m: Meeting) -> int:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from collections import Counter
@@ -217,7 +218,7 @@ def test_deterministic_with_ties() -> None:
         min_per_ikm=1,
     )
     first = choose_meetings(problem)
-    reordered = MatchProblem(**{**problem.__dict__, "scores": dict(reversed(list(scores.items())))})
+    reordered = dataclasses.replace(problem, scores=dict(reversed(list(scores.items()))))
     for again in (choose_meetings(problem), choose_meetings(reordered)):
         assert again.meetings == first.meetings
         assert again.objective == first.objective
@@ -275,3 +276,89 @@ def test_property_constraints_hold(seed: int, n_buyers: int, n_ikms: int, n_pair
     check_constraints(problem, result)
     if len(set(problem.scores) | problem.must_meet | problem.fixed) <= 12:
         assert result.objective == pytest.approx(brute_force(problem), abs=1e-6)
+
+
+# The day: pairs that share no slot, windows narrower than the day.
+
+AM, PM = {0, 1}, {2, 3}
+
+
+def day_problem(**changes: object) -> MatchProblem:
+    problem = MatchProblem(
+        buyers=["am", "pm", "all"],
+        ikms=["i1", "i2", "i3"],
+        scores={("pm", "i1"): 0.9, ("am", "i1"): 0.2, ("am", "i2"): 0.8, ("all", "i3"): 0.5},
+        max_per_buyer={"am": 2, "pm": 2, "all": 4},
+        max_per_ikm={"i1": 2, "i2": 2, "i3": 4},
+        capacity=8,
+        min_per_ikm=1,
+        n_slots=4,
+        tables=2,
+        availability={"am": AM, "pm": PM, "i1": AM},
+    )
+    for name, value in changes.items():
+        setattr(problem, name, value)
+    return problem
+
+
+def test_a_pair_sharing_no_slot_is_never_chosen() -> None:
+    result = choose_meetings(day_problem())
+    chosen = {m.pair for m in result.meetings}
+    assert ("pm", "i1") not in chosen and ("am", "i1") in chosen
+    assert result.ikm_shortfall == {}
+
+
+def test_without_the_day_the_same_problem_chooses_the_pair_that_cannot_meet() -> None:
+    result = choose_meetings(day_problem(n_slots=0))
+    assert ("pm", "i1") in {m.pair for m in result.meetings}
+
+
+def test_a_must_meet_pair_sharing_no_slot_is_refused_with_both_names() -> None:
+    with pytest.raises(AssignmentInfeasible, match="'pm' and IKM 'i1' must meet but share no slot"):
+        choose_meetings(day_problem(must_meet={("pm", "i1")}))
+
+
+def test_a_window_holds_no_more_meetings_of_a_participant_than_its_slots() -> None:
+    """i1 comes in the morning (2 slots): three morning buyers want it, only two can meet it."""
+    problem = day_problem(
+        buyers=["a", "b", "c"],
+        ikms=["i1"],
+        scores={("a", "i1"): 0.9, ("b", "i1"): 0.8, ("c", "i1"): 0.7},
+        max_per_buyer={"a": 4, "b": 4, "c": 4},
+        max_per_ikm={"i1": 4},
+        availability={"i1": AM},
+    )
+    assert len(choose_meetings(problem).meetings) == 2
+
+
+def test_a_window_holds_no_more_meetings_than_its_places() -> None:
+    """Four morning-only IKMs, one table: the morning's two places hold two meetings."""
+    ikms = ["i1", "i2", "i3", "i4"]
+    problem = day_problem(
+        buyers=["a", "b"],
+        ikms=ikms,
+        scores={(b, i): 0.5 for b in ("a", "b") for i in ikms},
+        max_per_buyer={"a": 4, "b": 4},
+        max_per_ikm=dict.fromkeys(ikms, 4),
+        tables=1,
+        capacity=4,
+        min_per_ikm=0,
+        availability=dict.fromkeys(ikms, AM),
+    )
+    result = choose_meetings(problem)
+    assert len(result.meetings) == 2 and result.lp_bound == pytest.approx(1.0)
+
+
+def test_floor_notes_say_why_a_floor_cannot_be_met() -> None:
+    problem = day_problem(
+        ikms=["i1", "i2", "i3", "i4"],
+        scores={("pm", "i1"): 0.9, ("all", "i3"): 0.5},
+        max_per_ikm={"i1": 2, "i2": 2, "i3": 0, "i4": 2},
+    )
+    notes = choose_meetings(problem).floor_notes
+    assert notes == {
+        "i1": "none of its 1 candidate buyer(s) shares a slot it can attend",
+        "i2": "no candidate buyer",
+        "i3": "it can take only 0 meeting(s) (its cap or free slots)",
+        "i4": "no candidate buyer",
+    }
