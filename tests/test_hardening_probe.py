@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -247,3 +248,36 @@ def test_6_api_refuses_an_alias_bomb_quickly(probe: Probe) -> None:
     response = probe.client.post(f"{API}/events", json={"definition": BOMB}, headers=probe.headers)
     assert response.status_code == 422 and "expands to more than" in response.text
     assert time.perf_counter() - started < 5
+
+
+# 7. A mistyped home silently started an empty store.
+
+
+def test_7_cli_a_mistyped_home_is_an_error_and_an_empty_catalogue_searches_to_nothing(
+    tmp_path: Path,
+) -> None:
+    typo = tmp_path / "typo"
+    stats = run_cli("stats", home=typo, fast=True)
+    assert stats.returncode != 0 and str(typo) in stats.stderr and "Traceback" not in stats.stderr
+    assert not typo.exists()  # it created a new empty database and exited 0
+    empty = tmp_path / "empty"
+    assert run_cli("init", home=empty, fast=True).returncode == 0
+    search = run_cli("search", "rattan laundry basket", "--json", home=empty, fast=True)
+    assert search.returncode == 0, search.stderr  # it died with a matmul ValueError
+    assert json.loads(search.stdout)["data"] == [] and "ValueError" not in search.stderr
+
+
+def test_7_api_ready_tells_whether_search_can_work_and_an_empty_search_is_no_500(tmp_path: Path) -> None:
+    engine = Engine(Settings(home=tmp_path / "empty", encoder="hashing", ranker="weights"))
+    headers = {"X-API-Key": engine.keys.create(Role.ORGANISER, "probe")[1]}
+    try:
+        with TestClient(create_app(engine=engine)) as client:
+            ready = client.get(f"{API}/ready")
+            assert ready.status_code == 503 and ready.json()["reason"] == "empty catalogue"  # it said 200
+            found = client.post(f"{API}/search", json={"text": "rattan chair"}, headers=headers)
+            assert found.status_code == 200 and found.json()["data"] == []  # it was a 500
+            assert "catalogue is empty" in found.json()["notice"]
+            page = client.get("/", params={"q": "rattan chair", "lang": "en"}, headers=headers)
+            assert page.headers["content-type"].startswith("text/html")  # it was a JSON body
+    finally:
+        engine.close()
