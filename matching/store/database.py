@@ -64,9 +64,14 @@ class Store:
         self.url = url
         try:
             parsed = make_url(url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-                if not parsed.database.startswith("file:"):  # a URI (``?mode=ro&uri=true``) names its own
-                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            file = parsed.database or ""
+            # a URI (``file:...?mode=ro&uri=true``) opens an existing file: no folder to make
+            if (
+                parsed.get_backend_name() == "sqlite"
+                and file not in ("", ":memory:")
+                and not file.startswith("file:")
+            ):
+                Path(file).parent.mkdir(parents=True, exist_ok=True)
             self.engine: SqlEngine = create_engine(url, future=True)
         except (SQLAlchemyError, ValueError, OSError) as exc:
             shown = url.split("@")[-1] if "@" in url else url  # never a password
