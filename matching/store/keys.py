@@ -206,11 +206,11 @@ class ApiKeys:
     def _start_flusher(self) -> None:
         if self._flusher is not None or self._stop.is_set():
             return
-        with self._lock:
-            if self._flusher is not None:
-                return
-            self._flusher = threading.Thread(target=self._flush_loop, name="api-key-usage", daemon=True)
-        self._flusher.start()
+        with self._lock:  # two first sign-ins at once start one writer
+            started = self._flusher is not None
+            if not started:
+                self._flusher = threading.Thread(target=self._flush_loop, name="api-key-usage", daemon=True)
+                self._flusher.start()
 
     def _flush_loop(self) -> None:
         while not self._stop.wait(self.flush_every):
