@@ -66,7 +66,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(source: Path, data: Path, *, rate: float, seconds: float, timeout: float) -> dict[str, Any]:
+def run(
+    source: Path, data: Path, *, rate: float, seconds: float, timeout: float, keep_alive: bool
+) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="matching-load-")) / "home"
     env = {
         **os.environ,
@@ -108,7 +110,10 @@ def run(source: Path, data: Path, *, rate: float, seconds: float, timeout: float
             time.sleep(0.5)
         results: list[tuple[float, int | str, str]] = []
         lock = threading.Lock()
-        client = httpx.Client(base_url=base, headers=headers, timeout=timeout)
+        # keep_alive=False: a new connection per request, so no request races uvicorn closing an idle
+        # kept-alive connection (httpx.ReadError on the client, nothing wrong on the server)
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64 if keep_alive else 0)
+        client = httpx.Client(base_url=base, headers=headers, timeout=timeout, limits=limits)
 
         def call(path: str) -> None:
             started = time.monotonic()
@@ -172,15 +177,29 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=30.0, help="requests a second")
     parser.add_argument("--seconds", type=float, default=60.0, help="load at least this long")
     parser.add_argument("--timeout", type=float, default=10.0, help="a request slower than this is an error")
+    parser.add_argument("--keep-alive", action="store_true", help="reuse connections between requests")
     parser.add_argument("--compare", action="append", default=[], help="NAME=DIR: also run that checkout")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="matching-load-data-"))
     data = make_csv(folder / "ikms.csv", args.rows)
     runs = {"this": HERE} | {n: Path(d).resolve() for n, d in (c.split("=", 1) for c in args.compare)}
-    report: dict[str, Any] = {"rows": args.rows, "rate": args.rate, "seconds": args.seconds, "runs": {}}
+    report: dict[str, Any] = {
+        "rows": args.rows,
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "keep_alive": args.keep_alive,
+        "runs": {},
+    }
     for name, source in runs.items():
-        report["runs"][name] = run(source, data, rate=args.rate, seconds=args.seconds, timeout=args.timeout)
+        report["runs"][name] = run(
+            source,
+            data,
+            rate=args.rate,
+            seconds=args.seconds,
+            timeout=args.timeout,
+            keep_alive=args.keep_alive,
+        )
         print(name, json.dumps(report["runs"][name]), flush=True)
     if args.out:
         args.out.write_text(json.dumps(report, indent=2) + "\n")
