@@ -108,7 +108,7 @@ def run(
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("the service did not start")
             time.sleep(0.5)
-        results: list[tuple[float, int | str, str]] = []
+        results: list[tuple[float, int | str, str, float]] = []  # latency, status, path, sent at
         lock = threading.Lock()
         # keep_alive=False: a new connection per request, so no request races uvicorn closing an idle
         # kept-alive connection (httpx.ReadError on the client, nothing wrong on the server)
@@ -117,12 +117,13 @@ def run(
 
         def call(path: str) -> None:
             started = time.monotonic()
+            offset = started - begun
             try:
                 status: int | str = client.get(path).status_code
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
             with lock:
-                results.append((time.monotonic() - started, status, path.split("?")[0]))
+                results.append((time.monotonic() - started, status, path.split("?")[0], offset))
 
         ingest = subprocess.Popen(
             [sys.executable, "-m", "matching", "ingest", str(data)],
@@ -132,15 +133,20 @@ def run(
             stderr=subprocess.PIPE,
             text=True,
         )
-        started = time.monotonic()
+        begun = time.monotonic()
+        started = begun
+        ingest_seconds = None
         sent = 0
         with ThreadPoolExecutor(max_workers=64) as pool:
             while ingest.poll() is None or time.monotonic() - started < seconds:
+                if ingest_seconds is None and ingest.poll() is not None:
+                    ingest_seconds = time.monotonic() - started
                 target = started + sent / rate
                 time.sleep(max(0.0, target - time.monotonic()))
                 pool.submit(call, paths[sent % len(paths)])
                 sent += 1
             load_seconds = time.monotonic() - started
+            ingest_seconds = ingest_seconds or load_seconds
         ingest_out, ingest_err = ingest.communicate()
         client.close()
     finally:
@@ -149,7 +155,7 @@ def run(
     latencies = [r[0] for r in results]
     errors = [r for r in results if not (isinstance(r[1], int) and 200 <= r[1] < 300)]
     statuses: dict[str, int] = {}
-    for _, status, _ in errors:
+    for _, status, _, _ in errors:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
     return {
         "source": str(source),
@@ -159,6 +165,8 @@ def run(
         "errors": len(errors),
         "errors_by_status": statuses,
         "error_paths": sorted({r[2] for r in errors}),
+        "errors_sent_at_s": [round(r[3], 1) for r in sorted(errors, key=lambda r: r[3])],
+        "ingest_seconds": round(ingest_seconds, 1),
         "latency_ms": {
             "p50": round(statistics.median(latencies) * 1000, 1) if latencies else None,
             "p95": round(percentile(latencies, 0.95) * 1000, 1),
