@@ -10,6 +10,7 @@ service) can catch one class and show its message::
     ├── ImportFileError      an import file cannot be read at all (missing, wrong type, no header)
     ├── ValidationFailed     rows were read but some are invalid; carries the full report
     ├── StoreError           the database cannot be opened, migrated or written
+    │   └── StoreBusy        ... because another writer holds it past the busy timeout (try again)
     ├── NotFoundError        a record, event, plan or key asked for by id does not exist
     └── ConflictError        a record to create exists already, or the request contradicts stored state
 
@@ -29,6 +30,7 @@ __all__ = [
     "ImportFileError",
     "MatchingError",
     "NotFoundError",
+    "StoreBusy",
     "StoreError",
     "ValidationFailed",
 ]
@@ -59,6 +61,10 @@ class ValidationFailed(MatchingError):
 
 class StoreError(MatchingError):
     """Raised when the database cannot be opened, migrated or written."""
+
+
+class StoreBusy(StoreError):
+    """Raised when the database stayed locked by another writer (e.g. an import) past the busy timeout."""
 
 
 class NotFoundError(MatchingError):

@@ -26,6 +26,7 @@ from matching.errors import (
     ImportFileError,
     MatchingError,
     NotFoundError,
+    StoreBusy,
     StoreError,
     ValidationFailed,
 )
@@ -78,8 +79,10 @@ _ENGINE: list[tuple[type[MatchingError], int, str]] = [
     (NotFoundError, 404, "not_found"),
     (ConflictError, 409, "conflict"),
     (ConfigError, 422, "invalid_value"),
+    (StoreBusy, 503, "store_busy"),
     (StoreError, 503, "store_unavailable"),
 ]
+RETRY_AFTER = "5"  # seconds a client waits before retrying after ``store_busy``
 _STATUS_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
@@ -91,7 +94,8 @@ _MEANINGS = {
     409: "The id is taken already.",
     413: "The body is larger than the upload limit.",
     422: "A field, row or definition is invalid; `details` names each problem.",
-    503: "The database cannot be reached.",
+    503: "The database cannot be reached, or stayed busy with another write (then `Retry-After` says when "
+    "to try again).",
 }
 
 
@@ -153,7 +157,10 @@ def install_error_handlers(app: FastAPI) -> None:
             if isinstance(exc, kind):
                 if status >= 500:
                     log.error("engine error: %s", exc)
-                return _response(request, status, code, str(exc), _engine_details(exc))
+                response = _response(request, status, code, str(exc), _engine_details(exc))
+                if isinstance(exc, StoreBusy):
+                    response.headers["Retry-After"] = RETRY_AFTER
+                return response
         log.error("unmapped engine error: %r", exc)
         return _response(request, 400, "engine_error", str(exc))
 

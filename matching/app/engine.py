@@ -76,6 +76,7 @@ class Engine:
         self._searcher_lock = threading.Lock()
         self._store_lock = threading.Lock()  # two threads opening the store would both migrate it
         self._refresh: threading.Thread | None = None
+        self._keys: ApiKeys | None = None  # one instance: it holds key uses not yet written
 
     @property
     def store(self) -> Store:
@@ -87,6 +88,8 @@ class Engine:
         return self._store
 
     def close(self) -> None:
+        if self._keys is not None:
+            self._keys.close()
         if self._store is not None:
             self._store.close()
 
@@ -238,8 +241,9 @@ class Engine:
     @property
     def keys(self) -> ApiKeys:
         """The service's API keys (:mod:`matching.store.keys`)."""
-
-        return ApiKeys(self.store)
+        if self._keys is None:
+            self._keys = ApiKeys(self.store)
+        return self._keys
 
     def searcher(self, *, wait: bool = True) -> Searcher:
         """The ranking pipeline over the current catalogue and index.

@@ -23,15 +23,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from matching.catalogue.report import EntityCounts, ValidatedBatch
 from matching.catalogue.schema import COLUMNS, IKM, RECORD_TYPES, Buyer, Entity, Product
-from matching.errors import ConflictError, NotFoundError, StoreError
+from matching.errors import ConflictError, NotFoundError, StoreBusy, StoreError
 from matching.store.tables import BuyerRow, IkmRow, MetaRow, ProductRow
 
-__all__ = ["Store"]
+__all__ = ["BUSY_TIMEOUT", "WRITE_BATCH", "Store", "plain_store_error"]
 
 
 REVISION = "catalogue_revision"
@@ -49,6 +49,8 @@ ROW_TYPES: dict[Entity, type[IkmRow] | type[ProductRow] | type[BuyerRow]] = {
     Entity.BUYERS: BuyerRow,
 }
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT = 15.0  # seconds a write waits for another writer (e.g. an import's batch) before giving up
+WRITE_BATCH = 2_000  # records per import transaction: readers and other writers get turns in between
 
 
 def _record_fields(entity: Entity) -> list[str]:
@@ -62,11 +64,18 @@ class Store:
         self.url = url
         try:
             parsed = make_url(url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            file = parsed.database or ""
+            # a URI (``file:...?mode=ro&uri=true``) opens an existing file: no folder to make
+            if (
+                parsed.get_backend_name() == "sqlite"
+                and file not in ("", ":memory:")
+                and not file.startswith("file:")
+            ):
+                Path(file).parent.mkdir(parents=True, exist_ok=True)
             self.engine: SqlEngine = create_engine(url, future=True)
         except (SQLAlchemyError, ValueError, OSError) as exc:
-            raise StoreError(f"cannot open database {url!r}: {exc}") from exc
+            shown = url.split("@")[-1] if "@" in url else url  # never a password
+            raise StoreError(f"cannot open database {shown!r} ({type(exc).__name__})") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         if migrate:
@@ -84,19 +93,31 @@ class Store:
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot migrate database {self.safe_url}: {exc}") from exc
+            raise plain_store_error(exc, f"migrating the database {self.where}") from exc
 
     @property
     def safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def where(self) -> str:
+        """The database as messages name it: a SQLite file's path, else the URL without its password."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            return parsed.database.removeprefix("file:")
+        return parsed.render_as_string(hide_password=True)
 
     def close(self) -> None:
         self.engine.dispose()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+        """A session; a database error inside becomes a plain :class:`StoreError` (no SQL, no values)."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise plain_store_error(exc, f"using the database {self.where}") from exc
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -158,30 +179,57 @@ class Store:
     # -- writing ---------------------------------------------------------------------------------------
 
     def write(self, batch: ValidatedBatch, *, dry_run: bool = False) -> dict[Entity, EntityCounts]:
-        """Upsert every record of ``batch`` in one transaction; count created / updated / unchanged.
+        """Upsert every record of ``batch``; count created / updated / unchanged.
 
-        With ``dry_run`` the counts are computed and the transaction is rolled back.
+        Records are written in transactions of :data:`WRITE_BATCH` (IKMs, then products, then buyers), so
+        searches, sign-ins and other writes are served between them. The trade-off: an import stopped
+        half-way (killed, disk full) leaves the batches before it written; the upserts are idempotent, so
+        running the same import again completes it (and only then raises the catalogue revision, which goes
+        up once, after the last batch, when anything changed).
+
+        With ``dry_run`` the counts are computed from reads alone: no write lock is taken.
         """
         counts = {e: EntityCounts(rejected=batch.rejected_rows[e]) for e in Entity}
-        try:
+        order = (Entity.IKMS, Entity.PRODUCTS, Entity.BUYERS)
+        if dry_run:
             with self.session() as session:
-                try:
-                    for entity in (Entity.IKMS, Entity.PRODUCTS, Entity.BUYERS):
-                        self._upsert(session, entity, batch.records[entity], counts[entity])
-                    if any(c.created or c.updated for c in counts.values()):
-                        self._bump_revision(session)
-                except BaseException:
-                    session.rollback()
-                    raise
-                if dry_run:
-                    session.rollback()
-                else:
+                for entity in order:
+                    self._upsert(session, entity, batch.records[entity], counts[entity], apply=False)
+            return counts
+        written = 0
+        try:
+            for entity in order:
+                records = batch.records[entity]
+                for start in range(0, len(records), WRITE_BATCH):
+                    chunk = records[start : start + WRITE_BATCH]
+                    with self.session() as session:
+                        self._upsert(session, entity, chunk, counts[entity])
+                        session.commit()
+                    written += len(chunk)
+            if any(c.created or c.updated for c in counts.values()):
+                with self.session() as session:
+                    self._bump_revision(session)
                     session.commit()
-        except (SQLAlchemyError, OverflowError) as exc:
-            raise StoreError(f"writing to {self.safe_url} failed; nothing was written: {exc}") from exc
+        except (StoreError, ConflictError, OverflowError) as exc:
+            done = (
+                "nothing was written"
+                if not written
+                else f"the first {written} records were written; run the same import again to finish it"
+            )
+            reason = str(exc) if not isinstance(exc, OverflowError) else "a number is too large to store"
+            kind = type(exc) if isinstance(exc, (StoreError, ConflictError)) else StoreError
+            raise kind(f"{reason} ({done})") from exc
         return counts
 
-    def _upsert(self, session: Session, entity: Entity, records: list[Any], counts: EntityCounts) -> None:
+    def _upsert(
+        self,
+        session: Session,
+        entity: Entity,
+        records: list[Any],
+        counts: EntityCounts,
+        *,
+        apply: bool = True,
+    ) -> None:
         row_type = ROW_TYPES[entity]
         id_field = COLUMNS[entity][0].name
         fields = _record_fields(entity)
@@ -195,15 +243,18 @@ class Store:
             data = record.model_dump(include=set(fields))
             stored = existing.get(data[id_field])
             if stored is None:
-                session.add(row_type(**data))
+                if apply:
+                    session.add(row_type(**data))
                 counts.created += 1
             elif all(getattr(stored, f) == data[f] for f in fields):
                 counts.unchanged += 1
             else:
-                for name in fields:
-                    setattr(stored, name, data[name])
+                if apply:
+                    for name in fields:
+                        setattr(stored, name, data[name])
                 counts.updated += 1
-        session.flush()
+        if apply:
+            session.flush()
 
     # -- single records (the service's create / read / update / delete) --------------------------------
 
@@ -285,29 +336,58 @@ class Store:
                         setattr(row, name, value)
                 self._bump_revision(session)
                 session.commit()
-        except (SQLAlchemyError, OverflowError) as exc:
-            raise StoreError(f"writing {entity.singular} {record_id!r} failed: {exc}") from exc
+        except OverflowError as exc:
+            raise StoreError(
+                f"writing {entity.singular} {record_id!r} failed: a number is too large"
+            ) from exc
         return record
 
     def delete(self, entity: Entity, record_id: str) -> None:
         """Delete one record (an IKM takes its products with it); :class:`NotFoundError` if absent."""
         row_type = ROW_TYPES[entity]
         key = getattr(row_type, COLUMNS[entity][0].name)
-        try:
-            with self.session() as session:
-                if session.get(row_type, record_id) is None:
-                    raise NotFoundError(f"{entity.singular} {record_id!r} does not exist")
-                if entity is Entity.IKMS:
-                    session.execute(delete(ProductRow).where(ProductRow.ikm_id == record_id))
-                session.execute(delete(row_type).where(key == record_id))
-                self._bump_revision(session)
-                session.commit()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"deleting {entity.singular} {record_id!r} failed: {exc}") from exc
+        with self.session() as session:
+            if session.get(row_type, record_id) is None:
+                raise NotFoundError(f"{entity.singular} {record_id!r} does not exist")
+            if entity is Entity.IKMS:
+                session.execute(delete(ProductRow).where(ProductRow.ikm_id == record_id))
+            session.execute(delete(row_type).where(key == record_id))
+            self._bump_revision(session)
+            session.commit()
+
+
+def plain_store_error(exc: SQLAlchemyError, doing: str) -> StoreError | ConflictError:
+    """``exc`` as an engine error whose message says what failed and why in plain words.
+
+    The driver's text is only looked at, never shown: it can hold SQL, parameters and row values
+    (contacts among them). A lock held too long -> :class:`StoreBusy`; a uniqueness or reference clash
+    (e.g. two imports of one file at once) -> :class:`ConflictError`; anything else -> :class:`StoreError`.
+    """
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if isinstance(exc, IntegrityError):
+        return ConflictError(
+            f"{doing} failed: a record clashes with one stored meanwhile (another import or change of the "
+            "same records at the same time?); try again"
+        )
+    if "locked" in text or "busy" in text:
+        return StoreBusy(
+            f"{doing} failed: the database stayed busy with another write (an import?) for over "
+            f"{BUSY_TIMEOUT:g} s; try again shortly"
+        )
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        return StoreError(f"{doing} failed: the database is read-only (check the file's permissions)")
+    if "disk is full" in text or "no space" in text:
+        return StoreError(f"{doing} failed: the disk holding the database is full")
+    if "unable to open" in text:
+        return StoreError(
+            f"{doing} failed: the database file cannot be opened (check the path and permissions)"
+        )
+    return StoreError(f"{doing} failed: database error ({type(exc).__name__})")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")  # wait for a writer, do not fail
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()

@@ -16,19 +16,20 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from matching.errors import ConfigError, NotFoundError
+from matching.errors import ConfigError, NotFoundError, StoreError
 from matching.store.database import Store
 from matching.store.tables import ApiKeyRow, BuyerRow, as_utc, utc_now
 
 __all__ = ["ApiKey", "ApiKeys", "Role"]
 
 _KEY = re.compile(r"^ikm_([0-9a-f]{8})_([A-Za-z0-9_-]{20,100})$")
-_LAST_USED_EVERY = dt.timedelta(minutes=1)  # write last_used_at at most this often per key
+_FLUSH_EVERY = 30.0  # seconds between background writes of last use (one short transaction)
 
 
 class Role(StrEnum):
@@ -75,8 +76,13 @@ def _digest(secret: str) -> str:
 class ApiKeys:
     """The API keys kept in a :class:`~matching.store.database.Store`."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, flush_every: float = _FLUSH_EVERY) -> None:
         self.store = store
+        self.flush_every = flush_every
+        self._used: dict[str, dt.datetime] = {}  # key id -> last use not yet written
+        self._lock = threading.Lock()
+        self._flusher: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def create(self, role: Role | str, name: str, *, buyer_id: str | None = None) -> tuple[ApiKey, str]:
         """A new key: its record and the full key text, which is not stored and cannot be shown again.
@@ -118,9 +124,11 @@ class ApiKeys:
             return ApiKey.from_row(row), f"ikm_{key_id}_{secret}"
 
     def list(self) -> list[ApiKey]:
+        """Every key, oldest first; last use includes uses not yet written."""
+        self.flush_usage()
         with self.store.session() as session:
             rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.key_id))
-            return [ApiKey.from_row(r) for r in rows]
+            return [self._with_pending(ApiKey.from_row(r)) for r in rows]
 
     def revoke(self, key_id: str) -> ApiKey:
         """Revoke a key by its id (or its full text); revoking twice keeps the first time."""
@@ -136,7 +144,12 @@ class ApiKeys:
             return ApiKey.from_row(row)
 
     def authenticate(self, text: str) -> ApiKey | None:
-        """The active key ``text`` stands for, or None (malformed, unknown, wrong secret or revoked)."""
+        """The active key ``text`` stands for, or None (malformed, unknown, wrong secret or revoked).
+
+        Only reads: the use is noted in memory and written later by :meth:`flush_usage` (a background
+        thread calls it every ``flush_every`` seconds), so signing in never waits for the database's write
+        lock, e.g. while an import writes.
+        """
         match = _KEY.match(text.strip())
         if match is None:
             return None
@@ -147,9 +160,58 @@ class ApiKeys:
                 return None
             if not hmac.compare_digest(row.secret_sha256, _digest(secret)):
                 return None
-            now = utc_now()
-            last = as_utc(row.last_used_at)
-            if last is None or now - last > _LAST_USED_EVERY:
-                row.last_used_at = now
+            key = ApiKey.from_row(row)
+        now = utc_now()
+        with self._lock:
+            self._used[key_id] = now
+        self._start_flusher()
+        return replace(key, last_used_at=now)
+
+    def flush_usage(self) -> bool:
+        """Write the noted last uses in one short transaction; best effort.
+
+        When the database is busy (or read-only) the uses stay noted for the next try and False is
+        returned; nothing is raised, since a last-use time is not worth failing anything for.
+        """
+        with self._lock:
+            used, self._used = self._used, {}
+        if not used:
+            return True
+        try:
+            with self.store.session() as session:
+                for key_id, when in used.items():
+                    session.execute(
+                        update(ApiKeyRow).where(ApiKeyRow.key_id == key_id).values(last_used_at=when)
+                    )
                 session.commit()
-            return ApiKey.from_row(row)
+        except StoreError:
+            with self._lock:
+                for key_id, when in used.items():
+                    self._used[key_id] = max(when, self._used.get(key_id, when))
+            return False
+        return True
+
+    def close(self) -> None:
+        """Stop the background writer and write what is noted (best effort)."""
+        self._stop.set()
+        if self._flusher is not None:
+            self._flusher.join(timeout=self.flush_every + 1)
+        self.flush_usage()
+
+    def _with_pending(self, key: ApiKey) -> ApiKey:
+        with self._lock:
+            when = self._used.get(key.key_id)
+        return key if when is None else replace(key, last_used_at=when)
+
+    def _start_flusher(self) -> None:
+        if self._flusher is not None or self._stop.is_set():
+            return
+        with self._lock:  # two first sign-ins at once start one writer
+            started = self._flusher is not None
+            if not started:
+                self._flusher = threading.Thread(target=self._flush_loop, name="api-key-usage", daemon=True)
+                self._flusher.start()
+
+    def _flush_loop(self) -> None:
+        while not self._stop.wait(self.flush_every):
+            self.flush_usage()

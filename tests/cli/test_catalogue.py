@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -152,3 +154,54 @@ def test_rank_writes_trec_csv_and_json_and_evaluate_prints_all_systems(tmp_path:
     assert search.returncode == 0, search.stderr
     found = json.loads(search.stdout)["data"]
     assert found and found[0]["constraints"]
+
+
+# -- plain database errors (issue 14) --------------------------------------------------------------------
+
+NO_SQL_NO_CONTACTS = (
+    "Traceback",
+    "INSERT",
+    "SELECT",
+    "[SQL",
+    "parameters",
+    "ketak@example.com",
+    "081234567890",
+)
+
+
+def test_a_read_only_database_is_a_plain_message(
+    tmp_path: Path, canonical_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    assert run("ingest", str(canonical_files[0]), home=home).returncode == 0
+    database = (home / "matching.sqlite").resolve()
+    monkeypatch.setenv("MATCHING_DATABASE_URL", f"sqlite:///file:{database}?mode=ro&uri=true")
+    result = run("ingest", *map(str, canonical_files), home=home)
+    assert result.returncode == 1
+    assert "read-only" in result.stderr and str(database) in result.stderr.replace("\n", "")
+    for word in NO_SQL_NO_CONTACTS:
+        assert word not in result.stderr + result.stdout
+
+
+def test_two_ingests_of_one_file_at_once_are_plain(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    rows = [[f"I{i:05d}", f"KUB {i}", "Jawa Barat", "Bandung"] + [""] * 8 + ["Ibu Sri", "081234567890",
+            "ketak@example.com"] for i in range(5_000)]  # fmt: skip
+    source = write_csv(tmp_path / "ikms.csv", [IKM_HEADER, *rows])
+    assert run("stats", home=home).returncode in (0, 1)  # the home and its schema exist before the race
+    script = Path(sys.executable).with_name("matching")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "matching"]
+    env = {**os.environ, "MATCHING_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
+    both = [
+        subprocess.Popen([*command, "ingest", str(source)], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]  # fmt: skip
+    outputs = [p.communicate(timeout=300) for p in both]
+    assert all(p.returncode in (0, 1) for p in both), outputs
+    assert any(p.returncode == 0 for p in both), outputs
+    for stdout, stderr in outputs:
+        for word in NO_SQL_NO_CONTACTS:
+            assert word not in stdout + stderr
+    stats = json.loads(run("stats", "--json", home=home).stdout)
+    assert stats["ikms"] == 5_000

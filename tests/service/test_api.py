@@ -906,3 +906,43 @@ def test_openapi_documents_the_error_shape(client: TestClient) -> None:
             assert ref.endswith("/ErrorResponse"), (path, method, status)
     download = spec["paths"]["/api/v1/events/{event_id}/files/{name}"]["get"]["responses"]["200"]["content"]
     assert {"application/pdf", "text/csv", "text/calendar"} <= set(download)
+
+
+# -- a writer holding the database (issue 14, defect 4) -----------------------------------------------------
+
+
+def test_requests_are_served_while_another_writer_holds_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: signing in wrote last_used_at, so every request failed ('database is locked', 500)
+    while an import held SQLite's write lock; a dry-run import took the lock too. A write that cannot get
+    the lock is a plain 503 with Retry-After, never SQL or row values."""
+    import sqlite3
+
+    from matching.store import database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT", 0.5, raising=False)
+    engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", ranker="weights"))
+    engine.import_demo()
+    engine.searcher()
+    key = {"X-API-Key": engine.keys.create(Role.ORGANISER, "desk")[1]}
+    blocker = sqlite3.connect(tmp_path / "home" / "matching.sqlite", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with TestClient(create_app(engine=engine)) as client:
+            assert client.get(f"{API}/ikms", params={"limit": 5}, headers=key).status_code == 200
+            found = client.get(f"{API}/search", params={"q": "anyaman bambu"}, headers=key)
+            assert found.status_code == 200, found.text
+            rows = [IKM_HEADER, *ikm_rows("LOCK1", "LOCK2")]
+            dry = client.post(f"{API}/imports", files=upload(rows), data={"dry_run": "true"}, headers=key)
+            assert dry.status_code == 200, dry.text
+            busy = client.post(f"{API}/imports", files=upload(rows), headers=key)
+            error = assert_error(busy, 503, "store_busy")
+            assert busy.headers["Retry-After"].isdigit()
+            for word in ("INSERT", "SELECT", "[SQL", "parameters", "0811-0000-0000", "KUB Anyaman"):
+                assert word not in busy.text
+            assert "busy" in error["message"]
+    finally:
+        blocker.rollback()
+        blocker.close()
+        engine.close()

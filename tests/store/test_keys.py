@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from matching import ConfigError, Engine, Settings
 from matching.errors import NotFoundError
+from matching.store import database
 from matching.store.keys import Role
 from matching.store.tables import ApiKeyRow
 from tests.helpers import run_cli
@@ -85,3 +88,29 @@ def test_keys_commands_create_list_and_revoke(tmp_path: Path) -> None:
     engine.close()
     bad = run_cli("keys", "create", "--role", "buyer", "--name", "x", home=home)
     assert bad.returncode == 2 and "--buyer" in bad.stderr  # a usage error
+
+
+def _hold_write_lock(engine: Engine) -> sqlite3.Connection:
+    """Another process's import, as SQLite sees it: a connection holding the write lock."""
+    blocker = sqlite3.connect(engine.settings.home / "matching.sqlite", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    return blocker
+
+
+def test_signing_in_does_not_wait_for_a_writer(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database, "BUSY_TIMEOUT", 0.5, raising=False)  # before the store connects
+    key, text = engine.keys.create("organiser", "desk")
+    blocker = _hold_write_lock(engine)
+    try:
+        started = time.monotonic()
+        found = engine.keys.authenticate(text)
+        assert found is not None and found.key_id == key.key_id and found.last_used_at is not None
+        assert time.monotonic() - started < 2
+        assert engine.keys.flush_usage() is False  # busy: the use stays noted, nothing raised
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert engine.keys.flush_usage() is True
+    with engine.store.session() as session:
+        assert session.get(ApiKeyRow, key.key_id).last_used_at is not None  # type: ignore[union-attr]
+    assert engine.keys.list()[0].last_used_at is not None
