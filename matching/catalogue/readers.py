@@ -228,7 +228,8 @@ def _table(
     if entity is None:
         raise ImportFileError(
             f"{source}: cannot tell whether this holds IKMs, products or buyers from its name or headers "
-            f"({', '.join(h[:40] for h in headers[:8]) or 'none'}); name the file ikms/products/buyers or pass --kind"
+            f"({', '.join(h[:40] for h in headers[:8]) or 'none'}); "
+            "name the file ikms/products/buyers or pass --kind"
         )
     body = [(n, list(r)) for n, r in rows if n > header_number]
     return RawTable(source=source, entity=entity, headers=headers, rows=body, notes=notes)
