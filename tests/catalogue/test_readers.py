@@ -91,7 +91,7 @@ def test_a_zip_bomb_is_refused_before_openpyxl_opens_it(tmp_path: Path) -> None:
         for name, data in parts.items():
             archive.writestr(name, data)
     assert path.stat().st_size < 1_000_000
-    with pytest.raises(ImportTooLarge, match="sharedStrings.xml unzips .* times its size"):
+    with pytest.raises(ImportTooLarge, match=r"sharedStrings\.xml unzips .* times its size"):
         read_tables(path)
 
 
@@ -131,7 +131,7 @@ def test_a_file_that_is_not_what_its_name_says_is_named(
 def test_an_xlsx_named_csv_is_named(tmp_path: Path) -> None:
     path = _xlsx(tmp_path / "ikms.xlsx", [IKM_HEADER, IKM_ROWS[0]])
     renamed = path.rename(tmp_path / "ikms.csv")
-    with pytest.raises(ImportFileError, match="zip file .an XLSX workbook named .csv"):
+    with pytest.raises(ImportFileError, match=r"zip file \(an XLSX workbook named \.csv"):
         read_tables(renamed)
 
 
