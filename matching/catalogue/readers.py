@@ -31,7 +31,7 @@ __all__ = ["RawTable", "detect_entity", "read_tables"]
 MAX_FILE_BYTES = 200 * 1024 * 1024  # any import file
 MAX_ROWS = 500_000  # data rows per CSV file or XLSX sheet
 MAX_COLUMNS = 200  # columns per row
-MAX_CELL_CHARS = 1_000_000  # characters in one cell (longer than 20,000 is a row issue, see ingest)
+MAX_CELL_CHARS = 32_767  # characters in one cell, Excel's own limit (over 20,000 is a row issue: ingest)
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024  # an XLSX's members unzipped, in all
 MAX_ZIP_RATIO = 100  # unzipped / zipped size of one XLSX member (of more than 1 MiB unzipped)
 csv.field_size_limit(MAX_CELL_CHARS)
