@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from matching import Engine, Settings
 from matching.store.keys import Role
 from service import create_app
+from service.deps import COOKIE
 from tests.helpers import IKM_HEADER, IKM_ROWS
 
 API = "/api/v1/imports"
@@ -105,3 +106,27 @@ def test_a_mistaken_file_gets_422_saying_what_it_is(
     error = response.json()["error"]
     assert error["code"] == "unreadable_file" and expected in error["message"]
     assert "required column" not in error["message"]
+
+
+def test_the_import_page_shows_the_total_and_the_counted_rest(
+    setup: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, headers = setup
+    rows = []
+    for n in range(100):
+        row = list(IKM_ROWS[0])
+        row[0], row[5] = f"W{n:04d}", "lima"
+        rows.append(row)
+    client.cookies.set(COOKIE, headers["X-API-Key"])
+    try:
+        page = client.post(
+            "/import?lang=en",
+            files=[("files", ("ikms.csv", _csv([IKM_HEADER, *rows]), "text/csv"))],
+            headers={"Origin": "http://testserver"},
+        )
+    finally:
+        client.cookies.clear()
+    assert page.status_code == 422
+    assert "Import rejected: 100 problem(s) found" in page.text
+    assert "and 80 more" in page.text
+    assert len(page.content) < 1_000_000
