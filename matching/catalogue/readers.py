@@ -179,12 +179,9 @@ def _read_xlsx(path: Path, kind: Entity | None) -> list[RawTable]:
     try:
         sheets = list(workbook.worksheets)
         for sheet in sheets:
-            sheet.reset_dimensions()  # type: ignore[union-attr]  # the real rows, not the declared size
+            sheet.reset_dimensions()  # the real rows, not the declared size
             source = f"{path.name}[{sheet.title}]"
-            rows = (
-                [_xlsx_value(v) for v in row]
-                for row in sheet.iter_rows(values_only=True)  # type: ignore[union-attr]
-            )
+            rows = ([_xlsx_value(v) for v in row] for row in sheet.iter_rows(values_only=True))
             name_kind = kind or _entity_from_name(sheet.title)
             if name_kind is None and len(sheets) == 1:
                 name_kind = _entity_from_name(path.stem)
