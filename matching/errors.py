@@ -8,6 +8,7 @@ service) can catch one class and show its message::
     │   └── DataFileError    a YAML/JSON organiser file is unreadable or invalid (matching.common.yaml_files)
     │       └── EventFileError   ... an event file (matching.events.model)
     ├── ImportFileError      an import file cannot be read at all (missing, wrong type, no header)
+    │   └── ImportTooLarge   ... it is over one of the import limits (rows, columns, cell, unzipped size)
     ├── ValidationFailed     rows were read but some are invalid; carries the full report
     ├── StoreError           the database cannot be opened, migrated or written
     │   └── StoreBusy        ... because another writer holds it past the busy timeout (try again)
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ImportFileError",
+    "ImportTooLarge",
     "MatchingError",
     "NotFoundError",
     "StoreBusy",
@@ -48,6 +50,10 @@ class ImportFileError(MatchingError):
     """Raised when an import file cannot be read at all: missing, unsupported type, no usable header."""
 
 
+class ImportTooLarge(ImportFileError):
+    """Raised when an import file is over an import limit (rows, columns, cell length, size); names both."""
+
+
 class ValidationFailed(MatchingError):
     """Raised when an all-or-nothing import found invalid rows; nothing was written.
 
@@ -56,7 +62,7 @@ class ValidationFailed(MatchingError):
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        super().__init__(f"import rejected: {len(report.issues)} problem(s) found; nothing was written")
+        super().__init__(f"import rejected: {report.error_count:,} problem(s) found; nothing was written")
 
 
 class StoreError(MatchingError):

@@ -24,6 +24,7 @@ from matching.errors import (
     ConfigError,
     ConflictError,
     ImportFileError,
+    ImportTooLarge,
     MatchingError,
     NotFoundError,
     StoreBusy,
@@ -75,6 +76,7 @@ class Unavailable(ApiError):
 _ENGINE: list[tuple[type[MatchingError], int, str]] = [
     (ValidationFailed, 422, "import_rejected"),
     (DataFileError, 422, "invalid_definition"),
+    (ImportTooLarge, 413, "file_too_large"),
     (ImportFileError, 422, "unreadable_file"),
     (NotFoundError, 404, "not_found"),
     (ConflictError, 409, "conflict"),

@@ -211,7 +211,12 @@ class ImportResult(BaseModel):
     committed: bool
     dry_run: bool
     counts: dict[str, EntityCountsPublic]
-    issues: list[ImportIssue]
+    issues: list[ImportIssue] = Field(
+        description="The first issues of each kind (values clipped), then a line per kind counting the rest."
+    )
+    error_count: int = Field(0, description="Errors found in all, listed or not.")
+    warning_count: int = Field(0, description="Warnings found in all, listed or not.")
+    omitted: int = Field(0, description="Issues counted in a summary line instead of listed.")
     catalogue_revision: int
 
 

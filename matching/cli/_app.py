@@ -226,7 +226,12 @@ def print_report(report: ImportReport, *, limit: int = 200) -> None:
         style = "red" if issue.severity == "error" else "yellow"
         err.print(f"[{style}]{issue.severity}[/]: {issue}", markup=True, highlight=False, soft_wrap=True)
     if len(report.issues) > limit:
-        err.print(f"... and {len(report.issues) - limit} more; use --report FILE for the full list")
+        err.print(f"... and {len(report.issues) - limit} more; use --report FILE for the listed ones")
+    if report.omitted:
+        err.print(
+            f"{report.error_count:,} error(s) and {report.warning_count:,} warning(s) in all; "
+            f"{report.omitted:,} are counted per kind above, not listed one by one"
+        )
 
 
 def print_matches(results: list[Explanation], *, lang: str = "en", limit_products: int = 2) -> None:

@@ -49,6 +49,9 @@ def import_uploads(
         "dry_run": report.dry_run,
         "counts": {e.value: vars(c) for e, c in report.counts.items()},
         "issues": issues,
+        "error_count": report.error_count,
+        "warning_count": report.warning_count,
+        "omitted": report.omitted,
         "catalogue_revision": engine.store.revision(),
     }
 

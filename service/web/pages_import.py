@@ -90,7 +90,7 @@ def import_files(
             "committed": False,
         }
         issues = [issue_dict(i) for i in report.issues]
-        error = ("import_rejected", {"n": len(report.errors)})
+        error = ("import_rejected", {"n": report.error_count})
         return _page(request, 422, form=form, result=rejected, issues=issues, error=error)
     except ImportFileError as exc:
         return _page(request, 422, form=form, error=("import_unreadable", {"message": str(exc)}))

@@ -72,7 +72,7 @@ def test_unreadable_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     odd.write_text("not a workbook")
     result = run("ingest", str(odd), home=tmp_path / "home")
     assert result.returncode == 1
-    assert "not a readable XLSX" in result.stderr and "Traceback" not in result.stderr
+    assert "not an XLSX workbook but text" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_template_round_trips_through_ingest(tmp_path: Path) -> None:
