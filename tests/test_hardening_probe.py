@@ -5,7 +5,9 @@ Every test here failed on the main the probe ran against; the room-level regress
 pin the details, this module keeps the probe itself in the suite. One small catalogue with hostile text
 (formula-looking names, control characters) is imported through the command line; then records with hostile
 ids are written straight into the store, as text stored before the checks existed would be. The engine runs
-with the hashing encoder and hand-set ranker weights, so nothing here loads the real model.
+with the hashing encoder and hand-set ranker weights, so nothing here loads the real model. Defect 4 is
+reproduced by another connection holding SQLite's write lock, as a long import's transaction did; defect 7
+on homes of its own.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ import copy
 import csv
 import io
 import json
+import re
+import sqlite3
 import time
+import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +30,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matching import Engine, Settings
+from matching.catalogue.readers import read_tables
 from matching.catalogue.report import ValidatedBatch
 from matching.catalogue.schema import IKM, Buyer, Entity
 from matching.store.keys import Role
@@ -179,6 +186,159 @@ def test_1_api_plan_keeps_every_file_of_a_stored_hostile_id_inside_its_folder(pr
     plans = probe.home / "events"
     assert all(p.resolve().is_relative_to(plans.resolve()) for p in files_named_pwn(probe.home))
     assert list(probe.root.rglob("x")) == []
+
+
+# 2. Unbounded import reports and XLSX bombs.
+
+LONG = "x" * 30_000  # one shared string, stored once in the workbook, repeated in every row's report issue
+
+
+def bomb_workbook(path: Path, rows: int = 3_000) -> Path:
+    """A small XLSX whose one shared string expands into a 30,000-character bad value on every row."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "ikms"
+    sheet.append(IKM_HEADER)
+    for n in range(rows):
+        row = list(IKM_ROWS[0])
+        row[0], row[5] = f"X{n:06d}", LONG
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_2_cli_a_shared_string_bomb_gets_a_short_answer(probe: Probe) -> None:
+    bomb = bomb_workbook(probe.root / "bomb-ikms.xlsx")
+    assert bomb.stat().st_size < 500_000  # the bomb found was 410 KB
+    done = run_cli("ingest", str(bomb), home=probe.home, fast=True)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output
+    assert len(output) < 1_000_000 and LONG not in output  # every issue printed its full value
+    assert not any(i.ikm_id.startswith("X0") for i in probe.engine.store.ikms())
+
+
+def test_2_cli_hundreds_of_thousands_of_issues_get_a_counted_report(probe: Probe) -> None:
+    rows = [[f"Z{n:06d}", "UD Z", "Bali", "", "", "nine", "lots", "few", "soon"] for n in range(100_000)]
+    many = write_csv(probe.root / "many-ikms.csv", [IKM_HEADER[:9], *rows])
+    done = run_cli("ingest", str(many), home=probe.home, fast=True)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and len(output) < 1_000_000  # 400,000 issues were listed one by one
+    found = re.search(r"([\d,]+) problem\(s\)", output)
+    assert found is not None and int(found.group(1).replace(",", "")) >= 400_000
+    assert "99,980 more" in output
+
+
+def test_2_api_a_shared_string_bomb_gets_a_short_answer(probe: Probe) -> None:
+    bomb = bomb_workbook(probe.root / "bomb-api-ikms.xlsx").read_bytes()
+    upload = [("files", ("ikms.xlsx", bomb, "application/octet-stream"))]
+    response = probe.client.post(f"{API}/imports", files=upload, headers=probe.headers)
+    assert response.status_code in (413, 422) and len(response.content) < 1_000_000  # it was 419 MB
+    assert LONG not in response.text and response.json()["error"]["message"]
+
+
+def lying_workbook(path: Path, rows: int) -> Path:
+    """An XLSX written by hand whose sheet declares the size A1:B2 but holds ``rows`` data rows."""
+    cells = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>Y{r}</t></is></c>'
+        f'<c r="B{r}" t="inlineStr"><is><t>UD {r}</t></is></c></row>'
+        for r in range(2, rows + 2)
+    )
+    header = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>ikm_id</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>name</t></is></c></row>'
+    )
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="ikms" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{main}"><dimension ref="A1:B2"/>'
+            f"<sheetData>{header}{cells}</sheetData></worksheet>"
+        ),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, text in parts.items():
+            book.writestr(name, text)
+    return path
+
+
+def test_2_api_a_sheet_over_the_row_limit_is_refused_whatever_it_declares(probe: Probe) -> None:
+    small = lying_workbook(probe.root / "small.xlsx", 3)
+    sheet = openpyxl.load_workbook(small, read_only=True).active
+    assert sheet is not None and len(list(sheet.iter_rows())) == 2  # read-only openpyxl trusts the lie
+    assert [n for n, _ in read_tables(small)[0].rows] == [2, 3, 4]  # the reader counts what is there
+    big = lying_workbook(probe.root / "lying-ikms.xlsx", 500_001).read_bytes()
+    assert len(big) < 20 * 2**20  # within the upload limit
+    upload = [("files", ("ikms.xlsx", big, "application/octet-stream"))]
+    started = time.perf_counter()
+    response = probe.client.post(f"{API}/imports", files=upload, headers=probe.headers)
+    assert response.status_code == 413 and "500,000" in response.text, response.text[:300]
+    assert len(response.content) < 1_000_000 and time.perf_counter() - started < 120  # it took 288 s
+
+
+# 4. "database is locked" while an import wrote.
+
+
+@contextmanager
+def write_lock_held(home: Path) -> Iterator[None]:
+    """Another connection holds SQLite's write lock, as a long import's transaction did."""
+    blocker = sqlite3.connect(home / "matching.sqlite", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+
+def test_4_cli_reads_and_a_dry_run_are_served_while_another_writer_holds_the_lock(probe: Probe) -> None:
+    with write_lock_held(probe.home):
+        started = time.perf_counter()
+        search = run_cli("search", "rattan laundry basket", "--json", home=probe.home, fast=True)
+        assert search.returncode == 0, search.stderr
+        dry = run_cli("ingest", "--dry-run", *map(str, probe.files), home=probe.home, fast=True)
+        assert dry.returncode == 0, dry.stdout + dry.stderr  # the dry run took the write lock
+        assert "locked" not in dry.stderr and time.perf_counter() - started < 120
+
+
+def test_4_api_sign_ins_searches_and_a_dry_run_are_served_while_another_writer_holds_the_lock(
+    probe: Probe,
+) -> None:
+    fresh = {"X-API-Key": probe.engine.keys.create(Role.ORGANISER, "probe-lock")[1]}  # never used yet
+    probe.engine.searcher()
+    rows = io.StringIO()
+    csv.writer(rows).writerows([IKM_HEADER, ["I0099", *IKM_ROWS[0][1:]]])
+    upload = [("files", ("ikms.csv", rows.getvalue().encode(), "text/csv"))]
+    with write_lock_held(probe.home):
+        for headers in (fresh, probe.headers):  # signing in wrote last_used_at: 500 "database is locked"
+            listed = probe.client.get(f"{API}/ikms", params={"limit": 5}, headers=headers)
+            assert listed.status_code == 200, listed.text
+            found = probe.client.post(f"{API}/search", json={"text": "rattan"}, headers=headers)
+            assert found.status_code == 200, found.text
+        dry = probe.client.post(f"{API}/imports", files=upload, data={"dry_run": "true"}, headers=fresh)
+        assert dry.status_code == 200, dry.text
 
 
 # 3. Formula injection in exports.
