@@ -376,6 +376,19 @@ def choose_meetings(problem: MatchProblem, *, time_limit: float = 20.0, bound: b
             )
         )
 
+    return _result(problem, model, meetings, objective, lp_bound, status, time.perf_counter() - start)
+
+
+def _result(
+    problem: MatchProblem,
+    model: _Model,
+    meetings: list[Meeting],
+    objective: float,
+    lp_bound: float,
+    status: str,
+    seconds: float,
+) -> MatchResult:
+    """The result for ``meetings``, with the IKMs short of their floor and why."""
     counts: dict[str, int] = defaultdict(int)
     for meeting in meetings:
         counts[meeting.ikm] += 1
@@ -389,7 +402,7 @@ def choose_meetings(problem: MatchProblem, *, time_limit: float = 20.0, bound: b
         ikm_shortfall=shortfall,
         floor_notes=floor_notes(problem, model.pairs, shortfall),
         status=status,
-        seconds=time.perf_counter() - start,
+        seconds=seconds,
     )
 
 
@@ -405,18 +418,4 @@ def evaluate(
         if m.pair in index:
             chosen[index[m.pair]] = True
     objective = _objective(model, chosen, problem.fairness_weight)
-    counts: dict[str, int] = defaultdict(int)
-    for m in held:
-        counts[m.ikm] += 1
-    everyone = sorted(set(problem.ikms) | {p[1] for p in model.pairs})
-    shortfall = {i: problem.floor(i) - counts[i] for i in everyone if counts[i] < problem.floor(i)}
-    return MatchResult(
-        meetings=list(held),
-        objective=objective,
-        lp_bound=lp_bound,
-        gap=(lp_bound - objective) / max(abs(lp_bound), 1e-9),
-        ikm_shortfall=shortfall,
-        floor_notes=floor_notes(problem, model.pairs, shortfall),
-        status=status,
-        seconds=seconds,
-    )
+    return _result(problem, model, list(held), objective, lp_bound, status, seconds)
