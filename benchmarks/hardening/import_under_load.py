@@ -174,7 +174,8 @@ def run(
         },
         "ingest": {
             "exit": ingest.returncode,
-            "last_lines": (ingest_out + ingest_err).strip().splitlines()[-3:],
+            "report": [line for line in ingest_out.splitlines() if "ikms" in line or "Import" in line],
+            "last_lines": ingest_err.strip().splitlines()[-3:],
         },
     }
 
