@@ -162,6 +162,7 @@ def run_one(work: Path, name: str, path: Path, matching: str) -> dict[str, Any]:
         "MATCHING_ENCODER": "hashing",
         "MATCHING_RANKER": "weights",
     }
+    subprocess.run([matching, "init"], env=env, capture_output=True, check=True)  # a fresh, empty store
     created = subprocess.run(
         [matching, "keys", "create", "--role", "organiser", "--name", "bench"],
         env=env, capture_output=True, text=True, check=True,
