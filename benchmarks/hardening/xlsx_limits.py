@@ -154,6 +154,9 @@ def _vm(pid: int, field: str) -> int:
     return 0
 
 
+WRITE = False  # --write: the uploads are imported, not dry runs
+
+
 def run_one(work: Path, name: str, path: Path, matching: str) -> dict[str, Any]:
     home = work / f"home-{name}"
     env = {
@@ -188,7 +191,7 @@ def run_one(work: Path, name: str, path: Path, matching: str) -> dict[str, Any]:
                 base + "/api/v1/imports",
                 headers={"X-API-Key": key},
                 files=[("files", (path.name, handle, "application/octet-stream"))],
-                data={"dry_run": "true"},
+                data={"dry_run": "false" if WRITE else "true"},
                 timeout=1800,
             )
         seconds = time.perf_counter() - started
@@ -218,7 +221,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--million-rows", type=int, default=1_000_000)
     parser.add_argument("--upload-mib", type=float, default=20.0)
+    parser.add_argument("--write", action="store_true", help="import for real instead of a dry run")
     args = parser.parse_args()
+    global WRITE
+    WRITE = args.write
     args.work.mkdir(parents=True, exist_ok=True)
     matching = str(Path(sys.executable).with_name("matching"))
     rows = args.million_rows
