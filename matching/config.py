@@ -62,12 +62,22 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.home / STORE_FILE).resolve()}"
 
     def sqlite_path(self) -> Path | None:
-        """The SQLite file of the store, or None when the database is elsewhere (PostgreSQL ...)."""
+        """The SQLite file of the store, or None when the database is elsewhere (PostgreSQL ...).
+
+        A SQLite URI (``sqlite:///file:/path/db.sqlite?mode=ro&uri=true``) names the file after ``file:``
+        and before its query."""
         url = self.resolved_database_url()
         if not url.startswith("sqlite"):
             return None
         path = url.split("///", 1)[1] if "///" in url else ""
+        if path.startswith("file:"):
+            path = path.removeprefix("file:").split("?", 1)[0]
         return Path(path) if path and path != ":memory:" else None
+
+    def sqlite_read_only(self) -> bool:
+        """Whether the store is a SQLite URI opened read-only (``mode=ro``): then nothing may create it."""
+        url = self.resolved_database_url()
+        return url.startswith("sqlite") and "file:" in url and "mode=ro" in url
 
     def missing_store(self) -> str | None:
         """Why commands that only read cannot run here (a plain message naming the home), or None.

@@ -83,7 +83,8 @@ class Engine:
         if self._store is None:
             with self._store_lock:
                 if self._store is None:
-                    make_private(self.settings.home, self.settings.sqlite_path())
+                    if not self.settings.sqlite_read_only():  # a read-only URI names a file that is there
+                        make_private(self.settings.home, self.settings.sqlite_path())
                     self._store = Store(self.settings.resolved_database_url())
         return self._store
 

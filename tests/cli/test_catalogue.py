@@ -176,11 +176,15 @@ def test_a_read_only_database_is_a_plain_message(
     assert run("ingest", str(canonical_files[0]), home=home).returncode == 0
     database = (home / "matching.sqlite").resolve()
     monkeypatch.setenv("MATCHING_DATABASE_URL", f"sqlite:///file:{database}?mode=ro&uri=true")
+    monkeypatch.chdir(tmp_path)
     result = run("ingest", *map(str, canonical_files), home=home)
     assert result.returncode == 1
     assert "read-only" in result.stderr and str(database) in result.stderr.replace("\n", "")
     for word in NO_SQL_NO_CONTACTS:
         assert word not in result.stderr + result.stdout
+    stats = run("stats", home=home)  # reading a read-only store works: the URI names an existing file
+    assert stats.returncode == 0, stats.stderr
+    assert not (tmp_path / "file:").exists()  # the URI was taken for a folder to create
 
 
 def test_two_ingests_of_one_file_at_once_are_plain(tmp_path: Path) -> None:
