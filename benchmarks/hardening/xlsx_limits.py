@@ -154,10 +154,8 @@ def _vm(pid: int, field: str) -> int:
     return 0
 
 
-WRITE = False  # --write: the uploads are imported, not dry runs
-
-
-def run_one(work: Path, name: str, path: Path, matching: str) -> dict[str, Any]:
+def run_one(work: Path, name: str, path: Path, matching: str, *, write: bool = False) -> dict[str, Any]:
+    """Upload ``path`` to a fresh server: a dry run, or (``write``) a real import."""
     home = work / f"home-{name}"
     env = {
         **os.environ,
@@ -191,7 +189,7 @@ def run_one(work: Path, name: str, path: Path, matching: str) -> dict[str, Any]:
                 base + "/api/v1/imports",
                 headers={"X-API-Key": key},
                 files=[("files", (path.name, handle, "application/octet-stream"))],
-                data={"dry_run": "false" if WRITE else "true"},
+                data={"dry_run": "false" if write else "true"},
                 timeout=1800,
             )
         seconds = time.perf_counter() - started
@@ -223,8 +221,6 @@ def main() -> None:
     parser.add_argument("--upload-mib", type=float, default=20.0)
     parser.add_argument("--write", action="store_true", help="import for real instead of a dry run")
     args = parser.parse_args()
-    global WRITE
-    WRITE = args.write
     args.work.mkdir(parents=True, exist_ok=True)
     matching = str(Path(sys.executable).with_name("matching"))
     rows = args.million_rows
@@ -242,7 +238,11 @@ def main() -> None:
     for name, path in files.items():
         with zipfile.ZipFile(path) as archive:
             unzipped = sum(m.file_size for m in archive.infolist())
-        result = {"case": name, "unzipped_bytes": unzipped, **run_one(args.work, name, path, matching)}
+        result = {
+            "case": name,
+            "unzipped_bytes": unzipped,
+            **run_one(args.work, name, path, matching, write=args.write),
+        }
         if name == "million":
             result["rows"] = rows
         print(json.dumps(result), flush=True)

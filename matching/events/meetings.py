@@ -7,9 +7,10 @@ list (0-based); tables by name (``"1"``, ``"Booth A"``).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-__all__ = ["MatchProblem", "Meeting", "Pair", "ScheduleProblem"]
+__all__ = ["MatchProblem", "Meeting", "Pair", "ScheduleProblem", "slot_usage"]
 
 Pair = tuple[str, str]  # (buyer_id, ikm_id)
 
@@ -100,3 +101,15 @@ class ScheduleProblem:
 
     def available(self, participant: str) -> set[int]:
         return self.availability.get(participant, set(range(self.n_slots)))
+
+
+def slot_usage(placed: list[Meeting]) -> tuple[dict[str, set[int]], dict[int, int]]:
+    """Of scheduled meetings: the slots each participant is busy in, and how many meetings each slot holds."""
+    busy: dict[str, set[int]] = defaultdict(set)
+    load: dict[int, int] = defaultdict(int)
+    for m in placed:
+        assert m.slot is not None
+        busy[m.buyer].add(m.slot)
+        busy[m.ikm].add(m.slot)
+        load[m.slot] += 1
+    return busy, load

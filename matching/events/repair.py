@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from matching.common.yaml_files import DataFileError, load_data_file
 from matching.errors import ConfigError
 from matching.events.checking import Violation, check_schedule
-from matching.events.meetings import MatchProblem, Meeting, Pair, ScheduleProblem
+from matching.events.meetings import MatchProblem, Meeting, Pair, ScheduleProblem, slot_usage
 from matching.events.model import ClockTime, Event, ParticipantId, Preference, TimeWindow
 from matching.events.scheduling import ScheduleResult, schedule_meetings
 from matching.events.selection import MatchResult, choose_meetings
@@ -263,13 +263,7 @@ def replan(
     failed: set[Pair] = set()
     while done_rounds < rounds:
         done_rounds += 1
-        busy: dict[str, set[int]] = defaultdict(set)
-        load: dict[int, int] = defaultdict(int)
-        for m in placed:
-            assert m.slot is not None
-            busy[m.buyer].add(m.slot)
-            busy[m.ikm].add(m.slot)
-            load[m.slot] += 1
+        busy, load = slot_usage(placed)
         free_places = sum(max(0, len(tables) - load[s]) for s in range(first_open, n_slots))
         if free_places == 0:
             break

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from matching.events.meetings import MatchProblem, Meeting, Pair, ScheduleProblem
+from matching.events.meetings import MatchProblem, Meeting, Pair, ScheduleProblem, slot_usage
 from matching.events.scheduling import ScheduleResult, schedule_meetings
 from matching.events.selection import MatchResult, choose_meetings, evaluate
 
@@ -53,13 +53,7 @@ def required_pairs(problem: MatchProblem, meetings: list[Meeting]) -> set[Pair]:
 
 def _refill(problem: MatchProblem, placed: list[Meeting], tried: set[Pair]) -> MatchProblem:
     """The problem of what is left: untried pairs, the free slots, places and caps after ``placed``."""
-    used: dict[str, set[int]] = defaultdict(set)
-    per_slot: dict[int, int] = defaultdict(int)
-    for m in placed:
-        assert m.slot is not None
-        used[m.buyer].add(m.slot)
-        used[m.ikm].add(m.slot)
-        per_slot[m.slot] += 1
+    used, per_slot = slot_usage(placed)
     people = [*problem.buyers, *problem.ikms]
     slot_places = {s: max(0, problem.places(s) - per_slot[s]) for s in range(problem.n_slots)}
     return replace(
