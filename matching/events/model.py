@@ -7,12 +7,15 @@ written without quotes is read as text, not as a base-60 number::
     name: Temu Bisnis Anyaman NTB 2027     # required
     date: 2027-03-10                       # optional
     venue: Islamic Center Mataram          # optional
+    time_zone: WITA                        # WIB (UTC+7, default), WITA (UTC+8) or WIT (UTC+9)
     slot_minutes: 20                       # meeting length, 5..240 (default 20)
     sessions:                              # required, non-overlapping
       - {start: "09:00", end: "12:00"}
       - {start: "13:00", end: "16:00"}
     breaks: [{start: "10:20", end: "10:40"}]   # each inside a session; no meeting overlaps a break
     tables: 25                             # a count (tables "1".."25") or unique names ["Meja 1", "Booth A"]
+    booth_map:                             # optional: where tables stand, on a grid (row, column from 1)
+      "1": {row: 1, col: 1}                # tables left out are placed after the given ones, row by row
     ikm_fixed_tables: false                # true: each IKM keeps one table all day, buyers rotate
     max_meetings_per_buyer: 8              # optional cap (default: none)
     max_meetings_per_ikm: 6                # optional cap (default: none)
@@ -38,6 +41,8 @@ per problem: ``field.path: message (value: ...)``; :mod:`matching.common.yaml_fi
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -55,6 +60,8 @@ from matching.events.rules import event_problems
 from matching.events.timeslots import ClockTime, Slot, TimeWindow, generate_slots
 
 __all__ = [
+    "TIME_ZONES",
+    "BoothPlace",
     "ClockTime",
     "Event",
     "EventFileError",
@@ -70,6 +77,14 @@ __all__ = [
 ]
 
 PreferenceKind = Literal["must_meet", "meet", "no_thanks"]
+TimeZoneName = Literal["WIB", "WITA", "WIT"]
+# Indonesia's three zones (no daylight saving): Western, Central and Eastern Indonesia Time
+TIME_ZONES: dict[str, dt.timezone] = {
+    "WIB": dt.timezone(dt.timedelta(hours=7), "WIB"),
+    "WITA": dt.timezone(dt.timedelta(hours=8), "WITA"),
+    "WIT": dt.timezone(dt.timedelta(hours=9), "WIT"),
+}
+BOOTH_GRID_MAX = 50
 _KIND_STRENGTH: dict[str, int] = {"no_thanks": 0, "meet": 1, "must_meet": 2}
 
 
@@ -123,6 +138,15 @@ class FixedMeeting(BaseModel):
         return str(self.table)
 
 
+class BoothPlace(BaseModel):
+    """Where one table stands on the venue's booth map: a cell of a grid, counted from the top left."""
+
+    model_config = _STRICT
+
+    row: int = Field(ge=1, le=BOOTH_GRID_MAX)
+    col: int = Field(ge=1, le=BOOTH_GRID_MAX)
+
+
 # --- the event ---------------------------------------------------------------------------------------
 
 
@@ -144,10 +168,12 @@ class Event(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     date: dt.date | None = None
     venue: str | None = None
+    time_zone: TimeZoneName = "WIB"
     slot_minutes: int = Field(default=20, ge=5, le=240)
     sessions: list[TimeWindow] = Field(min_length=1)
     breaks: list[TimeWindow] = Field(default_factory=list)
     tables: int | list[str]
+    booth_map: dict[str, BoothPlace] = Field(default_factory=dict)
     ikm_fixed_tables: bool = False
     max_meetings_per_buyer: int | None = Field(default=None, ge=1)
     max_meetings_per_ikm: int | None = Field(default=None, ge=1)
@@ -179,6 +205,13 @@ class Event(BaseModel):
             return names
         raise ValueError("tables must be a number of tables or a list of table names")
 
+    @field_validator("booth_map", mode="before")
+    @classmethod
+    def _booth_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict):  # a YAML key 3: is the number 3; tables are named by text
+            return {str(k).strip() if isinstance(k, int | str) else k: v for k, v in value.items()}
+        return value
+
     @field_validator("buyers", mode="before")
     @classmethod
     def _buyers_shape(cls, value: Any) -> Any:
@@ -207,6 +240,36 @@ class Event(BaseModel):
         if isinstance(self.tables, int):
             return [str(i) for i in range(1, self.tables + 1)]
         return list(self.tables)
+
+    def tz(self) -> dt.timezone:
+        """The event's time zone (a fixed offset: Indonesia has no daylight saving)."""
+        return TIME_ZONES[self.time_zone]
+
+    def local_time(self, moment: dt.datetime) -> dt.datetime:
+        """``moment`` (naive values are UTC, as the store keeps them) in the event's time zone."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(self.tz())
+
+    def booth_layout(self) -> dict[str, tuple[int, int]]:
+        """Every table's (row, column) on the booth map, counted from 1.
+
+        Tables the map places keep their cell; the others fill the free cells row by row, in table order,
+        on a grid as wide as the map or about square when there is no map.
+        """
+        names = self.table_names()
+        placed = {name: (p.row, p.col) for name, p in self.booth_map.items() if name in names}
+        width = max([c for _, c in placed.values()], default=0) or max(1, math.ceil(math.sqrt(len(names))))
+        taken = set(placed.values())
+        cells = ((r, c) for r in itertools.count(1) for c in range(1, width + 1))
+        for name in names:
+            if name not in placed:
+                cell = next(cells)
+                while cell in taken:
+                    cell = next(cells)
+                placed[name] = cell
+                taken.add(cell)
+        return {name: placed[name] for name in names}
 
     def available_slots(self, participant_id: str) -> set[int]:
         """Indices of the slots lying fully inside one of the participant's windows (all when none given)."""

@@ -28,7 +28,7 @@ __all__ = ["event_problems"]
 
 def event_problems(event: Event) -> list[str]:
     """Every broken rule of ``event``, one line each; [] when it is consistent."""
-    problems = _times(event) + _people(event)
+    problems = _times(event) + _people(event) + _booth_map(event)
     if not problems:  # later checks need slots and tables to make sense
         problems = _preferences(event) + _fixed_meetings(event)
     return problems
@@ -85,6 +85,27 @@ def _times(event: Event) -> list[str]:
         if n_slots and not event.available_slots(pid):
             spans = ", ".join(f"{format_clock(w.start)}-{format_clock(w.end)}" for w in windows)
             problems.append(problem_line(f"availability.{pid}", "covers no whole slot", spans or "[]"))
+    return problems
+
+
+def _booth_map(event: Event) -> list[str]:
+    problems: list[str] = []
+    tables = set(event.table_names())
+    cells: dict[tuple[int, int], str] = {}
+    for name, place in event.booth_map.items():
+        if name not in tables:
+            problems.append(problem_line(f"booth_map.{name}", "no such table", name))
+            continue
+        cell = (place.row, place.col)
+        if cell in cells:
+            problems.append(
+                problem_line(
+                    f"booth_map.{name}",
+                    f"table {cells[cell]} already stands at row {cell[0]}, column {cell[1]}",
+                    f"{cell[0]},{cell[1]}",
+                )
+            )
+        cells.setdefault(cell, name)
     return problems
 
 

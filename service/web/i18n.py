@@ -1,6 +1,7 @@
 """Every text of the web pages, in Indonesian (the default) and English: one dict per language.
 
 Templates never hold text of their own; they call ``t("key")`` (``t("key", n=3)`` fills ``{n}``).
+Each area of the app may keep its texts in a module of :mod:`service.web.texts`; they are added here.
 Both dicts have the same keys (a test checks it); a missing key raises, so a typo fails the page tests.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from service.web.texts import area_texts
 
 __all__ = ["DEFAULT_LANG", "LANGS", "TEXTS", "translator"]
 
@@ -456,6 +459,17 @@ EN: dict[str, str] = {
     "filter_submit": "Show",
 }
 
+
+def _add_area_texts() -> None:
+    for area, area_id, area_en in area_texts():
+        for base, extra in ((ID, area_id), (EN, area_en)):
+            repeated = sorted(set(base) & set(extra))
+            if repeated:
+                raise RuntimeError(f"texts of area {area!r} define keys already defined: {repeated}")
+            base.update(extra)
+
+
+_add_area_texts()
 TEXTS: dict[str, dict[str, str]] = {"id": ID, "en": EN}
 
 

@@ -122,6 +122,39 @@ def test_fixed_meeting_slot() -> None:
     assert event.fixed_slot(meeting).index == 9 and meeting.table_name == "4"
 
 
+def test_time_zone_defaults_to_wib_and_shows_stored_utc_times_locally() -> None:
+    assert parse_event(base()).time_zone == "WIB"
+    event = parse_event(base(time_zone="WITA"))
+    stored = dt.datetime(2027, 3, 10, 1, 30)  # the store keeps naive UTC
+    local = event.local_time(stored)
+    assert (local.hour, local.minute, local.tzname()) == (9, 30, "WITA")
+    assert parse_event(base(time_zone="WIT")).local_time(stored).hour == 10
+    assert any("time_zone" in p for p in problems_of(base(time_zone="UTC")))
+
+
+def test_booth_layout_keeps_placed_tables_and_fills_the_rest_row_by_row() -> None:
+    event = parse_event(base(tables=5, booth_map={1: {"row": 1, "col": 3}, "4": {"row": 2, "col": 1}}))
+    assert event.booth_layout() == {"1": (1, 3), "2": (1, 1), "3": (1, 2), "4": (2, 1), "5": (2, 2)}
+    square = parse_event(base(tables=5)).booth_layout()
+    assert square == {"1": (1, 1), "2": (1, 2), "3": (1, 3), "4": (2, 1), "5": (2, 2)}
+
+
+@pytest.mark.parametrize(
+    ("booth_map", "expected"),
+    [
+        ({"9": {"row": 1, "col": 1}}, "booth_map.9: no such table"),
+        (
+            {"1": {"row": 1, "col": 1}, "2": {"row": 1, "col": 1}},
+            "booth_map.2: table 1 already stands at row 1, column 1",
+        ),
+        ({"1": {"row": 0, "col": 1}}, "booth_map.1.row"),
+    ],
+)
+def test_booth_map_problems_name_the_table(booth_map: dict[str, Any], expected: str) -> None:
+    problems = problems_of(base(booth_map=booth_map))
+    assert any(expected in p for p in problems), problems
+
+
 # --- validation errors name the field and the value ----------------------------------------------------
 
 
