@@ -1,146 +1,24 @@
-"""End to end in a real browser: Debian's Chromium driven by Playwright against the real server (uvicorn)
-on the demo data indexed with the real multilingual model.
+"""End to end in a real browser: search, import, the demo event planned and re-scheduled, security.
 
-Every page visited is saved as a full-page screenshot in ``test-artifacts/screenshots/``. Without
-``/usr/bin/chromium`` these tests fail (``scripts/test.sh`` installs it) unless ``MATCHING_SKIP_BROWSER=1``.
-
-Indexing the demo catalogue with e5-small takes about two minutes on two cores; the embeddings are kept
-in pytest's cache (``.pytest_cache``), so later runs encode only what changed.
+Fixtures (the real server on the demo data, Chromium) are in ``conftest.py``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import sqlite3
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
-import httpx
-import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from matching import Engine, Settings
+from matching import Engine
 from matching.catalogue.schema import Entity
-from service import create_app
+from tests.service.conftest import PLAN_TIMEOUT_MS, log_in, shot
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-TIMEOUT_MS = 20_000
-PLAN_TIMEOUT_MS = 120_000
 FIRST_SLOT = "09:00\N{EN DASH}09:20"
 
 
-def _copy_sqlite(source: Path, target: Path) -> None:
-    """Copy a SQLite file consistently (its write-ahead log included)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
-        src.backup(dst)
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Engine]:
-    home = tmp_path_factory.mktemp("browser-home")
-    cache = home / "cache" / "embeddings.sqlite"
-    kept = request.config.cache.mkdir("e5-embeddings") / "embeddings.sqlite" if request.config.cache else None
-    if kept is not None and kept.exists():
-        _copy_sqlite(kept, cache)
-    eng = Engine(Settings(home=home, encoder="e5-small", ranker="weights"))
-    eng.import_demo()
-    eng.index()
-    if kept is not None:
-        _copy_sqlite(cache, kept)
-    yield eng
-    eng.close()
-
-
-def _free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(engine: Engine) -> Iterator[str]:
-    """The real app served by uvicorn in a thread; its base URL once ``/api/v1/ready`` says 200."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(engine=engine), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not become ready within 120 s")
-        time.sleep(0.2)
-    yield base
-    uv.should_exit = True
-    thread.join(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if os.environ.get("MATCHING_SKIP_BROWSER") == "1":
-        pytest.skip("MATCHING_SKIP_BROWSER=1: the browser tests are skipped")
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium. Install it with "
-            "`sudo apt-get install chromium` (scripts/test.sh does), "
-            "or set MATCHING_SKIP_BROWSER=1 to skip them."
-        )
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser, server: str) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=server, viewport={"width": 1366, "height": 900}, accept_downloads=True
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page: Page, key: str, name: str) -> None:
-    page.goto("/login")
-    expect(page.locator("html")).to_have_attribute("lang", "id")  # Indonesian unless asked otherwise
-    shot(page, f"{name}-login")
-    page.get_by_label("Kunci API").fill(key)
-    page.get_by_role("button", name="Masuk").click()
-    expect(page.get_by_text("Masuk sebagai")).to_be_visible()
-
-
-def test_buyer_searches_in_both_languages_and_reads_why(page: Page, engine: Engine) -> None:
-    _, key = engine.keys.create("buyer", "Cairns Homewares", buyer_id="B001")
+def test_buyer_searches_in_both_languages_and_reads_why(page: Page, web_engine: Engine) -> None:
+    _, key = web_engine.keys.create("buyer", "Cairns Homewares", buyer_id="B001")
     log_in(page, key, "buyer")
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="Find IKMs")).to_be_visible()
@@ -184,8 +62,10 @@ def test_buyer_searches_in_both_languages_and_reads_why(page: Page, engine: Engi
     shot(page, "buyer-import-forbidden")
 
 
-def test_organiser_uploads_a_csv_and_sees_the_row_errors(page: Page, engine: Engine, tmp_path: Path) -> None:
-    _, key = engine.keys.create("organiser", "Meja panitia")
+def test_organiser_uploads_a_csv_and_sees_the_row_errors(
+    page: Page, web_engine: Engine, tmp_path: Path
+) -> None:
+    _, key = web_engine.keys.create("organiser", "Meja panitia")
     log_in(page, key, "organiser-import")
     page.get_by_role("link", name="Impor data").click()
     page.get_by_role("link", name="English").click()
@@ -210,11 +90,11 @@ def test_organiser_uploads_a_csv_and_sees_the_row_errors(page: Page, engine: Eng
     expect(rows.filter(has_text="ovop_stars")).to_contain_text("9")
     expect(table.locator("tbody")).to_contain_text("new-ikms.csv")
     shot(page, "import-errors")
-    assert "I9001" not in engine.store.ids(Entity.IKMS)  # all or nothing: the valid row was not written
+    assert "I9001" not in web_engine.store.ids(Entity.IKMS)  # all or nothing: the valid row was not written
 
 
-def test_organiser_creates_plans_and_downloads_the_demo_event(page: Page, engine: Engine) -> None:
-    _, key = engine.keys.create("organiser", "Meja panitia 2")
+def test_organiser_creates_plans_and_downloads_the_demo_event(page: Page, web_engine: Engine) -> None:
+    _, key = web_engine.keys.create("organiser", "Meja panitia 2")
     log_in(page, key, "organiser-event")
     page.goto("/events?lang=en")
     expect(page.get_by_role("heading", name="Business-matching events")).to_be_visible()
@@ -233,7 +113,7 @@ def test_organiser_creates_plans_and_downloads_the_demo_event(page: Page, engine
     expect(grid).to_be_visible()
     expect(grid.get_by_role("columnheader", name="Table 24")).to_be_visible()
     expect(grid.get_by_role("rowheader", name=FIRST_SLOT)).to_be_visible()
-    meetings = engine.events.meetings("temu-bisnis-anyaman-ntb-2027")
+    meetings = web_engine.events.meetings("temu-bisnis-anyaman-ntb-2027")
     expect(grid.locator("td.meeting")).to_have_count(len(meetings))
     fixed = next(m for m in meetings if (m["buyer_id"], m["ikm_id"]) == ("B003", "I0081"))
     row = grid.locator("tr", has=page.get_by_role("rowheader", name=FIRST_SLOT))
@@ -256,7 +136,7 @@ def test_organiser_creates_plans_and_downloads_the_demo_event(page: Page, engine
     page.get_by_role("button", name="Re-schedule").click()
     expect(page.get_by_text("Re-scheduled: plan 2.")).to_be_visible(timeout=PLAN_TIMEOUT_MS)
     expect(page.get_by_role("heading", name="Plan 2")).to_be_visible()
-    meetings = engine.events.meetings("temu-bisnis-anyaman-ntb-2027")
+    meetings = web_engine.events.meetings("temu-bisnis-anyaman-ntb-2027")
     assert not [m for m in meetings if "B007" in (m["buyer_id"], m["ikm_id"])]  # the no-show is gone
     expect(grid.locator("td.meeting")).to_have_count(len(meetings))
     expect(page.locator("table.files th", has_text="Notice (EN)")).to_be_attached()  # in closed <details>
@@ -275,14 +155,14 @@ def test_organiser_creates_plans_and_downloads_the_demo_event(page: Page, engine
     b003 = [m for m in meetings if "B003" in (m["buyer_id"], m["ikm_id"])]
     expect(page.locator("table.outcomes tbody tr")).to_have_count(len(b003))
     shot(page, "outcomes-b003")
-    [outcome] = engine.events.outcomes("temu-bisnis-anyaman-ntb-2027")
+    [outcome] = web_engine.events.outcomes("temu-bisnis-anyaman-ntb-2027")
     assert (outcome.day_outcome, outcome.followup_outcome) == ("cooperation_possible", "negotiation_started")
 
 
-def test_pages_obey_their_security_policy_and_log_out_by_button(page: Page, engine: Engine) -> None:
+def test_pages_obey_their_security_policy_and_log_out_by_button(page: Page, web_engine: Engine) -> None:
     violations: list[str] = []
     page.on("console", lambda message: violations.append(message.text))
-    _, key = engine.keys.create("organiser", "Meja keluar")
+    _, key = web_engine.keys.create("organiser", "Meja keluar")
     log_in(page, key, "logout")
     for path in ("/", "/import", "/events", "/logout"):
         response = page.goto(path)

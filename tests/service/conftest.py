@@ -1,0 +1,154 @@
+"""Fixtures of the browser tests (``test_browser*.py``): Debian's Chromium driven by Playwright against the
+real server (uvicorn) on the demo data indexed with the real multilingual model.
+
+``web_engine`` is built once per test module; the embeddings are kept in pytest's cache
+(``.pytest_cache``), so only the first module of a run encodes the demo catalogue (about two minutes on
+two cores). ``page`` opens a desktop tab (1366 px), ``phone`` a 390 px one; :func:`shot` saves a
+full-page screenshot in ``test-artifacts/screenshots/``. Without ``/usr/bin/chromium`` these tests fail
+(``scripts/test.sh`` installs it) unless ``MATCHING_SKIP_BROWSER=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+
+from matching import Engine, Settings
+from service import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+TIMEOUT_MS = 20_000
+PLAN_TIMEOUT_MS = 120_000
+DESKTOP: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite file consistently (its write-ahead log included)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+@pytest.fixture(scope="module")
+def web_engine(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    home = tmp_path_factory.mktemp("browser-home")
+    cache = home / "cache" / "embeddings.sqlite"
+    kept = request.config.cache.mkdir("e5-embeddings") / "embeddings.sqlite" if request.config.cache else None
+    if kept is not None and kept.exists():
+        _copy_sqlite(kept, cache)
+    eng = Engine(Settings(home=home, encoder="e5-small", ranker="weights"))
+    eng.import_demo()
+    eng.index()
+    if kept is not None:
+        _copy_sqlite(cache, kept)
+    yield eng
+    eng.close()
+
+
+def _free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(web_engine: Engine) -> Iterator[str]:
+    """The real app served by uvicorn in a thread; its base URL once ``/api/v1/ready`` says 200."""
+    port = _free_port()
+    config = uvicorn.Config(create_app(engine=web_engine), host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not become ready within 120 s")
+        time.sleep(0.2)
+    yield base
+    uv.should_exit = True
+    thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if os.environ.get("MATCHING_SKIP_BROWSER") == "1":
+        pytest.skip("MATCHING_SKIP_BROWSER=1: the browser tests are skipped")
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium. Install it with "
+            "`sudo apt-get install chromium` (scripts/test.sh does), "
+            "or set MATCHING_SKIP_BROWSER=1 to skip them."
+        )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _tab(browser: Browser, server: str, viewport: ViewportSize) -> Iterator[Page]:
+    context = browser.new_context(base_url=server, viewport=viewport, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    """A desktop tab (1366 x 900)."""
+    yield from _tab(browser, server, DESKTOP)
+
+
+@pytest.fixture
+def phone(browser: Browser, server: str) -> Iterator[Page]:
+    """A phone-width tab (390 x 844)."""
+    yield from _tab(browser, server, PHONE)
+
+
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot, ``test-artifacts/screenshots/<name>.png``."""
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    """True when the page is no wider than its window (nothing to scroll sideways)."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def log_in(page: Page, key: str, name: str) -> None:
+    """Sign in with ``key`` on the login page (Indonesian), saving a screenshot ``<name>-login``."""
+    page.goto("/login")
+    expect(page.locator("html")).to_have_attribute("lang", "id")  # Indonesian unless asked otherwise
+    shot(page, f"{name}-login")
+    page.get_by_label("Kunci API").fill(key)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page.get_by_text("Masuk sebagai")).to_be_visible()
