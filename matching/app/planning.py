@@ -58,6 +58,7 @@ class PlanResult:
     names: dict[str, str] = field(default_factory=dict)  # participant id -> company / IKM name
     model_version: str = "weights"  # the ranker that scored the pairs
     rounds: int = 1  # choose-and-schedule rounds it took (see matching.events.rounds)
+    replaced: list[tuple[Meeting, str]] = field(default_factory=list)  # tried, no place, replaced
 
     @property
     def meetings(self) -> list[Meeting]:
@@ -80,6 +81,7 @@ class PlanResult:
             "unplaced": [
                 {"buyer": m.buyer, "ikm": m.ikm, "reason": why} for m, why in self.schedule.unplaced
             ],
+            "replaced": [{"buyer": m.buyer, "ikm": m.ikm, "reason": why} for m, why in self.replaced],
             "objective": self.match.objective,
             "lp_bound": self.match.lp_bound,
             "gap": self.match.gap,
@@ -178,6 +180,7 @@ def plan_event(
         participants.names,
         scorer.ranker_version,
         planned.rounds,
+        planned.replaced,
     )
 
 

@@ -73,6 +73,11 @@ def plan(
     )
     for item in summary["unplaced"]:
         err.print(f"[yellow]not placed[/]: {item['buyer']} - {item['ikm']}: {item['reason']}")
+    if summary["replaced"]:
+        out.print(
+            f"{len(summary['replaced'])} meetings tried found no common free place and were replaced by "
+            "others (plan.json lists them)"
+        )
     for message in summary["violations"]:
         err.print(f"[red]violation[/]: {message}")
     out.print(f"wrote {len(written)} files to {out_dir}")

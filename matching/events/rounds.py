@@ -12,7 +12,9 @@ scheduler's ``time_limit`` is shared: 60% for the first round, the rest split am
 
 The result is a :class:`DayPlan`: the match result over all rounds (objective, shortfalls and floor notes
 measured on the original problem; ``lp_bound`` of the first round, an upper bound on any schedulable
-choice), the final schedule, how many rounds ran and the meetings chosen but never placed, with why.
+choice), the final schedule, how many rounds ran, the meetings chosen but never placed that the plan
+misses (a must-meet or confirmed pair, or an IKM left below its floor), with why, and the meetings tried
+that found no place and were replaced by others.
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ class DayPlan:
     match: MatchResult
     schedule: ScheduleResult
     rounds: int = 1
-    left_out: list[tuple[Meeting, str]] = field(default_factory=list)  # chosen, never placed, and why
+    # chosen but never placed, and why: a must-meet or confirmed pair, or a meeting of an IKM left below
+    # its fairness floor (a real shortfall of the plan)
+    left_out: list[tuple[Meeting, str]] = field(default_factory=list)
+    # tried in a round, found no place, and another meeting took the place it would have had
+    replaced: list[tuple[Meeting, str]] = field(default_factory=list)
 
 
 def required_pairs(problem: MatchProblem, meetings: list[Meeting]) -> set[Pair]:
@@ -123,7 +129,16 @@ def choose_and_schedule(
         again.seconds += schedule.seconds
         schedule = again
     placed_pairs = {m.pair for m in schedule.meetings}
-    left_out = [(m, why) for m, why in schedule.unplaced if m.pair not in placed_pairs]
+    per_ikm: defaultdict[str, int] = defaultdict(int)
+    for m in schedule.meetings:
+        per_ikm[m.ikm] += 1
+    left_out: list[tuple[Meeting, str]] = []
+    replaced: list[tuple[Meeting, str]] = []
+    for m, why in schedule.unplaced:
+        if m.pair in placed_pairs:
+            continue
+        short = m.pair in problem.must_meet or m.pair in confirmed or per_ikm[m.ikm] < problem.floor(m.ikm)
+        (left_out if short else replaced).append((m, why))
     schedule.unplaced = left_out
     if left_out and not drop_unplaceable:
         schedule.status = "incomplete"
@@ -134,4 +149,4 @@ def choose_and_schedule(
         status=first.status,
         seconds=time.perf_counter() - started - schedule.seconds,
     )
-    return DayPlan(match=match, schedule=schedule, rounds=done, left_out=left_out)
+    return DayPlan(match=match, schedule=schedule, rounds=done, left_out=left_out, replaced=replaced)

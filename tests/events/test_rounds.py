@@ -158,16 +158,15 @@ def test_required_pairs_are_must_meets_and_each_ikms_best_up_to_its_floor() -> N
     assert required_pairs(problem, chosen) == {("B3", "I1"), ("B1", "I1")}
 
 
-def test_refill_rounds_fill_places_a_first_choice_could_not_use() -> None:
-    """Windows the selection's rows do not model (overlapping shifts) leave meetings unplaced in the first
-    round; the next round keeps what was placed and fills the free places with other pairs."""
-    shifts = [set(range(s, s + 3)) for s in range(0, 6)]  # many overlapping 3-slot windows
-    rng = random.Random(3)
+def overlapping_shifts_event(seed: int) -> MatchProblem:
+    """6 buyers, 14 IKMs, 8 slots, 3 tables; everyone on one of many overlapping 3-slot windows."""
+    shifts = [set(range(s, s + 3)) for s in range(0, 6)]
+    rng = random.Random(seed)
     buyers = [f"B{k}" for k in range(6)]
     ikms = [f"I{k}" for k in range(14)]
     availability = {who: rng.choice(shifts) for who in [*buyers, *ikms]}
     scores = {(b, i): round(rng.random(), 3) for b in buyers for i in ikms}
-    problem = MatchProblem(
+    return MatchProblem(
         buyers=buyers,
         ikms=ikms,
         scores=scores,
@@ -179,6 +178,12 @@ def test_refill_rounds_fill_places_a_first_choice_could_not_use() -> None:
         tables=3,
         availability=availability,
     )
+
+
+def test_refill_rounds_fill_places_a_first_choice_could_not_use() -> None:
+    """Windows the selection's rows do not model (overlapping shifts) leave meetings unplaced in the first
+    round; the next round keeps what was placed and fills the free places with other pairs."""
+    problem = overlapping_shifts_event(3)
     one = choose_and_schedule(problem, day_of(problem), time_limit=5, rounds=1)
     three = choose_and_schedule(problem, day_of(problem), time_limit=5, rounds=3)
     assert len(three.schedule.meetings) >= len(one.schedule.meetings)
@@ -188,3 +193,24 @@ def test_refill_rounds_fill_places_a_first_choice_could_not_use() -> None:
         later = {m.pair: (m.slot, m.table) for m in three.schedule.meetings}
         assert all(later.get(p) == at for p, at in placed_once.items())
         assert not any(m.fixed for m in three.schedule.meetings)
+
+
+def test_meetings_not_placed_are_either_shortfalls_of_the_plan_or_replaced_by_others() -> None:
+    """A meeting tried and not placed is *left out* only when the plan misses something for it (a
+    must-meet pair, or its IKM below the floor); otherwise another meeting took its place: *replaced*."""
+    seen = 0
+    for seed in range(6):
+        problem = overlapping_shifts_event(seed)
+        problem.must_meet = {min(p for p in problem.scores if problem.common_slots(p))}
+        planned = choose_and_schedule(problem, day_of(problem), time_limit=5, rounds=1)
+        seen += len(planned.replaced) + len(planned.left_out)
+        counts = Counter(m.ikm for m in planned.schedule.meetings)
+        placed = {m.pair for m in planned.schedule.meetings}
+        for m, why in planned.replaced:
+            assert m.pair not in placed and m.pair not in problem.must_meet and why
+            assert counts[m.ikm] >= problem.floor(m.ikm)
+        for m, why in planned.left_out:
+            assert m.pair not in placed and why
+            assert m.pair in problem.must_meet or counts[m.ikm] < problem.floor(m.ikm)
+        assert planned.schedule.unplaced == planned.left_out
+    assert seen > 0  # these events do leave meetings unplaced in one round
