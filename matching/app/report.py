@@ -25,6 +25,7 @@ The figures:
 
   ==============  ======================================================================================
   scheduled       every meeting in the plan in force
+  rated           those with a day outcome or a follow-up recorded
   held            rated with a day outcome other than ``not_held``, or a follow-up of
                   ``negotiation_started`` / ``agreement_reached``
   interest        day ``cooperation_possible`` or ``deal_agreed``, or follow-up ``negotiation_started`` /
@@ -70,7 +71,7 @@ __all__ = [
 ]
 
 CHECK_IN_STATES = ("arrived", "late", "absent")
-FUNNEL_STAGES = ("scheduled", "held", "interest", "sample_order", "deal")
+FUNNEL_STAGES = ("scheduled", "rated", "held", "interest", "sample_order", "deal")
 _HELD_DAY = {"insufficient_interest", "cooperation_possible", "deal_agreed"}
 _INTEREST_DAY = {"cooperation_possible", "deal_agreed"}
 _LATER = {"negotiation_started", "agreement_reached"}
@@ -279,9 +280,9 @@ def compute_report(
         stages[stage] += 1
         if stage == 4:
             deals[province(o.ikm_id)] += 1
-    funnel = [("scheduled", len(placed))] + [
+    funnel = [("scheduled", len(placed)), ("rated", rated)] + [
         (name, sum(n for s, n in stages.items() if s >= level))
-        for level, name in enumerate(FUNNEL_STAGES[1:], start=1)
+        for level, name in enumerate(FUNNEL_STAGES[2:], start=1)
     ]
     return EventReport(
         event_id=event_id,

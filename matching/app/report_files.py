@@ -70,6 +70,7 @@ LABELS: dict[str, dict[str, str]] = {
         "stage": "Tahap",
         "share": "Dari yang terjadwal",
         "stage_scheduled": "Terjadwal",
+        "stage_rated": "Dinilai",
         "stage_held": "Berlangsung",
         "stage_interest": "Ada minat",
         "stage_sample_order": "Sampel / pesanan",
@@ -130,6 +131,7 @@ LABELS: dict[str, dict[str, str]] = {
         "stage": "Stage",
         "share": "Of scheduled",
         "stage_scheduled": "Scheduled",
+        "stage_rated": "Rated",
         "stage_held": "Held",
         "stage_interest": "Interest",
         "stage_sample_order": "Sample / order",
@@ -156,6 +158,7 @@ class ReportTable:
     percent: set[int] = field(default_factory=set)  # columns holding rates (0..1)
     chart: tuple[int, int] | None = None  # (label column, value column) drawn as bars in the PDF
     widths: tuple[int, ...] = ()  # relative column widths in the PDF (equal when empty)
+    chart_from: int = 0  # the first row drawn in the chart
     note: str = ""
 
 
@@ -266,6 +269,7 @@ def report_tables(report: EventReport, lang: str = "id") -> list[ReportTable]:
             funnel,
             percent={2},
             chart=(0, 1),
+            chart_from=1,  # the funnel drawn from the rated meetings down
             note=w["funnel_note"],
         ),
         ReportTable(
@@ -404,7 +408,7 @@ def write_report_pdf(report: EventReport, path: Path, lang: str = "id", *, max_r
             continue
         if table.chart is not None:
             label, value = table.chart
-            numbers = [(str(r[label]), float(r[value] or 0)) for r in table.rows[:max_rows]]
+            numbers = [(str(r[label]), float(r[value] or 0)) for r in table.rows[table.chart_from : max_rows]]
             _bars(pdf, numbers)
         if table.note:
             pdf.set_font("Helvetica", "I", 8)

@@ -79,36 +79,48 @@ def dashboard_view(report: EventReport, t: Callable[..., str]) -> dict[str, Any]
             "rows": [[m or t("dashboard_no_material"), n] for m, n in report.per_material],
         },
     ]
-    attendance_rows = [
-        (t("dashboard_arrived"), everyone.arrived),
-        (t("dashboard_late"), everyone.late),
-        (t("dashboard_absent"), everyone.absent),
-        (t("dashboard_not_recorded"), everyone.not_recorded),
-    ]
+    known = everyone.check_ins_known
+    if known:
+        attendance_rows = [
+            (t("dashboard_arrived"), everyone.arrived),
+            (t("dashboard_late"), everyone.late),
+            (t("dashboard_absent"), everyone.absent),
+            (t("dashboard_not_recorded"), everyone.not_recorded),
+        ]
+    else:  # only the no-shows are known
+        attendance_rows = [
+            (t("dashboard_participants"), everyone.participants),
+            (t("dashboard_absent"), everyone.absent),
+        ]
+    columns = ["participants", "arrived", "late", "absent", "not_recorded", "rate_check_in", "rate_no_show"]
+    if not known:
+        columns = ["participants", "absent", "rate_no_show"]
     attendance = {
-        "chart": bar_chart(
-            attendance_rows if everyone.check_ins_known else attendance_rows[2:3],
-            title=t("dashboard_attendance"),
-            warn=[t("dashboard_absent")],
-        ),
+        "chart": bar_chart(attendance_rows, title=t("dashboard_attendance"), warn=[t("dashboard_absent")]),
+        "columns": [t("dashboard_side"), *(t(f"dashboard_{c}") for c in columns)],
         "rows": [
             [
                 t(f"dashboard_side_{a.side}"),
-                a.participants,
-                a.arrived if a.check_ins_known else "\u2014",
-                a.late if a.check_ins_known else "\u2014",
-                a.absent,
-                a.not_recorded if a.check_ins_known else "\u2014",
-                _percent(a.check_in_rate) or "\u2014",
-                _percent(a.no_show_rate) or "\u2014",
+                *(
+                    {
+                        "participants": a.participants,
+                        "arrived": a.arrived,
+                        "late": a.late,
+                        "absent": a.absent,
+                        "not_recorded": a.not_recorded,
+                        "rate_check_in": _percent(a.check_in_rate) or "\u2014",
+                        "rate_no_show": _percent(a.no_show_rate) or "\u2014",
+                    }[c]
+                    for c in columns
+                ),
             ]
             for a in report.attendance
         ],
     }
     scheduled = report.scheduled
     stages = [(t(f"dashboard_stage_{s}"), n) for s, n in report.funnel]
-    funnel = {
-        "chart": funnel_chart(stages, title=t("dashboard_funnel"), empty=t("dashboard_nothing")),
+    funnel = {  # drawn from the rated meetings down: the scheduled ones not rated yet say nothing
+        "chart": funnel_chart(stages[1:], title=t("dashboard_funnel"), empty=t("dashboard_nothing")),
         "rows": [[label, n, _percent(n / scheduled) if scheduled else "\u2014"] for label, n in stages],
     }
     deal_rows = [(p or t("dashboard_unknown_province"), n) for p, n in report.deals_by_province]
@@ -127,7 +139,8 @@ def dashboard_view(report: EventReport, t: Callable[..., str]) -> dict[str, Any]
             (t("dashboard_deals"), deals),
         ],
         "sections": sections,
-        "at_floor": report.at_floor,
+        "below_floor": [i for i in report.at_floor if i.below_floor],
+        "at_floor": [i for i in report.at_floor if not i.below_floor],
         "attendance": attendance,
         "funnel": funnel,
         "deals": deals_section,

@@ -142,6 +142,7 @@ def test_outcomes_funnel_and_deals_by_province() -> None:
     report = _report()
     assert report.funnel == [
         ("scheduled", 5),
+        ("rated", 5),
         ("held", 4),
         ("interest", 3),
         ("sample_order", 2),
@@ -198,7 +199,7 @@ def test_xlsx_has_one_sheet_per_table_with_numbers_as_numbers(tmp_path: Path) ->
     assert attendance["G2"].value == pytest.approx(2 / 3)
     assert attendance["G2"].number_format == "0.0%"
     funnel = book["Corong hasil pertemuan"]
-    assert [r[1].value for r in funnel.iter_rows(min_row=2)] == [5, 4, 3, 2, 1]
+    assert [r[1].value for r in funnel.iter_rows(min_row=2)] == [5, 5, 4, 3, 2, 1]
     english = load_workbook(write_report_xlsx(_report(), tmp_path / "report-en.xlsx", "en"))
     assert "Outcomes funnel" in english.sheetnames
 

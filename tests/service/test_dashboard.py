@@ -117,8 +117,8 @@ def test_the_charts_follow_the_figures(
     assert widths == sorted(widths, reverse=True)
 
     funnel = charts[4].findall(f"{SVG}rect")
-    assert [int(b.get("data-value", "")) for b in funnel] == [
-        planned["scheduled"],
+    assert [int(b.get("data-value", "")) for b in funnel] == [  # from the rated meetings down
+        planned["rated"],
         planned["held"],
         planned["interest"],
         planned["sample_order"],
