@@ -19,8 +19,8 @@ from markupsafe import Markup, escape
 
 __all__ = ["bar_chart", "funnel_chart", "histogram"]
 
-WIDTH = 480.0  # the viewBox width: charts are drawn for ~480 px and scaled
-_FONT = 15.0
+WIDTH = 360.0  # the viewBox width: drawn for a phone's ~310 px card, scaled up to ~420 px on a desktop
+_FONT = 14.0
 _ids = count(1)
 
 
@@ -73,7 +73,7 @@ def bar_chart(
     if not rows:
         return _empty(title, empty)
     label_h, bar_h, gap = _FONT + 4, 16.0, 10.0
-    room = WIDTH - 56  # space for the value after the longest bar
+    room = WIDTH - 48  # space for the value after the longest bar
     top = max((v for _, v in rows), default=0) or 1
     height = len(rows) * (label_h + bar_h + gap)
     parts = _open(height, title, desc, "bars")
@@ -106,7 +106,7 @@ def histogram(
     it and ``x_label`` under the axis. Bars whose category is in ``warn`` are ``bar warn``."""
     if not rows:
         return _empty(title, empty)
-    plot_h, top_pad, axis_pad = 180.0, _FONT + 6, _FONT + 8
+    plot_h, top_pad, axis_pad = 150.0, _FONT + 6, _FONT + 8
     height = top_pad + plot_h + axis_pad + (_FONT + 6 if x_label else 0)
     step = WIDTH / len(rows)
     bar_w = max(2.0, step * 0.72)

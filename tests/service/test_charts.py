@@ -18,11 +18,11 @@ def _bars(svg: str) -> list[ET.Element]:
 def test_bars_are_as_long_as_their_values() -> None:
     svg = bar_chart([("Nusa Tenggara Barat", 200), ("Bali", 50), ("Jawa Barat", 0)], title="Per provinsi")
     root = ET.fromstring(svg)
-    assert root.get("role") == "img" and root.get("viewBox", "").startswith("0 0 480 ")
+    assert root.get("role") == "img" and root.get("viewBox", "").startswith("0 0 360 ")
     assert root.get("width") is None  # scales with its container
     assert root.findtext(f"{SVG}title") == "Per provinsi"
     widths = [float(r.get("width", "")) for r in _bars(svg)]
-    assert widths[0] == pytest.approx(WIDTH - 56)  # the longest fills the plotting width
+    assert widths[0] == pytest.approx(WIDTH - 48)  # the longest fills the plotting width
     assert widths[1] == pytest.approx(widths[0] / 4, abs=0.01)
     assert widths[2] == 0
     assert [r.get("data-value") for r in _bars(svg)] == ["200", "50", "0"]

@@ -64,8 +64,8 @@ ID: dict[str, str] = {
     "dashboard_late": "Terlambat",
     "dashboard_absent": "Tidak hadir",
     "dashboard_not_recorded": "Belum dicatat",
-    "dashboard_rate_no_show": "Tingkat ketidakhadiran",
-    "dashboard_rate_check_in": "Tingkat kehadiran",
+    "dashboard_rate_no_show": "% tidak hadir",
+    "dashboard_rate_check_in": "% hadir",
     "dashboard_funnel": "Corong hasil pertemuan",
     "dashboard_funnel_intro": "Dari nilai pertemuan yang dicatat ({rated} dari {scheduled} pertemuan "
     "sudah dinilai); persentase di grafik dihitung dari pertemuan yang dinilai.",
@@ -156,8 +156,8 @@ EN: dict[str, str] = {
     "dashboard_late": "Late",
     "dashboard_absent": "Absent",
     "dashboard_not_recorded": "Not recorded",
-    "dashboard_rate_no_show": "No-show rate",
-    "dashboard_rate_check_in": "Check-in rate",
+    "dashboard_rate_no_show": "% absent",
+    "dashboard_rate_check_in": "% checked in",
     "dashboard_funnel": "Outcomes funnel",
     "dashboard_funnel_intro": "From the recorded meeting outcomes ({rated} of {scheduled} meetings "
     "rated); the chart's percentages are of the rated meetings.",
