@@ -101,7 +101,7 @@ EN: dict[str, str] = {
     "dashboard_plan_in_force": "Figures of plan {n} (made {when}).",
     "dashboard_empty_title": "No plan yet",
     "dashboard_empty": "The dashboard fills in once this event is planned. Open the event page and press "
-    "\u201cPlan\u201d; the charts of meetings, attendance and outcomes will appear here.",
+    "\u201cPlan the event\u201d; the charts of meetings, attendance and outcomes will appear here.",
     "dashboard_go_plan": "Open the event page",
     "dashboard_downloads": "Download the event report",
     "dashboard_downloads_intro": "The whole report for the ministry: a PDF to print, an XLSX with one sheet "
