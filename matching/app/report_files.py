@@ -407,8 +407,10 @@ def write_report_pdf(report: EventReport, path: Path, lang: str = "id", *, max_r
             pdf.cell(0, 6, _latin(w["none"]), new_x="LMARGIN", new_y="NEXT")
             continue
         if table.chart is not None:
-            label, value = table.chart
-            numbers = [(str(r[label]), float(r[value] or 0)) for r in table.rows[table.chart_from : max_rows]]
+            name_col, value_col = table.chart
+            numbers = [
+                (str(r[name_col]), float(r[value_col] or 0)) for r in table.rows[table.chart_from : max_rows]
+            ]
             _bars(pdf, numbers)
         if table.note:
             pdf.set_font("Helvetica", "I", 8)

@@ -25,7 +25,8 @@ _ids = count(1)
 
 
 def _number(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    """``200`` and ``200.0`` as ``200``; ``2.5`` as ``2.5``."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
 def _fmt(x: float) -> str:
