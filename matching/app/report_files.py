@@ -398,7 +398,9 @@ def write_report_pdf(report: EventReport, path: Path, lang: str = "id", *, max_r
 
     for table in report_tables(report, lang):
         pdf.add_page() if table.key in ("summary", "per_ikm") else pdf.ln(4)
-        if pdf.will_page_break(40):
+        shown = min(len(table.rows), max_rows)
+        needed = 12 + (7 * shown if table.chart else 0) + 6 * (shown + 1) + (10 if table.note else 0)
+        if pdf.will_page_break(min(needed, 120)):  # a section starts on a new page unless it fits
             pdf.add_page()
         pdf.set_font("Helvetica", "B", 14)
         pdf.cell(0, 9, _latin(table.title), new_x="LMARGIN", new_y="NEXT")
