@@ -6,7 +6,7 @@ import copy
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ from matching.store.outcomes import OutcomeRepository
 
 if TYPE_CHECKING:
     from matching.app.events import Events
+    from matching.app.report import EventReport
 
 __all__ = ["EMPTY_CATALOGUE", "Engine", "demo_data_dir", "make_private"]
 
@@ -206,6 +207,20 @@ class Engine:
             OutcomeRepository(self.store),
             scorer=self,
             participants=self.participants,
+        )
+
+    def event_report(self, event_id: str, *, check_ins: Mapping[str, str] | None = None) -> EventReport:
+        """The dashboard figures of an event's newest plan (:mod:`matching.app.report`)."""
+        from matching.app.report import event_report  # planning's solvers: seconds to import
+
+        store = self.store
+        return event_report(
+            self.events,
+            event_id,
+            ikms=store.ikms(),
+            products=store.products(),
+            buyer_ids=store.ids(Entity.BUYERS),
+            check_ins=check_ins,
         )
 
     def participants(self) -> Participants:

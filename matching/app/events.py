@@ -270,6 +270,13 @@ class Events:
         finally:
             shutil.rmtree(staged, ignore_errors=True)
 
+    def changes(self, event_id: str, plan_no: int | None = None) -> Changes | None:
+        """The day's changes (accumulated) that plan ``plan_no`` (the newest if None) was made with; None
+        for a plan made from scratch."""
+        plan = self.plan_record(event_id, plan_no)
+        text = self._events.plan_changes(event_id, plan.plan_no)
+        return Changes.model_validate_json(text) if text else None
+
     def files(self, event_id: str, plan_no: int | None = None) -> list[str]:
         """The export files of a plan, as paths relative to its folder (``agendas/B001-id.pdf`` ...)."""
         folder = self.plan_record(event_id, plan_no).folder
