@@ -57,6 +57,13 @@ def _check_text(check: Check) -> tuple[str, str]:
         if met:
             return (f"berlokasi di {a}, sesuai pilihan", f"located in {a}, as preferred")
         return (f"berlokasi di {a}, bukan {wanted}", f"located in {a}, not in {wanted}")
+    if check.name == "price" and a is None:
+        return (f"harga tidak diketahui; maks {_rp(w)}", f"price unknown; max {_rp(w)}")
+    if check.name == "lead_time" and a is None:
+        return (
+            f"lama produksi tidak diketahui; tenggat {_num(w)} hari",
+            f"lead time unknown; deadline {_num(w)} days",
+        )
     if check.name == "price":
         sign = "<=" if met else ">"
         return (f"harga mulai {_rp(a)} {sign} maks {_rp(w)}", f"price from {_rp(a)} {sign} max {_rp(w)}")
@@ -86,9 +93,15 @@ class Explanation:
 
     @property
     def feasible(self) -> bool:
+        """Capacity and certificates not failing (the ranker's ``feasible``; others may fail or be unknown)."""
         return all(
             c["status"] != "unmet" for c in self.constraints if c["name"] in {"capacity", "certifications"}
         )
+
+    @property
+    def meets_requirements(self) -> bool:
+        """Every stated requirement is known to hold (False when none is stated: nothing to vouch for)."""
+        return bool(self.constraints) and all(c["status"] == "met" for c in self.constraints)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
