@@ -114,6 +114,10 @@ class SearchResponse(BaseModel):
     notice: str | None = Field(
         default=None, description="Why nothing was found whatever the query (an empty catalogue)."
     )
+    weak_match: bool = Field(
+        default=False,
+        description="The query names no known material or product type and the results hardly match it.",
+    )
 
 
 # -- catalogue -----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from matching.ranking.explanations import Explanation
+from matching.ranking.explanations import Explanation, weak_match
 from service.batching import Ranked
 from service.deps import EngineDep, SearcherDep
 from service.errors import error_responses
@@ -58,6 +58,7 @@ def _respond(request: Request, body: SearchRequest, ranked: Ranked) -> SearchRes
         model_version=ranked.model_version,
         catalogue_revision=ranked.catalogue_revision,
         notice=notice,
+        weak_match=weak_match(ranked.results),
     )
 
 

@@ -187,3 +187,11 @@ def test_meets_requirements_only_when_every_stated_requirement_is_known_to_hold(
         assert r.meets_requirements == all(s == "met" for s in statuses.values())
     assert any(r.meets_requirements for r in results) and not all(r.meets_requirements for r in results)
     assert not any(r.meets_requirements for r in demo_engine.search("keranjang rotan", k=5))  # nothing asked
+
+
+def test_weak_match_when_the_query_names_nothing_known_and_shares_no_word(demo_engine: Engine) -> None:
+    from matching.ranking.explanations import weak_match
+
+    assert weak_match(demo_engine.search("asdfgh qwerty zxcvb", k=20))
+    assert not weak_match(demo_engine.search("keranjang rotan", k=20))  # the lexicon knows both words
+    assert not weak_match([])  # nothing found is said otherwise
