@@ -100,7 +100,7 @@ class Explanation:
 
     @property
     def feasible(self) -> bool:
-        """Capacity and certificates not failing (the ranker's ``feasible``; others may fail or be unknown)."""
+        """Capacity and certificates not failing (the ranker's ``feasible``); other checks may fail."""
         return all(
             c["status"] != "unmet" for c in self.constraints if c["name"] in {"capacity", "certifications"}
         )

@@ -332,7 +332,8 @@ class Searcher:
         """:meth:`rank` for each of ``needs`` (one encoder batch); ``hard`` per needs (default: all soft)."""
         vectors = self.encoder.encode_queries([n.text for n in needs]) if needs else np.zeros((0, 1))
         modes = list(hard) if hard is not None else [False] * len(needs)
-        return [self.rank(n, k, query_vector=v, hard=h) for n, v, h in zip(needs, vectors, modes, strict=True)]
+        rows = zip(needs, vectors, modes, strict=True)
+        return [self.rank(n, k, query_vector=v, hard=h) for n, v, h in rows]
 
     def training_rows(
         self, needs: BuyerNeeds, k: int, *, query_vector: np.ndarray, extra: Collection[str] = ()

@@ -180,7 +180,8 @@ def test_hard_filters_drop_every_ikm_that_fails_a_stated_requirement(demo_engine
 
 
 def test_meets_requirements_only_when_every_stated_requirement_is_known_to_hold(demo_engine: Engine) -> None:
-    results = demo_engine.search("keranjang rotan", k=50, quantity=500, max_unit_price_idr=200_000, deadline_days=20)
+    asked = {"quantity": 500, "max_unit_price_idr": 200_000, "deadline_days": 20}
+    results = demo_engine.search("keranjang rotan", k=50, **asked)
     for r in results:
         statuses = {c["name"]: c["status"] for c in r.constraints}
         assert {"capacity", "price", "lead_time"} <= set(statuses)  # each stated requirement is checked

@@ -27,7 +27,7 @@ def _references(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_docs_page_references_no_external_host_and_every_asset_is_served(client: TestClient, path: str) -> None:
+def test_docs_page_refers_to_no_other_host_and_serves_every_asset(client: TestClient, path: str) -> None:
     page = client.get(path)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "<script>" not in page.text  # started by /static/docs.js, not an inline script
