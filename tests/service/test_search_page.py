@@ -126,7 +126,7 @@ def test_certificates_are_named_in_words_on_the_form(client: TestClient) -> None
         assert words in html.unescape(form)
     english = visible_text(client.get("/", params={"lang": "en"}).text)
     assert "SVLK (timber legality)" in english and "Fair Trade" in english
-    assert "FAIR_TRADE" not in english and "INDIKASI_GEOGRAFIS" not in english  # codes stay in the form's values
+    assert "FAIR_TRADE" not in english and "INDIKASI_GEOGRAFIS" not in english  # codes only as values
 
 
 def test_every_lexicon_certificate_has_words_in_the_table() -> None:
