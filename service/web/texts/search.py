@@ -71,7 +71,6 @@ ID: dict[str, str] = {
     "search_what_fails": "Yang tidak terpenuhi",
     "search_what_unknown": "Yang belum diketahui",
     "search_matched_on": "Cocok pada: {what}",
-    "search_raises": "menaikkan",
     "search_lowers": "menurunkan",
     "search_weight": "Pengaruh",
     "search_weak_match": "Kebutuhan Anda tidak menyebut bahan atau jenis produk yang kami kenal, dan hasil "
@@ -114,7 +113,6 @@ EN: dict[str, str] = {
     "search_what_fails": "Not met",
     "search_what_unknown": "Not known yet",
     "search_matched_on": "Matches on: {what}",
-    "search_raises": "raises",
     "search_lowers": "lowers",
     "search_weight": "Weight",
     "search_weak_match": "Your requirement names no material or product type we know, and the results "
