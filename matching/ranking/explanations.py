@@ -1,8 +1,9 @@
 """Why an IKM matches a buyer, in Indonesian and English, with the numbers.
 
 An :class:`Explanation` lists the matched product(s), the matched attributes (material, product type) with
-their Indonesian and English labels, every constraint met or unmet with its numbers
-("kapasitas 400/bulan < 800 diminta" / "capacity 400/month < 800 requested"), and the score breakdown.
+their Indonesian and English labels, every constraint met, unmet or unknown with its numbers, in words
+("kapasitas 400/bulan, kurang dari 800 yang diminta" / "capacity 400/month, less than the 800 requested"),
+and the score breakdown.
 """
 
 from __future__ import annotations
@@ -33,25 +34,23 @@ def _num(value: object) -> str:
 
 
 def _check_text(check: Check) -> tuple[str, str]:
-    """(Indonesian, English) sentence for one constraint check."""
+    """(Indonesian, English) sentence for one constraint check: words, no comparison signs."""
     w, a = check.wanted, check.actual
     met = check.status == "met"
     if check.name == "capacity":
         if a is None:
             return (
-                f"kapasitas tidak diketahui; diminta {_num(w)}/bulan",
+                f"kapasitas belum diketahui; diminta {_num(w)}/bulan",
                 f"capacity unknown; {_num(w)}/month requested",
             )
-        sign = ">=" if met else "<"
         return (
-            f"kapasitas {_num(a)}/bulan {sign} {_num(w)} diminta",
-            f"capacity {_num(a)}/month {sign} {_num(w)} requested",
+            f"kapasitas {_num(a)}/bulan, {'cukup untuk' if met else 'kurang dari'} {_num(w)} yang diminta",
+            f"capacity {_num(a)}/month, {'enough for' if met else 'less than'} the {_num(w)} requested",
         )
     if check.name == "moq":
-        sign = "<=" if met else ">"
         return (
-            f"minimal order {_num(a)} {sign} jumlah {_num(w)}",
-            f"minimum order {_num(a)} {sign} quantity {_num(w)}",
+            f"minimal order {_num(a)}, {'terpenuhi oleh' if met else 'lebih dari'} jumlah {_num(w)}",
+            f"minimum order {_num(a)}, {'met by' if met else 'more than'} the quantity {_num(w)}",
         )
     if check.name == "certifications":
         wanted = ", ".join(map(str, w)) if isinstance(w, list) else str(w)
@@ -65,20 +64,21 @@ def _check_text(check: Check) -> tuple[str, str]:
             return (f"berlokasi di {a}, sesuai pilihan", f"located in {a}, as preferred")
         return (f"berlokasi di {a}, bukan {wanted}", f"located in {a}, not in {wanted}")
     if check.name == "price" and a is None:
-        return (f"harga tidak diketahui; maks {_rp(w)}", f"price unknown; max {_rp(w)}")
+        return (f"harga belum diketahui; maks {_rp(w)}", f"price unknown; max {_rp(w)}")
     if check.name == "lead_time" and a is None:
         return (
-            f"lama produksi tidak diketahui; tenggat {_num(w)} hari",
+            f"lama produksi belum diketahui; tenggat {_num(w)} hari",
             f"lead time unknown; deadline {_num(w)} days",
         )
     if check.name == "price":
-        sign = "<=" if met else ">"
-        return (f"harga mulai {_rp(a)} {sign} maks {_rp(w)}", f"price from {_rp(a)} {sign} max {_rp(w)}")
-    if check.name == "lead_time":
-        sign = "<=" if met else ">"
         return (
-            f"lama produksi {_num(a)} hari {sign} tenggat {_num(w)} hari",
-            f"lead time {_num(a)} days {sign} deadline {_num(w)} days",
+            f"harga mulai {_rp(a)}, {'dalam' if met else 'di atas'} batas {_rp(w)}",
+            f"price from {_rp(a)}, {'within' if met else 'above'} the {_rp(w)} limit",
+        )
+    if check.name == "lead_time":
+        return (
+            f"lama produksi {_num(a)} hari, {'dalam' if met else 'melewati'} tenggat {_num(w)} hari",
+            f"lead time {_num(a)} days, {'within' if met else 'past'} the {_num(w)}-day deadline",
         )
     return (f"{check.name}: {check.status}", f"{check.name}: {check.status}")
 

@@ -161,6 +161,18 @@ PATTERNS: list[tuple[str, str]] = [
     ),
     (r"the list of table names is empty", "daftar nama meja kosong"),
     (r"table names repeat: (?P<n>.*)", "nama meja berulang: {n}"),
+    # -- not found (matching/store, matching/app/events.py) -------------------------------------------
+    (rf"event {_q('e')} does not exist", "acara '{e}' tidak ada"),
+    (rf"(?P<k>IKM|ikm|product|buyer) {_q('i')} does not exist", "{k!kind} '{i}' tidak ada"),
+    (
+        rf"event {_q('e')} has no plan yet; plan it first",
+        "acara '{e}' belum punya rencana; susun rencananya dulu",
+    ),
+    (
+        rf"event {_q('e')} has no plan (?P<n>\d+) \(plans: (?P<r>[^)]*)\)",
+        "acara '{e}' tidak punya rencana {n} (rencana: {r})",
+    ),
+    (rf"plan of event {_q('e')} has no file {_q('f')}", "rencana acara '{e}' tidak punya file '{f}'"),
 ]
 
 _COMPILED = [(re.compile(pattern), template) for pattern, template in PATTERNS]
@@ -175,6 +187,8 @@ def _convert(kind: str | None, value: str) -> str:
         return _message(value) or value
     if kind == "or":
         return value.replace(" or ", " atau ")
+    if kind == "kind":
+        return {"product": "produk", "buyer": "pembeli"}.get(value, "IKM")
     return value
 
 

@@ -214,6 +214,14 @@ EXAMPLES = [
         "tables: table names repeat: A, B (value: [A, A, B, B])",
         "tables: nama meja berulang: A, B (nilai: [A, A, B, B])",
     ),
+    ("event 'temu-2027' does not exist", "acara 'temu-2027' tidak ada"),
+    ("product 'P009' does not exist", "produk 'P009' tidak ada"),
+    (
+        "event 'temu' has no plan yet; plan it first",
+        "acara 'temu' belum punya rencana; susun rencananya dulu",
+    ),
+    ("event 'temu' has no plan 4 (plans: 1..2)", "acara 'temu' tidak punya rencana 4 (rencana: 1..2)"),
+    ("plan of event 'temu' has no file 'x.pdf'", "rencana acara 'temu' tidak punya file 'x.pdf'"),
 ]
 
 
