@@ -91,10 +91,25 @@ def reason(check: dict[str, Any], lang: str) -> str:
 BREAKDOWN_ROWS = 8  # the largest parts of a score shown; the rest weigh little
 
 
-def breakdown(parts: dict[str, float], lang: str) -> list[dict[str, Any]]:
+# a part of the score that weighs a requirement -> the check that says the buyer stated it
+_REQUIREMENT_OF = {
+    "capacity_ok": "capacity",
+    "capacity_ratio": "capacity",
+    "moq_ok": "capacity",  # a quantity is stated
+    "certs_ok": "certifications",
+    "province_ok": "province",
+    "price_ok": "price",
+    "lead_time_ok": "lead_time",
+}
+
+
+def breakdown(parts: dict[str, float], lang: str, stated: set[str] | None = None) -> list[dict[str, Any]]:
     """The score's largest parts in words, each with its size relative to the largest (0-100) and its
-    direction (raises or lowers the rank)."""
+    direction (raises or lowers the rank). Parts about a requirement the buyer did not state (``stated``:
+    the names of the checks made) are left out: the ranker's neutral value for them explains nothing."""
     t = translator(lang)
+    if stated is not None:
+        parts = {n: v for n, v in parts.items() if n not in _REQUIREMENT_OF or _REQUIREMENT_OF[n] in stated}
     largest = max((abs(v) for v in parts.values()), default=0.0)
     rows = []
     for name, value in sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:BREAKDOWN_ROWS]:
@@ -137,7 +152,9 @@ def result_view(rank: int, explanation: Explanation, lang: str) -> dict[str, Any
         "failing": failing,
         "unknown": unknown,
         "badge": badge,
-        "breakdown": breakdown(explanation.score_breakdown, lang),
+        "breakdown": breakdown(
+            explanation.score_breakdown, lang, {c["name"] for c in explanation.constraints}
+        ),
     }
 
 

@@ -150,3 +150,16 @@ def test_a_bad_number_names_its_field_in_the_page_language(client: TestClient) -
     page = client.get("/", params={"q": "keranjang", "quantity": "banyak", "lang": "id"})
     assert page.status_code == 422
     assert f"{TEXTS['id']['quantity']}: “banyak” bukan angka bulat." in html.unescape(page.text)
+
+
+def test_the_breakdown_leaves_out_requirements_not_stated() -> None:
+    from service.web.pages_search import breakdown
+
+    parts = {"joint_max": 2.0, "province_ok": 0.5, "certs_ok": 1.0, "dense_gap": -0.4}
+    rows = breakdown(parts, "en", stated={"certifications"})
+    assert [r["label"] for r in rows] == [
+        "Material and product type match",
+        "Certificates",
+        "Gap to the top result",
+    ]
+    assert [r["share"] for r in rows] == [100, 50, 20] and [r["raises"] for r in rows] == [True, True, False]
