@@ -238,7 +238,7 @@ def test_import_lists_every_rejected_row(organiser: TestClient, tmp_path: Path) 
     assert table.count("bad-ikms.csv") >= 3
     for column, value in (("capacity_per_month", "abc"), ("name", ""), ("ovop_stars", "9")):
         assert f"<code>{column}</code>" in table
-        assert f'<td class="value">{value}</td>' in table
+        assert f'<td class="value" data-label="Value">{value}</td>' in table
     assert '<th scope="col" class="num">Row</th>' in table
 
 
