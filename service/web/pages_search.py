@@ -131,6 +131,7 @@ def result_view(rank: int, explanation: Explanation, lang: str) -> dict[str, Any
     checks = [{"status": c["status"], "text": reason(c, lang)} for c in explanation.constraints]
     failing = [c["text"] for c in checks if c["status"] == "unmet"]
     unknown = [c["text"] for c in checks if c["status"] == "unknown"]
+    badge: str | None
     if explanation.meets_requirements:
         badge = "good"
     elif failing:
