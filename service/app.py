@@ -1,6 +1,7 @@
 """FastAPI application factory: the engine is built once in the lifespan and shared by the routes.
 
-API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``, docs at ``/api/v1/docs``); web pages at ``/``.
+API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``, Swagger UI at ``/api/v1/docs`` and ReDoc at
+``/api/v1/redoc``, both served with their assets by this app: :mod:`service.docs`); web pages at ``/``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from matching import Engine, Settings, __version__
 from service.batching import SearchBatcher
 from service.deps import COOKIE
+from service.docs import add_docs
 from service.errors import error_body, install_error_handlers
 from service.key_limit import KeyLimiter, KeysLocked
 from service.observability import ObservabilityMiddleware, setup_logging
@@ -77,9 +79,10 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # add_docs serves both pages without a CDN
         redoc_url=None,
     )
+    add_docs(app, API_PREFIX)
     install_error_handlers(app)
     app.state.key_limiter = KeyLimiter(
         max_failures=service_settings.key_failures, lockout=service_settings.key_lockout_s
@@ -108,7 +111,7 @@ def create_app(
     app.add_middleware(
         SecurityMiddleware,
         cookie=COOKIE,
-        docs_prefix=f"{API_PREFIX}/docs",
+        docs_prefix=(f"{API_PREFIX}/docs", f"{API_PREFIX}/redoc"),
         api_prefix=API_PREFIX,
         trusted_origins=service_settings.trusted_origins,
     )

@@ -56,6 +56,10 @@ class SearchRequest(BaseModel):
     provinces: Names = Field(default_factory=list, description="Preferred provinces.")
     max_unit_price_idr: Amount | None = None
     deadline_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    hard_filters: bool = Field(
+        default=False,
+        description="True: IKMs that fail a stated requirement are left out; false: they rank lower.",
+    )
     lang: Literal["en", "id"] = Field(default="en", description="Language of the explanations' summary.")
     offset: Annotated[int, Field(ge=0, lt=SEARCH_DEPTH)] = 0
     limit: Annotated[int, Field(ge=1, le=SEARCH_DEPTH)] = 10
@@ -91,6 +95,7 @@ class MatchPublic(BaseModel):
     province: str
     score: float
     feasible: bool
+    meets_requirements: bool = Field(description="Every stated requirement is known to hold.")
     summary: str = Field(description="Why this match, in one line, in the requested language.")
     products: list[MatchedProduct]
     materials: list[Label]
@@ -108,6 +113,10 @@ class SearchResponse(BaseModel):
     catalogue_revision: int
     notice: str | None = Field(
         default=None, description="Why nothing was found whatever the query (an empty catalogue)."
+    )
+    weak_match: bool = Field(
+        default=False,
+        description="The query names no known material or product type and the results hardly match it.",
     )
 
 

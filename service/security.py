@@ -2,8 +2,9 @@
 
 Headers: ``Content-Security-Policy`` (everything from this origin only, no inline script, no framing),
 ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``. The
-OpenAPI page (``/api/v1/docs``) loads Swagger UI from its CDN and starts it with an inline script, so that
-route alone gets a policy allowing that CDN and inline script (still no framing).
+API documentation pages (``/api/v1/docs``, ``/api/v1/redoc``; their assets are served by this app, see
+:mod:`service.docs`) get a policy that still allows scripts from this origin only, and adds what Swagger
+UI and ReDoc need to draw: inline styles, ``data:`` images and fonts, and ReDoc's search worker (``blob:``).
 
 Cross-site requests: a POST, PUT, PATCH or DELETE that carries the key cookie (or goes to a web page,
 such as the login form) and no key header must name this service in ``Origin`` (or, without it, in
@@ -29,11 +30,10 @@ POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-_CDN = "https://cdn.jsdelivr.net"
 DOCS_POLICY = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {_CDN}; style-src 'self' {_CDN}; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; base-uri 'self'; "
-    "frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
 )
 _HEADERS = {
     b"x-frame-options": b"DENY",
@@ -66,7 +66,7 @@ class SecurityMiddleware:
         app: ASGIApp,
         *,
         cookie: str,
-        docs_prefix: str,
+        docs_prefix: str | tuple[str, ...],
         api_prefix: str,
         trusted_origins: Iterable[str] = (),
     ) -> None:

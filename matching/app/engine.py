@@ -409,7 +409,10 @@ class Engine:
         )
 
     def search(self, text: str, *, k: int = 10, **structured: Any) -> list[Explanation]:
-        """Ranked, explained IKMs for one free-text requirement plus structured values."""
+        """Ranked, explained IKMs for one free-text requirement plus structured values.
+
+        ``hard_filters=True`` among them drops IKMs that fail a stated requirement instead of ranking them
+        lower (:class:`~matching.ranking.searcher.Searcher`)."""
         return self.search_many([(text, structured)], k=k)[0]
 
     def search_many(
@@ -428,10 +431,15 @@ class Engine:
 
         searcher = self.searcher(wait=wait)
         revision = self._searcher_revision
-        needs = [self.needs(text, **structured) for text, structured in requests]
+        hard = [bool(structured.get("hard_filters")) for _, structured in requests]
+        needs = [
+            self.needs(text, **{n: v for n, v in structured.items() if n != "hard_filters"})
+            for text, structured in requests
+        ]
         if not searcher.catalogue.products:  # nothing to rank: an empty result (see search_notice)
             return [[] for _ in requests], searcher.model_version, revision
-        results = [[explain(m, lexicon()) for m in ranked] for ranked in searcher.rank_many(needs, k)]
+        ranked_all = searcher.rank_many(needs, k, hard=hard)
+        results = [[explain(m, lexicon()) for m in ranked] for ranked in ranked_all]
         return results, searcher.model_version, revision
 
     def rank_buyers(self, buyers: Sequence[Buyer], *, k: int = 10) -> dict[str, list[Explanation]]:

@@ -170,14 +170,15 @@ def _assess(
     if needs.provinces:
         ok["province"] = ikm.province in needs.provinces
         checks.append(Check("province", _status(ok["province"]), list(needs.provinces), ikm.province))
-    if needs.max_unit_price_idr:
+    if needs.max_unit_price_idr:  # a stated requirement is always checked: unknown when the IKM has no number
         prices = [s.product.price_idr for s in (exact or scored[:3]) if s.product.price_idr is not None]
-        if prices:
-            cheapest = min(prices)
+        cheapest = min(prices) if prices else None
+        if cheapest is not None:
             ok["price"] = cheapest <= needs.max_unit_price_idr
-            checks.append(Check("price", _status(ok["price"]), needs.max_unit_price_idr, cheapest))
-    if needs.deadline_days and ikm.lead_time_days is not None:
-        ok["lead_time"] = ikm.lead_time_days <= needs.deadline_days
+        checks.append(Check("price", _status(ok["price"]), needs.max_unit_price_idr, cheapest))
+    if needs.deadline_days:
+        if ikm.lead_time_days is not None:
+            ok["lead_time"] = ikm.lead_time_days <= needs.deadline_days
         checks.append(Check("lead_time", _status(ok["lead_time"]), needs.deadline_days, ikm.lead_time_days))
     return _Assessment(scored, exact, checks, ok, ratio)
 

@@ -5,6 +5,11 @@ the lexicon itself (products whose material and type are exactly those asked for
 per IKM, turned into named features, scored by the ranker, and constraint handling decides what infeasible
 IKMs do: ``penalty`` (default; they sink below feasible ones but stay visible), ``filter`` (dropped) or
 ``ignore``.
+
+Per search, ``hard=True`` makes every stated requirement a hard filter: an IKM that fails any of them
+(capacity, minimum order, certificates, province, price, lead time) is dropped, whatever the mode; an IKM
+whose number is unknown stays (nothing says it fails). ``hard=False`` (soft, the default) leaves the
+requirements to re-rank as the mode says.
 """
 
 from __future__ import annotations
@@ -174,20 +179,23 @@ class Searcher:
 
     # -- ranking ---------------------------------------------------------------------------------------
 
-    def rank(self, needs: BuyerNeeds, k: int = 10, *, query_vector: np.ndarray | None = None) -> list[Match]:
-        """The ``k`` best IKMs for ``needs``, best first; ties broken by IKM id.
+    def rank(
+        self, needs: BuyerNeeds, k: int = 10, *, query_vector: np.ndarray | None = None, hard: bool = False
+    ) -> list[Match]:
+        """The ``k`` best IKMs for ``needs``, best first; ties broken by IKM id. ``hard``: drop IKMs that
+        fail a stated requirement (see the module docstring).
 
         BLAS runs single-threaded meanwhile: one query's matrix products are small, and idle BLAS threads
         spinning on the second core slowed the encoder by a third (measured at 100k products).
         """
         with _blas().limit(limits=1, user_api="blas"):
-            return self._rank(needs, k, query_vector)
+            return self._rank(needs, k, query_vector, hard)
 
-    def _rank(self, needs: BuyerNeeds, k: int, query_vector: np.ndarray | None) -> list[Match]:
+    def _rank(self, needs: BuyerNeeds, k: int, query_vector: np.ndarray | None, hard: bool) -> list[Match]:
         if query_vector is None:
             query_vector = self.encoder.encode_queries([needs.text])[0]
         ikm_ids, dense, bm25 = self.candidates(needs, query_vector, k)
-        return self._order(needs, ikm_ids, dense, bm25, k)
+        return self._order(needs, ikm_ids, dense, bm25, k, hard)
 
     def score(
         self,
@@ -263,17 +271,18 @@ class Searcher:
         dense: dict[str, float],
         bm25: dict[str, float],
         k: int,
+        hard: bool = False,
     ) -> list[Match]:
         """Features, ranker scores and constraint handling of the IKMs (sorted by id); the k best first."""
         if not ikm_ids:
             return []
         matrix, evidence = build_features(needs, ikm_ids, self.catalogue, dense, bm25, self.lex)
-        ranking = self._ranking(matrix)
+        ranking = self._ranking(matrix, hard=hard)
         top = ranking.order[:k]
         shown = top.tolist()
         return self._matches([ikm_ids[i] for i in shown], matrix, ranking, top, [evidence[i] for i in shown])
 
-    def _ranking(self, matrix: np.ndarray) -> _Ranking:
+    def _ranking(self, matrix: np.ndarray, *, hard: bool = False) -> _Ranking:
         """Ranker scores and constraint handling of feature rows given in IKM-id order."""
         seen = matrix
         if self.constraint_mode == "ignore":
@@ -286,6 +295,8 @@ class Searcher:
             raw = np.asarray(self.ranker.predict(seen), dtype=np.float64)
         feasible = matrix[:, _FEASIBLE] > 0.5
         keep = np.flatnonzero(feasible) if self.constraint_mode == "filter" else np.arange(len(matrix))
+        if hard:  # a constraint feature is 0 only when the requirement is stated and fails
+            keep = keep[(matrix[keep][:, _CONSTRAINTS] > 0.0).all(axis=1)]
         scores = (
             _sink_infeasible(raw, feasible, matrix[:, _JOINT]) if self.constraint_mode == "penalty" else raw
         )
@@ -315,9 +326,14 @@ class Searcher:
             for rank, (i, ikm_id, proof) in enumerate(rows, start=1)
         ]
 
-    def rank_many(self, needs: Sequence[BuyerNeeds], k: int = 10) -> list[list[Match]]:
+    def rank_many(
+        self, needs: Sequence[BuyerNeeds], k: int = 10, *, hard: Sequence[bool] | None = None
+    ) -> list[list[Match]]:
+        """:meth:`rank` for each of ``needs`` (one encoder batch); ``hard`` per needs (default: all soft)."""
         vectors = self.encoder.encode_queries([n.text for n in needs]) if needs else np.zeros((0, 1))
-        return [self.rank(n, k, query_vector=v) for n, v in zip(needs, vectors, strict=True)]
+        modes = list(hard) if hard is not None else [False] * len(needs)
+        rows = zip(needs, vectors, modes, strict=True)
+        return [self.rank(n, k, query_vector=v, hard=h) for n, v, h in rows]
 
     def training_rows(
         self, needs: BuyerNeeds, k: int, *, query_vector: np.ndarray, extra: Collection[str] = ()

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from matching.ranking.explanations import Explanation
+from matching.ranking.explanations import Explanation, weak_match
 from service.batching import Ranked
 from service.deps import EngineDep, SearcherDep
 from service.errors import error_responses
@@ -23,7 +23,13 @@ _PUBLIC_FIELDS = [f.name for f in fields(Explanation) if f.name != "features"]
 def match_public(rank: int, explanation: Explanation, lang: str) -> MatchPublic:
     """A search result as anyone may see it (an :class:`Explanation` carries no contact fields)."""
     data = {name: getattr(explanation, name) for name in _PUBLIC_FIELDS}  # no deep copy (asdict)
-    return MatchPublic(rank=rank, feasible=explanation.feasible, summary=explanation.summary(lang), **data)
+    return MatchPublic(
+        rank=rank,
+        feasible=explanation.feasible,
+        meets_requirements=explanation.meets_requirements,
+        summary=explanation.summary(lang),
+        **data,
+    )
 
 
 async def run_search(request: Request, body: SearchRequest) -> Ranked:
@@ -35,6 +41,7 @@ async def run_search(request: Request, body: SearchRequest) -> Ranked:
         "provinces": body.provinces,
         "max_unit_price_idr": body.max_unit_price_idr,
         "deadline_days": body.deadline_days,
+        "hard_filters": body.hard_filters,
     }
     future = request.app.state.batcher.submit(body.text, structured, SEARCH_DEPTH)
     return await asyncio.wrap_future(future)
@@ -51,6 +58,7 @@ def _respond(request: Request, body: SearchRequest, ranked: Ranked) -> SearchRes
         model_version=ranked.model_version,
         catalogue_revision=ranked.catalogue_revision,
         notice=notice,
+        weak_match=weak_match(ranked.results),
     )
 
 
@@ -75,6 +83,7 @@ async def search_get(
     province: Annotated[list[str] | None, Query(max_length=40)] = None,
     max_unit_price_idr: Annotated[int | None, Query(ge=1, le=1_000_000_000)] = None,
     deadline_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
+    hard_filters: bool = False,
     lang: Annotated[str, Query(pattern="^(en|id)$")] = "en",
     offset: Annotated[int, Query(ge=0, lt=SEARCH_DEPTH)] = 0,
     limit: Annotated[int, Query(ge=1, le=SEARCH_DEPTH)] = 10,
@@ -87,6 +96,7 @@ async def search_get(
         provinces=[p for p in province or [] if p.strip()],
         max_unit_price_idr=max_unit_price_idr,
         deadline_days=deadline_days,
+        hard_filters=hard_filters,
         lang=lang,  # type: ignore[arg-type]  # a str; pydantic checks it against the Literal
         offset=offset,
         limit=limit,

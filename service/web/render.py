@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from matching.store.keys import Role
 from service.deps import COOKIE, Principal, key_limiter
 from service.web.i18n import DEFAULT_LANG, LANGS, TEXTS, translator
+from service.web.messages import problem
 
 __all__ = [
     "LANG_COOKIE",
@@ -46,6 +47,9 @@ def rupiah(value: object) -> str:
 
 
 TEMPLATES.env.filters["rupiah"] = rupiah
+TEMPLATES.env.filters["problem"] = (
+    problem  # an engine problem line in the page language: {{ p | problem(lang) }}
+)
 
 
 def page_lang(request: Request) -> str:

@@ -161,3 +161,38 @@ def test_score_keeps_ikms_without_products_and_breaks_ties_by_id(
     (bare,) = [m for m in matches if m.ikm_id == "I0009"]
     assert bare.features["dense_max"] == 0.0 and bare.features["price_ok"] == 0.5
     assert bare.evidence.best_products == []
+
+
+def _fails(result: object) -> set[str]:
+    return {c["name"] for c in result.constraints if c["status"] == "unmet"}  # type: ignore[attr-defined]
+
+
+def test_hard_filters_drop_every_ikm_that_fails_a_stated_requirement(demo_engine: Engine) -> None:
+    asked = {"quantity": 1000, "certifications": ["SVLK"], "max_unit_price_idr": 150_000, "deadline_days": 30}
+    soft = demo_engine.search("keranjang rotan", k=50, **asked)
+    hard = demo_engine.search("keranjang rotan", k=50, hard_filters=True, **asked)
+    assert any(_fails(r) for r in soft)  # soft: failing IKMs stay, ranked lower
+    assert hard and not any(_fails(r) for r in hard)  # hard: none fails any requirement
+    passing_soft = [r.ikm_id for r in soft if not _fails(r)]
+    kept = [r.ikm_id for r in hard]
+    assert set(passing_soft) <= set(kept)  # every IKM that passes stays (more come from further down)
+    assert [i for i in kept if i in passing_soft] == passing_soft  # in the same order
+
+
+def test_meets_requirements_only_when_every_stated_requirement_is_known_to_hold(demo_engine: Engine) -> None:
+    asked = {"quantity": 500, "max_unit_price_idr": 200_000, "deadline_days": 20}
+    results = demo_engine.search("keranjang rotan", k=50, **asked)
+    for r in results:
+        statuses = {c["name"]: c["status"] for c in r.constraints}
+        assert {"capacity", "price", "lead_time"} <= set(statuses)  # each stated requirement is checked
+        assert r.meets_requirements == all(s == "met" for s in statuses.values())
+    assert any(r.meets_requirements for r in results) and not all(r.meets_requirements for r in results)
+    assert not any(r.meets_requirements for r in demo_engine.search("keranjang rotan", k=5))  # nothing asked
+
+
+def test_weak_match_when_the_query_names_nothing_known_and_shares_no_word(demo_engine: Engine) -> None:
+    from matching.ranking.explanations import weak_match
+
+    assert weak_match(demo_engine.search("asdfgh qwerty zxcvb", k=20))
+    assert not weak_match(demo_engine.search("keranjang rotan", k=20))  # the lexicon knows both words
+    assert not weak_match([])  # nothing found is said otherwise
