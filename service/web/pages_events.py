@@ -39,7 +39,6 @@ def _not_found(request: Request, exc: NotFoundError) -> Response:
 def _events_page(request: Request, status_code: int = 200, **context: Any) -> Response:
     values = {
         "events": request.app.state.engine.events.all(),
-        "definition": "",
         "event_id": "",
         "problems": [],
         "error": None,
@@ -50,11 +49,13 @@ def _events_page(request: Request, status_code: int = 200, **context: Any) -> Re
 
 @router.get("/events")
 def events_page(request: Request, demo: bool = False) -> Response:
+    """The events, each with its edit and YAML export links; a button to the builder and a YAML import."""
     who = organiser_or_response(request)
     if isinstance(who, Response):
         return who
-    definition = (demo_data_dir() / "event.yaml").read_text(encoding="utf-8") if demo else ""
-    return _events_page(request, definition=definition)
+    if demo:  # the example event now opens in the builder
+        return redirect("/events/new", demo=1)
+    return _events_page(request)
 
 
 @router.post("/events")
@@ -64,15 +65,16 @@ def create_event(
     event_id: Annotated[str, Form()] = "",
     definition_file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    """Import an event file (YAML or JSON; the builder at /events/new is the way to make one)."""
     who = organiser_or_response(request)
     if isinstance(who, Response):
         return who
     source = definition
     if definition_file is not None and definition_file.filename:
         source = definition_file.file.read().decode("utf-8-sig", errors="replace")
-    form = {"definition": source, "event_id": event_id.strip()}
+    form = {"event_id": event_id.strip()}
     if not source.strip():
-        return _events_page(request, 422, **form, error=("definition_missing", {}))
+        return _events_page(request, 422, **form, error=("builder_import_missing", {}))
     try:
         record = request.app.state.engine.events.create(source, event_id=event_id.strip() or None)
     except MatchingError as exc:
