@@ -268,7 +268,7 @@
     const at = {};
     entries.forEach(([name, p]) => { at[`${p[0]},${p[1]}`] = [name, p[2]]; });
     grid.textContent = "";
-    grid.style.gridTemplateColumns = `repeat(${cols}, minmax(1.9rem, 3rem))`;
+    grid.style.gridTemplateColumns = `repeat(${cols}, minmax(2.4rem, 4.5rem))`;
     for (let r = 1; r <= height; r += 1) {
       for (let c = 1; c <= cols; c += 1) {
         const cell = document.createElement("button");
@@ -279,6 +279,7 @@
           cell.textContent = here[0];
           cell.className = `booth-cell table${here[1] ? " placed" : ""}${picked === here[0] ? " picked" : ""}`;
           cell.dataset.table = here[0];
+          cell.title = here[0];
           cell.setAttribute("aria-pressed", picked === here[0] ? "true" : "false");
         } else {
           cell.className = "booth-cell empty";

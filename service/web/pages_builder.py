@@ -215,7 +215,7 @@ def new_event(request: Request, demo: bool = False) -> Response:
         state = state_from_event(load_event(demo_data_dir() / "event.yaml"))
     else:
         state = state_from_form(FormData())
-        state.rows["sessions"] = [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "16:00"}]
+        state.rows["sessions"] = [{"start": "09:00", "end": "12:00"}]
         state.values["tables_count"] = "10"
         state.rows["booth"] = []
         state = state_from_form(_as_form(state))
