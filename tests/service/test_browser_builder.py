@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from matching import Engine
 from matching.events.event_files import event_yaml
@@ -19,7 +19,7 @@ from tests.service.conftest import log_in, no_horizontal_scroll, shot
 TABLES = [f"Meja {i}" for i in range(1, 13)]
 
 
-def _last_row(page: Page, rows: str):  # noqa: ANN202  (a Playwright Locator)
+def _last_row(page: Page, rows: str) -> Locator:
     return page.locator(f'[data-rows="{rows}"] > [data-row]').last
 
 
