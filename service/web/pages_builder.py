@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from matching import Engine, demo_data_dir
+from matching.app.events import slug
 from matching.errors import ConflictError, MatchingError, NotFoundError
 from matching.events.event_files import event_yaml
 from matching.events.model import TIME_ZONES, load_event
@@ -43,6 +44,7 @@ from service.web.i18n import translator
 from service.web.render import organiser_or_response, page_lang, redirect, render
 
 router = APIRouter()
+RESERVED_IDS = ("new", "builder")  # /events/new and /events/builder/... are pages, not events
 KINDS = ("must_meet", "meet", "no_thanks")
 
 
@@ -131,6 +133,12 @@ def pickers(engine: Engine, lang: str) -> Pickers:
     return result
 
 
+def free_id(name: str) -> str | None:
+    """None (the engine makes the id from the name) unless that id would be taken by a builder page."""
+    made = slug(name)
+    return f"{made}-1" if made in RESERVED_IDS else None
+
+
 # -- the page --------------------------------------------------------------------------------------------
 
 
@@ -194,7 +202,9 @@ def _save(request: Request, form: FormData, event_id: str | None) -> Response:
         return _render_form(request, state, event_id=event_id, problems=problems, status_code=422)
     try:
         if event_id is None:
-            record = engine.events.create(event_yaml(event), event_id=state.value("event_id") or None)
+            record = engine.events.create(
+                event_yaml(event), event_id=state.value("event_id") or free_id(event.name)
+            )
         else:
             record = engine.events.update(event_id, event_yaml(event))
     except NotFoundError as exc:

@@ -19,6 +19,7 @@ from matching.common.yaml_files import DataFileError
 from matching.errors import MatchingError, NotFoundError
 from matching.events.model import Event
 from service.web.i18n import TEXTS
+from service.web.pages_builder import free_id
 from service.web.render import organiser_or_response, redirect, render
 
 router = APIRouter()
@@ -76,7 +77,10 @@ def create_event(
     if not source.strip():
         return _events_page(request, 422, **form, error=("builder_import_missing", {}))
     try:
-        record = request.app.state.engine.events.create(source, event_id=event_id.strip() or None)
+        engine = request.app.state.engine
+        record = engine.events.create(
+            source, event_id=event_id.strip() or free_id(engine.events.parse(source).name)
+        )
     except MatchingError as exc:
         return _events_page(request, 422, **form, problems=_problems(exc))
     return redirect(f"/events/{record.event_id}", msg="created")

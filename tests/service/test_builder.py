@@ -261,3 +261,8 @@ def _form_of(html: str) -> dict[str, list[str]]:
     ):
         form.setdefault(name, []).append(body)
     return form
+
+
+def test_an_event_called_new_does_not_hide_behind_the_builder(organiser: TestClient) -> None:
+    saved = organiser.post("/events/new", data=small_form(name="New"))
+    assert saved.status_code == 303 and saved.headers["location"] == "/events/new-1?msg=created"
