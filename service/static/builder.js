@@ -210,9 +210,10 @@
     const title = document.createElement("span");
     title.className = "booth-name";
     const strong = document.createElement("strong");
-    strong.textContent = name;
-    title.append(`${boothWords.table} `, strong);
-    row.append(hidden, title, numberLabel(boothWords.row, "booth_row", r, name), numberLabel(boothWords.col, "booth_col", c, name));
+    const shown = /^\d+$/.test(name) ? `${boothWords.table} ${name}` : name;
+    strong.textContent = shown;
+    title.append(strong);
+    row.append(hidden, title, numberLabel(boothWords.row, "booth_row", r, shown), numberLabel(boothWords.col, "booth_col", c, shown));
     const slot = document.createElement("p");
     slot.className = "problem";
     slot.hidden = true;
@@ -224,7 +225,7 @@
   function numberLabel(word, name, value, table) {
     const label = document.createElement("label");
     const input = Object.assign(document.createElement("input"), { type: "number", name, min: 1, max: 50, value });
-    input.setAttribute("aria-label", `${boothWords.table} ${table}: ${word}`);
+    input.setAttribute("aria-label", `${table}: ${word}`);
     label.append(`${word} `, input);
     return label;
   }

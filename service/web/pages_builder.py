@@ -209,9 +209,13 @@ def _save(request: Request, form: FormData, event_id: str | None) -> Response:
             record = engine.events.update(event_id, event_yaml(event))
     except NotFoundError as exc:
         return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
-    except (ConflictError, MatchingError) as exc:
-        key = "event_id" if isinstance(exc, ConflictError) or "event_id" in str(exc) else "form"
-        problem = FieldProblem(key, t(f"builder_field_{key}"), str(exc).split("\n")[0])
+    except ConflictError:
+        problem = FieldProblem("event_id", t("builder_field_event_id"), t("builder_msg_id_taken"))
+        return _render_form(request, state, event_id=event_id, problems=[problem], status_code=422)
+    except MatchingError as exc:
+        key = "event_id" if "event_id" in str(exc) else "form"
+        text = t("builder_msg_event_id") if key == "event_id" else str(exc).split("\n")[0]
+        problem = FieldProblem(key, t(f"builder_field_{key}"), text)
         return _render_form(request, state, event_id=event_id, problems=[problem], status_code=422)
     return redirect(f"/events/{record.event_id}", msg="created" if event_id is None else "builder_saved")
 

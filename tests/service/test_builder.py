@@ -266,3 +266,10 @@ def _form_of(html: str) -> dict[str, list[str]]:
 def test_an_event_called_new_does_not_hide_behind_the_builder(organiser: TestClient) -> None:
     saved = organiser.post("/events/new", data=small_form(name="New"))
     assert saved.status_code == 303 and saved.headers["location"] == "/events/new-1?msg=created"
+    taken = organiser.post("/events/new?lang=en", data=small_form(name="New", event_id="new-1"))
+    assert taken.status_code == 422
+    assert problems(taken.text) == {
+        "event_id": "another event has this id already; enter another id or change the name"
+    }
+    wrong = organiser.post("/events/new?lang=id", data=small_form(event_id="Temu Besar!"))
+    assert problems(wrong.text) == {"event_id": "gunakan huruf kecil, angka dan tanda hubung"}

@@ -162,6 +162,7 @@ ID: dict[str, str] = {
     "builder_msg_time_zone": "pilih WIB, WITA atau WIT",
     "builder_msg_bad_id": "kode peserta tidak valid",
     "builder_msg_event_id": "gunakan huruf kecil, angka dan tanda hubung",
+    "builder_msg_id_taken": "ID ini sudah dipakai acara lain; isi ID lain atau ubah namanya",
 }
 
 EN: dict[str, str] = {
@@ -321,4 +322,5 @@ EN: dict[str, str] = {
     "builder_msg_time_zone": "choose WIB, WITA or WIT",
     "builder_msg_bad_id": "not a valid participant code",
     "builder_msg_event_id": "use lower-case letters, digits and hyphens",
+    "builder_msg_id_taken": "another event has this id already; enter another id or change the name",
 }
