@@ -12,12 +12,14 @@ about (``sessions-1``, ``booth-3``, ``preferences-0`` ...) with a sentence in th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.datastructures import FormData
+
 from matching.common.yaml_files import DataFileError
-from matching.events.model import Event, EventFileError, parse_event
+from matching.events.model import Event, parse_event
 from matching.events.timeslots import TimeWindow, format_clock, generate_slots
 
 __all__ = [
@@ -109,7 +111,7 @@ def _blank_state() -> FormState:
     )
 
 
-def state_from_form(form: Mapping[str, Any] | Any) -> FormState:
+def state_from_form(form: FormData) -> FormState:
     """The state a submitted form (a starlette ``FormData``) describes; blank rows are left out."""
     state = _blank_state()
     for name in SCALARS:
@@ -278,8 +280,8 @@ def form_data(state: FormState) -> tuple[dict[str, Any], _Where]:
 def slot_starts(state: FormState) -> list[str]:
     """The slot starts the form's sessions, breaks and slot length give ([] while they are not valid)."""
     try:
-        sessions = [TimeWindow(**r) for r in state.rows["sessions"] if _filled("sessions", r)]
-        breaks = [TimeWindow(**r) for r in state.rows["breaks"] if _filled("breaks", r)]
+        sessions = [TimeWindow.model_validate(r) for r in state.rows["sessions"] if _filled("sessions", r)]
+        breaks = [TimeWindow.model_validate(r) for r in state.rows["breaks"] if _filled("breaks", r)]
         minutes = int(state.value("slot_minutes") or "20")
         if not 5 <= minutes <= 240:
             return []
@@ -314,9 +316,9 @@ def _key(path: str, where: _Where) -> str:
             rest = path.removeprefix(f"availability.{who}")
             if rest != path and (rest == "" or rest[0] in ".[") and len(who) >= len(best):
                 best = who
-                index = re.match(r"^\[(\d+)\]", rest)
-                if index and (who, int(index[1])) in where.availability:
-                    return f"availability-{where.availability[(who, int(index[1]))]}"
+                window = re.match(r"^\[(\d+)\]", rest)
+                if window and (who, int(window[1])) in where.availability:
+                    return f"availability-{where.availability[(who, int(window[1]))]}"
         if best:
             return f"availability-{where.availability[(best, 0)]}"
         return "availability"
@@ -461,6 +463,5 @@ def check_state(
         event = parse_event(data, source="form")
         event.resolve_participants(known_buyers, known_ikms, source="form")
     except DataFileError as exc:
-        lines = exc.problems if isinstance(exc, EventFileError | DataFileError) else [str(exc)]
-        return None, field_problems(lines, where, t)
+        return None, field_problems(exc.problems or [str(exc)], where, t)
     return event, []

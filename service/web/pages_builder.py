@@ -24,7 +24,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from matching import Engine, demo_data_dir
 from matching.app.events import slug
@@ -84,7 +84,7 @@ def pickers(engine: Engine, lang: str) -> Pickers:
             entry["materials"].add(product.material)
         if product.category:
             entry["products"].add(product.category)
-    ikms = []
+    ikms: list[dict[str, Any]] = []
     for ikm in engine.store.ikms():
         entry = made.get(ikm.ikm_id, {"materials": set(), "products": set()})
         ikms.append(
@@ -99,7 +99,7 @@ def pickers(engine: Engine, lang: str) -> Pickers:
                 "words": " ".join(sorted(labels["material"].get(m, m) for m in entry["materials"])),
             }
         )
-    buyers = []
+    buyers: list[dict[str, Any]] = []
     for buyer in engine.store.buyers():
         needs = engine.buyer_needs(buyer)
         buyers.append(
@@ -238,7 +238,7 @@ def new_event(request: Request, demo: bool = False) -> Response:
 
 def _as_form(state: FormState) -> FormData:
     """The form fields that describe ``state`` (to renormalise a state built in code)."""
-    items: list[tuple[str, str]] = list(state.values.items())
+    items: list[tuple[str, str | UploadFile]] = list(state.values.items())
     for name, columns in ROWS.items():
         for row in state.rows[name]:
             items.extend((f"{name}_{col}", row.get(col, "")) for col in columns)
