@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from matching.common.yaml_files import DataFileError
 from matching.events.model import Event, parse_event
@@ -28,6 +28,7 @@ __all__ = [
     "FormState",
     "check_state",
     "form_data",
+    "form_of_state",
     "slot_starts",
     "state_from_event",
     "state_from_form",
@@ -191,6 +192,20 @@ def state_from_event(event: Event) -> FormState:
     )
     state.ikms_all, state.ikms = event.ikms == "all", [] if event.ikms == "all" else list(event.ikms)
     return state
+
+
+def form_of_state(state: FormState) -> FormData:
+    """The form fields a browser would send for ``state`` (the inverse of :func:`state_from_form`)."""
+    items: list[tuple[str, str | UploadFile]] = list(state.values.items())
+    for name, columns in ROWS.items():
+        for row in state.rows[name]:
+            items.extend((f"{name}_{col}", row.get(col, "")) for col in columns)
+    for flag in ("ikm_fixed_tables", "buyers_all", "ikms_all"):
+        if getattr(state, flag):
+            items.append((flag, "1"))
+    items.extend(("buyers", pid) for pid in state.buyers)
+    items.extend(("ikms", pid) for pid in state.ikms)
+    return FormData(items)
 
 
 # -- state -> event data ----------------------------------------------------------------------------------

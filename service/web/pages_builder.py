@@ -24,7 +24,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from matching import Engine, demo_data_dir
 from matching.app.events import slug
@@ -36,6 +36,7 @@ from service.web.builder_form import (
     FieldProblem,
     FormState,
     check_state,
+    form_of_state,
     state_from_event,
     state_from_form,
 )
@@ -232,17 +233,8 @@ def new_event(request: Request, demo: bool = False) -> Response:
         state.rows["sessions"] = [{"start": "09:00", "end": "12:00"}]
         state.values["tables_count"] = "10"
         state.rows["booth"] = []
-        state = state_from_form(_as_form(state))
+        state = state_from_form(form_of_state(state))
     return _render_form(request, state, event_id=None)
-
-
-def _as_form(state: FormState) -> FormData:
-    """The form fields that describe ``state`` (to renormalise a state built in code)."""
-    items: list[tuple[str, str | UploadFile]] = list(state.values.items())
-    for name, columns in ROWS.items():
-        for row in state.rows[name]:
-            items.extend((f"{name}_{col}", row.get(col, "")) for col in columns)
-    return FormData(items)
 
 
 @router.post("/events/new")
