@@ -284,9 +284,11 @@ def test_an_event_called_new_does_not_hide_behind_the_builder(organiser: TestCli
 )
 @given(events())
 def test_any_event_comes_back_unchanged_through_the_form(event: Event) -> None:
-    """Open an event in the builder and save it unchanged: the same event (an empty venue aside)."""
+    """Open an event in the builder and save it unchanged: the same event (a form trims the venue)."""
 
-    assume(event.venue != "")
+    assume(event.venue is None or event.venue.strip() != "")
+    if event.venue is not None:
+        event = event.model_copy(update={"venue": event.venue.strip()})
     state = state_from_form(form_of_state(state_from_event(event)))
     known = [*event.availability]
     for pair in [*event.preferences, *event.fixed_meetings]:
@@ -302,4 +304,6 @@ def test_any_event_comes_back_unchanged_through_the_form(event: Event) -> None:
     if isinstance(event.tables, int):
         numbered = [m.model_copy(update={"table": int(m.table)}) for m in event.fixed_meetings]
         event = event.model_copy(update={"fixed_meetings": numbered})
-    assert found == [] and again == event
+    assert found == []
+    assert again is not None
+    assert again == event, [(k, v, getattr(again, k)) for k, v in event if v != getattr(again, k)]
