@@ -107,6 +107,11 @@
     filterPicker(picker);
   });
 
+  // Enter in a filter filters; it must not send (save) the whole form
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.matches("[data-filter]")) event.preventDefault();
+  });
+
   function setShown(picker, checked) {
     all(".pick:not([hidden]) input", picker).forEach((box) => { box.checked = checked; });
     countPicker(picker);

@@ -181,4 +181,10 @@ def test_builder_on_a_phone(phone: Page, web_engine: Engine) -> None:
     shot(phone, "builder-demo-phone")
     phone.get_by_role("link", name="English").click()
     expect(phone.get_by_role("heading", name="Create an event")).to_be_visible()
+    ikms = phone.locator('[data-picker="ikms"]')
+    ikms.get_by_label("Search name, code or needs").fill("ketak")
+    ikms.get_by_label("Search name, code or needs").press("Enter")  # filters, does not save
+    expect(ikms.locator("[data-shown]")).not_to_contain_text("598 shown")
+    assert phone.url.endswith("/events/new?demo=1&lang=en")
     assert no_horizontal_scroll(phone)
+    shot(phone, "builder-demo-phone-en")
