@@ -249,7 +249,7 @@ EN: dict[str, str] = {
     "builder_any": "All",
     "builder_stars_at_least": "at least {n} stars",
     "builder_select_shown": "Select all shown",
-    "builder_clear_shown": "Clear the shown",
+    "builder_clear_shown": "Untick all shown",
     "builder_only_chosen": "Show the chosen only",
     "builder_chosen": "{n} chosen",
     "builder_shown": "{shown} shown of {total}",
