@@ -127,8 +127,10 @@ def state_from_form(form: FormData) -> FormState:
     state.ikm_fixed_tables = bool(form.get("ikm_fixed_tables"))
     state.buyers_all = bool(form.get("buyers_all"))
     state.ikms_all = bool(form.get("ikms_all"))
-    state.buyers = _unique(str(v) for v in form.getlist("buyers"))
-    state.ikms = _unique(str(v) for v in form.getlist("ikms"))
+    for kind in ("buyers", "ikms"):  # in the event's own order first (``<kind>_order``), then the new ones
+        chosen = _unique(str(v) for v in form.getlist(kind))
+        order = {pid: i for i, pid in enumerate(_unique(str(v) for v in form.getlist(f"{kind}_order")))}
+        setattr(state, kind, sorted(chosen, key=lambda pid: order.get(pid, len(order))))
     return state
 
 
@@ -203,8 +205,9 @@ def form_of_state(state: FormState) -> FormData:
     for flag in ("ikm_fixed_tables", "buyers_all", "ikms_all"):
         if getattr(state, flag):
             items.append((flag, "1"))
-    items.extend(("buyers", pid) for pid in state.buyers)
-    items.extend(("ikms", pid) for pid in state.ikms)
+    for kind in ("buyers", "ikms"):
+        items.extend((kind, pid) for pid in getattr(state, kind))
+        items.extend((f"{kind}_order", pid) for pid in getattr(state, kind))
     return FormData(items)
 
 
