@@ -5,6 +5,7 @@
 ``/``                                    buyers search IKMs, with the reasons for every match
 ``/import``                              organisers upload CSV/XLSX files; rejected rows are listed
 ``/events``, ``/events/{id}``            organisers define, plan, re-schedule and download events
+``/events/new``, ``/events/{id}/edit``   organisers build an event through a form (YAML: import/export)
 ``/events/{id}/outcomes``                organisers rate the meetings of the newest plan
 ``/events/{id}/dashboard``               organisers see the event's figures as charts, download the report
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
@@ -20,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from service.web import (
     pages_account,
+    pages_builder,
     pages_dashboard,
     pages_events,
     pages_import,
@@ -31,6 +33,8 @@ from service.web.render import STATIC_DIR
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-for _module in (pages_account, pages_search, pages_import, pages_events, pages_outcomes, pages_dashboard):
+# the builder first: its /events/new must not be read as the event called "new"
+_PAGES = (pages_account, pages_search, pages_import, pages_builder, pages_events, pages_outcomes, pages_dashboard)
+for _module in _PAGES:
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -19,6 +19,7 @@ from matching.common.yaml_files import DataFileError
 from matching.errors import MatchingError, NotFoundError
 from matching.events.model import Event
 from service.web.i18n import TEXTS
+from service.web.pages_builder import free_id
 from service.web.render import organiser_or_response, redirect, render
 
 router = APIRouter()
@@ -39,7 +40,6 @@ def _not_found(request: Request, exc: NotFoundError) -> Response:
 def _events_page(request: Request, status_code: int = 200, **context: Any) -> Response:
     values = {
         "events": request.app.state.engine.events.all(),
-        "definition": "",
         "event_id": "",
         "problems": [],
         "error": None,
@@ -50,11 +50,13 @@ def _events_page(request: Request, status_code: int = 200, **context: Any) -> Re
 
 @router.get("/events")
 def events_page(request: Request, demo: bool = False) -> Response:
+    """The events, each with its edit and YAML export links; a button to the builder and a YAML import."""
     who = organiser_or_response(request)
     if isinstance(who, Response):
         return who
-    definition = (demo_data_dir() / "event.yaml").read_text(encoding="utf-8") if demo else ""
-    return _events_page(request, definition=definition)
+    if demo:  # the example event now opens in the builder
+        return redirect("/events/new", demo=1)
+    return _events_page(request)
 
 
 @router.post("/events")
@@ -64,17 +66,21 @@ def create_event(
     event_id: Annotated[str, Form()] = "",
     definition_file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    """Import an event file (YAML or JSON; the builder at /events/new is the way to make one)."""
     who = organiser_or_response(request)
     if isinstance(who, Response):
         return who
     source = definition
     if definition_file is not None and definition_file.filename:
         source = definition_file.file.read().decode("utf-8-sig", errors="replace")
-    form = {"definition": source, "event_id": event_id.strip()}
+    form = {"event_id": event_id.strip()}
     if not source.strip():
-        return _events_page(request, 422, **form, error=("definition_missing", {}))
+        return _events_page(request, 422, **form, error=("builder_import_missing", {}))
     try:
-        record = request.app.state.engine.events.create(source, event_id=event_id.strip() or None)
+        engine = request.app.state.engine
+        record = engine.events.create(
+            source, event_id=event_id.strip() or free_id(engine.events.parse(source).name)
+        )
     except MatchingError as exc:
         return _events_page(request, 422, **form, problems=_problems(exc))
     return redirect(f"/events/{record.event_id}", msg="created")

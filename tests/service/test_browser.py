@@ -98,10 +98,10 @@ def test_organiser_creates_plans_and_downloads_the_demo_event(page: Page, web_en
     log_in(page, key, "organiser-event")
     page.goto("/events?lang=en")
     expect(page.get_by_role("heading", name="Business-matching events")).to_be_visible()
-    page.get_by_role("link", name="Fill in the demo event").click()
-    expect(page.get_by_label("Event definition (YAML)")).to_contain_text("Temu Bisnis Anyaman NTB 2027")
+    page.get_by_role("link", name="Fill in the example event").click()  # the event builder, filled in
+    expect(page.get_by_label("Event name")).to_have_value("Temu Bisnis Anyaman NTB 2027")
     shot(page, "events-demo")
-    page.get_by_role("button", name="Create event").click()
+    page.get_by_role("button", name="Save the event").click()
     expect(page.get_by_role("status").first).to_have_text("Event created.")
     expect(page.get_by_role("heading", name="Temu Bisnis Anyaman NTB 2027", level=1)).to_be_visible()
     shot(page, "event-created")
