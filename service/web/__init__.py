@@ -34,7 +34,15 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 # the builder first: its /events/new must not be read as the event called "new"
-_PAGES = (pages_account, pages_search, pages_import, pages_builder, pages_events, pages_outcomes, pages_dashboard)
+_PAGES = (
+    pages_account,
+    pages_search,
+    pages_import,
+    pages_builder,
+    pages_events,
+    pages_outcomes,
+    pages_dashboard,
+)
 for _module in _PAGES:
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
