@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from matching.common.file_names import file_stem, inside
 from matching.common.spreadsheet import text_only
-from matching.events.meetings import Meeting
+from matching.events.meetings import Meeting, Pair
 from matching.events.model import Slot
 from matching.events.repair import Change
 
@@ -41,6 +42,9 @@ _MONTHS_ID = [
     "November",
     "Desember",
 ]
+Changed = Mapping[Pair, str]  # (buyer_id, ikm_id) -> "moved" | "added": meetings to highlight
+# Highlight colours (RGB) of changed meetings in the PDF agendas and the master grid
+CHANGE_COLOURS = {"moved": (255, 224, 130), "added": (178, 230, 178)}
 _TEXT = {
     "id": {
         "agenda": "Agenda untuk",
@@ -97,8 +101,12 @@ def agenda_text(
     event_name: str,
     day: dt.date | None,
     lang: str = "id",
+    changed: Changed | None = None,
 ) -> str:
-    """One participant's agenda (``mine``: its meetings in slot order) as text ready for WhatsApp."""
+    """One participant's agenda (``mine``: its meetings in slot order) as text ready for WhatsApp.
+
+    Meetings in ``changed`` end with a bold (WhatsApp ``*...*``) marker: DIPINDAH/BARU (MOVED/NEW).
+    """
     words = _TEXT[lang]
     by_index = {s.index: s for s in slots}
     lines = [
@@ -112,8 +120,11 @@ def agenda_text(
         slot = by_index.get(m.slot) if m.slot is not None else None
         when = f"{slot.start:%H:%M}-{slot.end:%H:%M}" if slot else "--:--"
         other = m.ikm if participant == m.buyer else m.buyer
+        kind = (changed or {}).get(m.pair)
+        mark = f"  *{words[kind]}*" if kind in ("moved", "added") else ""
         lines.append(
             f"{when}  {words['table']} {m.table or '-'}  {words['with']} {names.get(other, other)} ({other})"
+            + mark
         )
     if mine:
         lines += ["", f"{len(mine)} {words['meetings']}"]
@@ -156,7 +167,10 @@ def changes_text(
         else:
             what = f"{where(c.old)} ({c.reason})" if c.reason else where(c.old)
         lines.append(f"- {words[c.kind]}: {names.get(other, other)} ({other}) {what}")
-    agenda = agenda_text(participant, mine, slots, names, event_name=event_name, day=day, lang=lang)
+    changed = {(c.buyer, c.ikm): c.kind for c in changes if c.kind in ("moved", "added")}
+    agenda = agenda_text(
+        participant, mine, slots, names, event_name=event_name, day=day, lang=lang, changed=changed
+    )
     return "\n".join(lines) + f"\n\n{words['now']}\n" + agenda
 
 
@@ -168,11 +182,15 @@ def write_master_grid(
     names: dict[str, str],
     *,
     event_name: str,
+    changed: Changed | None = None,
 ) -> Path:
-    """Slots down, tables across; each cell "buyer / IKM" with names, for the organisers' desk."""
+    """Slots down, tables across; each cell "buyer / IKM" with names, for the organisers' desk.
+
+    Meetings in ``changed`` get a third line (DIPINDAH / BARU) and a coloured fill.
+    """
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -191,11 +209,16 @@ def write_master_grid(
         cell.font = Font(bold=True)
     column = {t: i for i, t in enumerate(tables)}
     grid: dict[tuple[int, int], str] = {}
+    marks: dict[tuple[int, int], str] = {}
     for m in meetings:
         if m.slot is not None and m.table in column:
+            kind = (changed or {}).get(m.pair)
+            mark = f"\n{_TEXT['id'][kind]}" if kind in CHANGE_COLOURS else ""
             grid[(m.slot, column[m.table])] = clean(
-                f"{names.get(m.buyer, m.buyer)} ({m.buyer})\n{names.get(m.ikm, m.ikm)} ({m.ikm})"
+                f"{names.get(m.buyer, m.buyer)} ({m.buyer})\n{names.get(m.ikm, m.ikm)} ({m.ikm})" + mark
             )
+            if mark:
+                marks[(m.slot, column[m.table])] = str(kind)
     for slot in slots:
         sheet.append(
             [
@@ -203,6 +226,11 @@ def write_master_grid(
                 *[grid.get((slot.index, c), "") for c in range(len(tables))],
             ]
         )
+    fills = {k: PatternFill("solid", fgColor="%02X%02X%02X" % rgb) for k, rgb in CHANGE_COLOURS.items()}
+    row_of = {slot.index: 3 + i for i, slot in enumerate(slots)}
+    for (slot_index, c), kind in marks.items():
+        if slot_index in row_of:
+            sheet.cell(row=row_of[slot_index], column=c + 2).fill = fills[kind]
     for row in sheet.iter_rows(min_row=3):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -234,8 +262,12 @@ def write_agenda_pdf(
     event_name: str,
     day: dt.date | None,
     lang: str = "id",
+    changed: Changed | None = None,
 ) -> Path:
-    """One printable page per participant (fpdf2, core fonts; characters outside Latin-1 become '?')."""
+    """One printable page per participant (fpdf2, core fonts; characters outside Latin-1 become '?').
+
+    Meetings in ``changed`` are marked (DIPINDAH / BARU) and drawn on a coloured band.
+    """
     from fpdf import FPDF
 
     def latin(text: str) -> str:
@@ -249,7 +281,14 @@ def write_agenda_pdf(
     for participant in participants:
         pdf.add_page()
         text = agenda_text(
-            participant, grouped.get(participant, []), slots, names, event_name=event_name, day=day, lang=lang
+            participant,
+            grouped.get(participant, []),
+            slots,
+            names,
+            event_name=event_name,
+            day=day,
+            lang=lang,
+            changed=changed,
         )
         title, who, _, *rest = text.splitlines()
         pdf.set_font("Helvetica", "B", 15)
@@ -259,10 +298,13 @@ def write_agenda_pdf(
         pdf.ln(3)
         pdf.set_font("Courier", "", 10)
         for line in rest:
+            kind = next((k for k in CHANGE_COLOURS if line.endswith(f"*{_TEXT[lang][k]}*")), None)
+            if kind is not None:
+                pdf.set_fill_color(*CHANGE_COLOURS[kind])
             if len(line) <= fits:  # Courier is monospaced: no need to measure
-                pdf.cell(0, 6, latin(line), new_x="LMARGIN", new_y="NEXT")
+                pdf.cell(0, 6, latin(line), new_x="LMARGIN", new_y="NEXT", fill=kind is not None)
             else:
-                pdf.multi_cell(0, 6, latin(line), new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(0, 6, latin(line), new_x="LMARGIN", new_y="NEXT", fill=kind is not None)
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return path
