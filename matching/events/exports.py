@@ -226,7 +226,9 @@ def write_master_grid(
                 *[grid.get((slot.index, c), "") for c in range(len(tables))],
             ]
         )
-    fills = {k: PatternFill("solid", fgColor="%02X%02X%02X" % rgb) for k, rgb in CHANGE_COLOURS.items()}
+    fills = {
+        k: PatternFill("solid", fgColor="".join(f"{v:02X}" for v in rgb)) for k, rgb in CHANGE_COLOURS.items()
+    }
     row_of = {slot.index: 3 + i for i, slot in enumerate(slots)}
     for (slot_index, c), kind in marks.items():
         if slot_index in row_of:
