@@ -6,7 +6,7 @@ import copy
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from matching.catalogue.schema import Buyer, Entity
 from matching.common.bundled import bundled_data_dir
 from matching.config import Settings
 from matching.errors import ConfigError, ValidationFailed
+from matching.events.agendas import Profile
 from matching.ranking.explanations import Explanation, explain
 from matching.ranking.pair_scores import candidate_pairs
 from matching.ranking.queries import Queries
@@ -206,6 +207,7 @@ class Engine:
             OutcomeRepository(self.store),
             scorer=self,
             participants=self.participants,
+            public_url=self.settings.public_url,
         )
 
     def participants(self) -> Participants:
@@ -215,7 +217,15 @@ class Engine:
             {b.buyer_id for b in buyers},
             {i.ikm_id for i in ikms},
             {b.buyer_id: b.company for b in buyers} | {i.ikm_id: i.name for i in ikms},
+            self.profiles,
         )
+
+    def profiles(self, ids: Collection[str]) -> dict[str, Profile]:
+        """What agendas say about these participants (:mod:`matching.app.profiles`), from the store."""
+        from matching.app.profiles import participant_profiles
+
+        store = self.store
+        return participant_profiles(ids, store.ikms(), store.products(), store.buyers(), lexicon())
 
     def encode_buyers(self, buyers: Sequence[Buyer], *, cached: bool = True) -> Queries:
         """Buyers parsed and encoded once, for ranking them many times (:class:`Queries`).

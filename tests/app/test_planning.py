@@ -62,7 +62,8 @@ def test_exports(planned: tuple[PlanResult, Path]) -> None:
     assert "Agenda untuk" in indonesian and "Maret" in indonesian and "Meja" in indonesian
     assert "Agenda for" in english and "March" in english
     mine = [m for m in result.meetings if buyer in m.pair]
-    assert sum(" Meja " in line for line in indonesian.splitlines()) == len(mine)
+    assert sum(line[:1].isdigit() and " WITA  Meja " in line for line in indonesian.splitlines()) == len(mine)
+    assert "Semua waktu dalam WITA (UTC+8)" in indonesian
     assert all(f"({m.ikm})" in indonesian for m in mine)
     ics = (out / "calendars" / f"{buyer}.ics").read_text()
     assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") == sum(
@@ -161,17 +162,22 @@ def test_changed_meetings_are_highlighted_in_agendas_and_grid(
     assert line.endswith("*NEW*")
     assert "DIPINDAH" not in (plain / "agendas" / f"{moved.buyer}-id.txt").read_text()
 
-    sheet = load_workbook(out / "master-grid.xlsx").worksheets[0]
-    cells = {c.value: c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
-    marked = {v: c for v, c in cells.items() if v.endswith(("\nDIPINDAH", "\nBARU"))}
+    sheets = load_workbook(out / "master-grid.xlsx").worksheets
+    cells = {c.value: c for s in sheets for row in s.iter_rows() for c in row if isinstance(c.value, str)}
+    marked = {v: c for v, c in cells.items() if v.endswith(("\nDIPINDAH", "\nBARU")) and "(" in v}
     assert len(marked) == 2
     for value, cell in marked.items():
         assert cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb != "00000000"
         assert (f"({moved.ikm})" in value) == value.endswith("DIPINDAH")
-    plain_sheet = load_workbook(plain / "master-grid.xlsx").worksheets[0]
+    plain_sheets = load_workbook(plain / "master-grid.xlsx").worksheets
     assert not any(
-        isinstance(c.value, str) and "DIPINDAH" in c.value for row in plain_sheet.iter_rows() for c in row
+        isinstance(c.value, str) and "DIPINDAH" in c.value
+        for s in plain_sheets
+        for row in s.iter_rows()
+        for c in row
     )
 
     pdf = "\n".join(page.extract_text() for page in PdfReader(out / "agendas-id.pdf").pages)
-    assert pdf.count("DIPINDAH") == 2 and pdf.count("BARU") == 2  # each meeting is on two agendas
+    # each meeting is on two agendas: a tag on its row and the legend below
+    assert pdf.count("DIPINDAH: waktu atau meja berubah") == 2 and pdf.count("DIPINDAH") == 4
+    assert pdf.count("BARU: pertemuan baru") == 2 and pdf.count("BARU") == 4
