@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from matching.app.agendas import ParticipantAgenda, participant_agenda
 from matching.app.planning import plan_event, write_exports
 from matching.app.replanning import reschedule_event, write_reschedule
 from matching.app.scoring import PairScorer, Participants
@@ -282,6 +283,12 @@ class Events:
             return self._save_plan(event_id, "reschedule", summary, staged, changes.model_dump_json())
         finally:
             shutil.rmtree(staged, ignore_errors=True)
+
+    def agenda(self, event_id: str, participant_id: str) -> ParticipantAgenda:
+        """One participant's meetings in the newest plan, for its agenda page (see matching.app.agendas)."""
+        record = self.get(event_id)
+        plan = self.plan_record(event_id) if record.plans else None
+        return participant_agenda(record, plan, participant_id, self._participants())
 
     def files(self, event_id: str, plan_no: int | None = None) -> list[str]:
         """The export files of a plan, as paths relative to its folder (``agendas/B001-id.pdf`` ...)."""

@@ -23,7 +23,7 @@ from matching.events.checking import Violation, check_schedule
 from matching.events.exports import (
     agenda_text,
     meetings_by_participant,
-    write_agenda_pdf,
+    start_agenda_pdfs,
     write_calendars,
     write_master_grid,
 )
@@ -213,6 +213,22 @@ def write_exports(
     grouped = meetings_by_participant(plan.meetings)
     profiles = dict(plan.profiles(people)) if plan.profiles is not None else {}
     links = {p: plan.agenda_link + quote(p, safe="") for p in people} if plan.agenda_link else {}
+    pdfs = start_agenda_pdfs(  # in parallel with what follows where that is safe
+        [
+            (out_dir / f"agendas-{copy}{lang}.pdf", lang, copy == "organiser-")
+            for lang in ("id", "en")
+            for copy in ("", "organiser-")
+        ],
+        people,
+        plan.meetings,
+        plan.slots,
+        plan.names,
+        event=event,
+        changed=changed,
+        profiles=profiles,
+        links=links,
+        grouped=grouped,
+    )
     written.append(
         write_master_grid(
             out_dir / "master-grid.xlsx",
@@ -225,25 +241,8 @@ def write_exports(
             changed=changed,
         )
     )
+    (out_dir / "agendas").mkdir(exist_ok=True)
     for lang in ("id", "en"):
-        for organiser, name in ((False, f"agendas-{lang}.pdf"), (True, f"agendas-organiser-{lang}.pdf")):
-            written.append(
-                write_agenda_pdf(
-                    out_dir / name,
-                    people,
-                    plan.meetings,
-                    plan.slots,
-                    plan.names,
-                    event=event,
-                    lang=lang,
-                    changed=changed,
-                    profiles=profiles,
-                    organiser=organiser,
-                    links=links,
-                    grouped=grouped,
-                )
-            )
-        (out_dir / "agendas").mkdir(exist_ok=True)
         for person in people:
             path = inside(out_dir / "agendas", f"{file_stem(person)}-{lang}.txt")
             path.write_text(
@@ -276,4 +275,5 @@ def write_exports(
             venue=event.venue,
             time_zone=event.time_zone,
         )
+    written += pdfs()
     return written

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable
+from functools import lru_cache
 
 from matching.catalogue.schema import IKM, Buyer, Product
 from matching.events.agendas import Profile
@@ -27,11 +28,18 @@ def _short(text: str, limit: int = _MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _concepts(lexicon: Lexicon, text: str) -> tuple[list[str], list[str]]:
-    """Product types and materials ``text`` names, the most mentioned first."""
+@lru_cache(maxsize=50_000)
+def _mentions(lexicon: Lexicon, text: str) -> tuple[tuple[str, str], ...]:
+    """(kind, concept) of the product types and materials ``text`` names (cached: products repeat words)."""
+    return tuple((m.kind, m.concept) for m in lexicon.find(text, kinds=("product", "material")))
+
+
+def _concepts(lexicon: Lexicon, texts: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Product types and materials ``texts`` name, the most mentioned first."""
     counts: dict[str, Counter[str]] = {"product": Counter(), "material": Counter()}
-    for mention in lexicon.find(text, kinds=("product", "material")):
-        counts[mention.kind][mention.concept] += 1
+    for text in texts:
+        for kind, concept in _mentions(lexicon, text):
+            counts[kind][concept] += 1
     return [c for c, _ in counts["product"].most_common(3)], [c for c, _ in counts["material"].most_common(2)]
 
 
@@ -45,8 +53,9 @@ def _summary(lexicon: Lexicon, types: list[str], materials: list[str], lang: str
 
 def ikm_profile(ikm: IKM, products: list[Product], lexicon: Lexicon) -> Profile:
     """An IKM's top products in each language, and its contact details."""
-    text = " ; ".join(" ".join(filter(None, (p.name, p.material, p.category))) for p in products)
-    types, materials = _concepts(lexicon, text)
+    # the material and category columns name the concepts in a few words that repeat across the catalogue
+    texts = [" ".join(filter(None, (p.material, p.category))) or p.name for p in products]
+    types, materials = _concepts(lexicon, texts)
     names = "; ".join(p.name for p in products[:2])
     offer = {}
     for lang in LANGS:
@@ -64,7 +73,7 @@ def ikm_profile(ikm: IKM, products: list[Product], lexicon: Lexicon) -> Profile:
 def buyer_profile(buyer: Buyer, lexicon: Lexicon) -> Profile:
     """A buyer's requirement (as written; in the other language led by what it names), and its e-mail."""
     written_in = buyer.attributes.get("language", "")
-    types, materials = _concepts(lexicon, buyer.requirement)
+    types, materials = _concepts(lexicon, [buyer.requirement])
     offer = {}
     for lang in LANGS:
         summary = _summary(lexicon, types, materials, lang)

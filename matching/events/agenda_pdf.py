@@ -17,10 +17,13 @@ document as an image the PDF embeds once and every page refers to, and each QR c
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+import threading
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from itertools import accumulate
 from pathlib import Path
@@ -41,7 +44,7 @@ from matching.events.model import Event, Slot
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-__all__ = ["font_file", "qr_path", "write_agenda_pdf"]
+__all__ = ["font_file", "qr_path", "start_agenda_pdfs", "write_agenda_pdf"]
 
 _FONT = "DejaVu"
 _MARGIN = 15.0
@@ -57,15 +60,27 @@ def font_file(bold: bool = False) -> Path:
     return Path(str(resources.files("matching") / "resources" / "fonts" / name))
 
 
-@lru_cache(maxsize=20_000)
+_QR: dict[str, tuple[int, str]] = {}  # url -> qr_path(url): kept for the next export (re-schedules)
+_QR_KEEP = 50_000
+
+
 def qr_path(url: str) -> tuple[int, str]:
     """A QR code of ``url`` as (size in modules with the quiet zone, PDF path of its dark modules).
 
     The path is in module units, y up, one rectangle per run of dark modules in a row; drawn with a ``cm``
     transform it prints crisp at any size. segno is pure Python: mask 0 instead of trying all eight makes
-    a code about 4x faster (every mask is valid; the choice only tunes contrast patterns), and the cache
-    keeps codes for the next export of the same event (re-schedules) in this process.
+    a code about 4x faster (every mask is valid; the choice only tunes contrast patterns), and codes are
+    kept for the next export of the same event (re-schedules) in this process.
     """
+    found = _QR.get(url)
+    if found is None:
+        if len(_QR) >= _QR_KEEP:
+            _QR.clear()
+        found = _QR[url] = _make_qr(url)
+    return found
+
+
+def _make_qr(url: str) -> tuple[int, str]:
     import segno
 
     matrix = segno.make(url, error="m", micro=False, mask=0, boost_error=False).matrix
@@ -408,3 +423,78 @@ def write_agenda_pdf(
     path.parent.mkdir(parents=True, exist_ok=True)
     writer.pdf.output(str(path))
     return path
+
+
+# -- several files of one export, in parallel where that is safe ------------------------------------------
+
+_SHARED: dict[str, Any] = {}  # what forked workers read: set before the pool forks, so nothing is pickled
+
+
+def _workers(jobs: int) -> int:
+    """Processes to write ``jobs`` files with: forked workers only where fork is safe (this is the only
+    thread, as in the CLI and scripts; a server's threads could hold locks a forked child inherits)."""
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return 1
+    return max(1, min(jobs, os.cpu_count() or 1))
+
+
+def _write_shared(index: int) -> Path:
+    path, lang, organiser = _SHARED["files"][index]
+    return write_agenda_pdf(path, lang=lang, organiser=organiser, **_SHARED["common"])
+
+
+def start_agenda_pdfs(
+    files: Sequence[tuple[Path, str, bool]],
+    participants: Sequence[str],
+    meetings: list[Meeting],
+    slots: list[Slot],
+    names: Mapping[str, str],
+    *,
+    event: Event,
+    changed: Changed | None = None,
+    profiles: Mapping[str, Profile] | None = None,
+    links: Mapping[str, str] | None = None,
+    grouped: Mapping[str, list[Meeting]] | None = None,
+) -> Callable[[], list[Path]]:
+    """Start writing several agenda PDFs, each (path, lang, organiser copy); call the result for the paths.
+
+    Where fork is safe and there are several cores, the QR codes are made by a pool of forked processes
+    first, then each file is written by its own forked process while the caller goes on (with other
+    exports); else the files are written one after the other when the result is called.
+    """
+    common = {
+        "participants": participants,
+        "meetings": meetings,
+        "slots": slots,
+        "names": names,
+        "event": event,
+        "changed": changed,
+        "profiles": profiles,
+        "links": links,
+        "grouped": grouped if grouped is not None else meetings_by_participant(meetings),
+    }
+    workers = _workers(len(files))
+    if workers == 1:
+        return lambda: [write_agenda_pdf(p, lang=lang, organiser=org, **common) for p, lang, org in files]
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    missing = [url for url in dict.fromkeys((links or {}).values()) if url not in _QR]
+    if len(missing) > 50:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for url, made in zip(missing, pool.map(_make_qr, missing, chunksize=50), strict=True):
+                _QR[url] = made
+    _SHARED.update(files=list(files), common=common)
+    pool = ProcessPoolExecutor(len(files), mp_context=context)
+    try:
+        futures = [pool.submit(_write_shared, i) for i in range(len(files))]
+    finally:
+        _SHARED.clear()  # the workers have forked with it
+
+    def finish() -> list[Path]:
+        try:
+            return [future.result() for future in futures]
+        finally:
+            pool.shutdown()
+
+    return finish

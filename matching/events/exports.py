@@ -11,7 +11,7 @@ contact details; only the organiser copy of the PDF agendas does.
 
 from __future__ import annotations
 
-from matching.events.agenda_pdf import write_agenda_pdf
+from matching.events.agenda_pdf import start_agenda_pdfs, write_agenda_pdf
 from matching.events.agendas import (
     CHANGE_COLOURS,
     Changed,
@@ -32,6 +32,7 @@ __all__ = [
     "changes_text",
     "long_date",
     "meetings_by_participant",
+    "start_agenda_pdfs",
     "write_agenda_pdf",
     "write_calendars",
     "write_master_grid",

@@ -239,25 +239,32 @@ def test_master_grid_prints_one_landscape_page_per_session(
 
 def test_calendars_carry_the_events_time_zone(tmp_path: Path, event: Event, meetings: list[Meeting]) -> None:
     assert event.date is not None
+    names = NAMES | {"I1": "Kelompok Perajin Ketak; Sri, Rezeki \\ Ñusantara Ƒ " + "ÿ" * 80}
     (path,) = write_calendars(
         tmp_path,
         ["B1"],
         meetings,
         event.slots(),
-        NAMES,
+        names,
         event_name=event.name,
         day=event.date,
         venue=event.venue,
         time_zone=event.time_zone,
     )
-    raw = path.read_text()
-    assert "DTSTART;TZID=Asia/Makassar:20270310T090000" in raw and "BEGIN:VTIMEZONE" in raw
-    assert "TZOFFSETTO:+0800" in raw
-    items = Calendar.from_ical(raw).walk("VEVENT")
+    raw = path.read_bytes()
+    assert b"DTSTART;TZID=Asia/Makassar:20270310T090000" in raw and b"BEGIN:VTIMEZONE" in raw
+    assert b"TZOFFSETTO:+0800" in raw
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))  # folded as RFC 5545 asks
+    calendar = Calendar.from_ical(raw)
+    items = calendar.walk("VEVENT")
     assert len(items) == 3
-    first = min(item.decoded("dtstart") for item in items)
-    assert first.utcoffset() == dt.timedelta(hours=8)
-    assert first.astimezone(dt.UTC) == dt.datetime(2027, 3, 10, 1, 0, tzinfo=dt.UTC)  # 09:00 WITA
+    first = min(items, key=lambda item: item.decoded("dtstart"))
+    start = first.decoded("dtstart")
+    assert start.utcoffset() == dt.timedelta(hours=8)
+    assert start.astimezone(dt.UTC) == dt.datetime(2027, 3, 10, 1, 0, tzinfo=dt.UTC)  # 09:00 WITA
+    assert first.decoded("dtend") - start == dt.timedelta(minutes=20)
+    assert str(first["summary"]) == f"{event.name}: {names['I1']}"  # escaped and unfolded back
+    assert str(first["location"]) == "Islamic Center NTB, Mataram, Meja 1"
     assert all("Amaq" not in str(item.get("description")) for item in items)
 
 
