@@ -224,8 +224,15 @@ class Engine:
         """What agendas say about these participants (:mod:`matching.app.profiles`), from the store."""
         from matching.app.profiles import participant_profiles
 
-        store = self.store
-        return participant_profiles(ids, store.ikms(), store.products(), store.buyers(), lexicon())
+        store, ids = self.store, set(ids)
+        if len(ids) > 40:  # an export: read the catalogue once
+            return participant_profiles(ids, store.ikms(), store.products(), store.buyers(), lexicon())
+        ikms = [store.get(Entity.IKMS, i) for i in ids & store.ids(Entity.IKMS)]  # a page: a few records
+        products = [
+            p for i in ikms for p in store.page(Entity.PRODUCTS, limit=500, filters={"ikm_id": i.ikm_id})[0]
+        ]
+        buyers = [store.get(Entity.BUYERS, b) for b in ids & store.ids(Entity.BUYERS)]
+        return participant_profiles(ids, ikms, products, buyers, lexicon())
 
     def encode_buyers(self, buyers: Sequence[Buyer], *, cached: bool = True) -> Queries:
         """Buyers parsed and encoded once, for ranking them many times (:class:`Queries`).
