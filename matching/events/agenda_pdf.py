@@ -170,7 +170,7 @@ class _Canvas:
 
     def width(self, text: str) -> float:
         """Width of ``text`` in mm in the current font."""
-        return sum(map(self.widths.__getitem__, map(ord, text))) * self.size * 0.001 / self.k
+        return float(sum(map(self.widths.__getitem__, map(ord, text))) * self.size * 0.001 / self.k)
 
     def fit(self, text: str, width: float) -> str:
         """``text`` cut with an ellipsis so that it fits ``width`` mm."""
@@ -462,7 +462,7 @@ def start_agenda_pdfs(
     first, then each file is written by its own forked process while the caller goes on (with other
     exports); else the files are written one after the other when the result is called.
     """
-    common = {
+    common: dict[str, Any] = {
         "participants": participants,
         "meetings": meetings,
         "slots": slots,

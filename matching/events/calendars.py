@@ -51,7 +51,9 @@ def _fold(line: str) -> str:
     """``line`` folded into pieces of at most 75 octets, continuation lines starting with a space."""
     if len(line) <= 75 and line.isascii():
         return line
-    pieces, current, size = [], [], 0
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > (75 if not pieces else 74):

@@ -159,10 +159,12 @@ def write_master_grid(
         sheet.print_options.horizontalCentered = True
         sheet.page_margins.left = sheet.page_margins.right = 0.4
         sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-        sheet.oddHeader.center.text = " - ".join(p for p in (title, day, zone) if p).replace("&", "&&")
-        sheet.oddHeader.center.size = 10
-        sheet.oddFooter.left.text = f"Sesi {number}, {span} {zone}".strip()
-        sheet.oddFooter.right.text = "Halaman &P dari &N"
+        header, footer = sheet.oddHeader, sheet.oddFooter  # always there on a new sheet
+        if header is not None and footer is not None:
+            header.center.text = " - ".join(p for p in (title, day, zone) if p).replace("&", "&&")
+            header.center.size = 10
+            footer.left.text = f"Sesi {number}, {span} {zone}".strip()
+            footer.right.text = "Halaman &P dari &N"
         text_only(sheet.iter_rows())  # names are shown, never run as formulas
     if not order:  # a day without slots still gives a workbook with its header
         sheet = workbook.create_sheet("Grid")
