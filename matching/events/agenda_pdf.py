@@ -163,6 +163,7 @@ class _Canvas:
         self.seen: dict[str, set[str]] = {style: set() for style in self.fonts}
         self.style, self.size = "", 10.0
         self.widths: Any = self.fonts[""].cw
+        self.tf: dict[tuple[int, str, float], str] = {}  # (page, style, size) -> "/F1 10.00 Tf"
 
     def set_font(self, style: str, size: float) -> None:
         self.style, self.size = style, size
@@ -194,7 +195,12 @@ class _Canvas:
             paint = f"{colour / 255:.3f} g"
         else:
             paint = "{:.3f} {:.3f} {:.3f} rg".format(*(v / 255 for v in colour))
-        size = pdf._set_font_for_page(font, self.size, wrap_in_text_object=False)  # and lists it on the page
+        key = (pdf.page, self.style, self.size)
+        size = self.tf.get(key)
+        if size is None:  # once per page and font: the operator, and the font listed in the page's resources
+            if len(self.tf) > 64:
+                self.tf.clear()
+            size = self.tf[key] = pdf._set_font_for_page(font, self.size, wrap_in_text_object=False)
         encoded = font.escape_text(text.translate(table))
         pdf._out(f"q {paint} BT {size} {x * self.k:.2f} {(_PAGE_H - y) * self.k:.2f} Td ({encoded}) Tj ET Q")
 
