@@ -295,3 +295,30 @@ def test_text_agenda_gives_the_zone_what_counterparts_make_and_the_link(
     assert lines[-1] == f"Agenda terbaru: {LINK}B1"
     assert "Amaq" not in text and "+62" not in text
     assert long_date(dt.date(2027, 3, 10), "en", weekday=True) == "Wednesday, 10 March 2027"
+
+
+def test_several_pdfs_of_one_export_match_the_single_writer(
+    tmp_path: Path, event: Event, meetings: list[Meeting]
+) -> None:
+    """start_agenda_pdfs (forked processes where safe, else one after the other) writes what
+    write_agenda_pdf writes, each file with its language and copy."""
+    from matching.events.agenda_pdf import start_agenda_pdfs
+
+    people = ["B1", "B2", "I1", "I2", "I3"]
+    links = {p: LINK + p for p in people}
+    common = {"event": event, "profiles": PROFILES, "links": links}
+    files = [(tmp_path / f"{lang}-{org}.pdf", lang, org) for lang in ("id", "en") for org in (False, True)]
+    finish = start_agenda_pdfs(files, people, meetings, event.slots(), NAMES, **common)
+    assert finish() == [path for path, _, _ in files]
+    for path, lang, organiser in files:
+        single = write_agenda_pdf(
+            tmp_path / "single.pdf",
+            people,
+            meetings,
+            event.slots(),
+            NAMES,
+            lang=lang,
+            organiser=organiser,
+            **common,
+        )
+        assert pdf_text(path) == pdf_text(single)
