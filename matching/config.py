@@ -14,6 +14,8 @@
                           ``models/``) are the defaults behind it; a name in both is this folder's.
 ``MATCHING_EMBED_BATCH``  texts encoded and written to the embedding cache per batch (default 256): a killed
                           ``matching index`` keeps every finished batch and a restart encodes only the rest.
+``MATCHING_PUBLIC_URL``    the address participants reach the service at (default ``http://localhost:8000``);
+                          each printed agenda's QR code opens ``<it>/events/<id>/agenda/<participant>``.
 ``MATCHING_PROGRESS_EVERY`` seconds between the plain progress lines long commands print when stderr is not
                           a terminal (default 5).
 """
@@ -54,6 +56,7 @@ class Settings(BaseSettings):
     models_dir: Path = Field(default_factory=lambda data: data["home"] / "models")
     embed_batch: int = Field(default=256, ge=1)
     progress_every: float = Field(default=5.0, gt=0)
+    public_url: str = "http://localhost:8000"
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, or SQLite inside the data home."""

@@ -6,7 +6,7 @@ import copy
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from matching.catalogue.schema import Buyer, Entity
 from matching.common.bundled import bundled_data_dir
 from matching.config import Settings
 from matching.errors import ConfigError, ValidationFailed
+from matching.events.agendas import Profile
 from matching.ranking.explanations import Explanation, explain
 from matching.ranking.pair_scores import candidate_pairs
 from matching.ranking.queries import Queries
@@ -207,6 +208,7 @@ class Engine:
             OutcomeRepository(self.store),
             scorer=self,
             participants=self.participants,
+            public_url=self.settings.public_url,
         )
 
     def event_report(self, event_id: str, *, check_ins: Mapping[str, str] | None = None) -> EventReport:
@@ -230,7 +232,22 @@ class Engine:
             {b.buyer_id for b in buyers},
             {i.ikm_id for i in ikms},
             {b.buyer_id: b.company for b in buyers} | {i.ikm_id: i.name for i in ikms},
+            self.profiles,
         )
+
+    def profiles(self, ids: Collection[str]) -> dict[str, Profile]:
+        """What agendas say about these participants (:mod:`matching.app.profiles`), from the store."""
+        from matching.app.profiles import participant_profiles
+
+        store, ids = self.store, set(ids)
+        if len(ids) > 40:  # an export: read the catalogue once
+            return participant_profiles(ids, store.ikms(), store.products(), store.buyers(), lexicon())
+        ikms = [store.get(Entity.IKMS, i) for i in ids & store.ids(Entity.IKMS)]  # a page: a few records
+        products = [
+            p for i in ikms for p in store.page(Entity.PRODUCTS, limit=500, filters={"ikm_id": i.ikm_id})[0]
+        ]
+        buyers = [store.get(Entity.BUYERS, b) for b in ids & store.ids(Entity.BUYERS)]
+        return participant_profiles(ids, ikms, products, buyers, lexicon())
 
     def encode_buyers(self, buyers: Sequence[Buyer], *, cached: bool = True) -> Queries:
         """Buyers parsed and encoded once, for ranking them many times (:class:`Queries`).

@@ -23,7 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from matching.app.agendas import ParticipantAgenda, participant_agenda
 from matching.app.planning import plan_event, write_exports
 from matching.app.replanning import reschedule_event, write_reschedule
 from matching.app.scoring import PairScorer, Participants
@@ -114,8 +116,12 @@ class Events:
         *,
         scorer: PairScorer,
         participants: Callable[[], Participants],
+        public_url: str | None = None,
     ) -> None:
         self.root = root
+        self.public_url = (
+            public_url  # agendas' QR codes link to <public_url>/events/<id>/agenda/<participant>
+        )
         self._events = events
         self._outcomes = outcomes
         self._scorer = scorer
@@ -216,6 +222,12 @@ class Events:
         stored = self._events.add_plan(event_id, kind, model_version, summary, place, changes)
         return self._plan_record(stored)
 
+    def agenda_link(self, event_id: str) -> str | None:
+        """Where the event's agenda pages are, ``<public_url>/events/<id>/agenda/`` (None: no public URL)."""
+        if not self.public_url:
+            return None
+        return f"{self.public_url.rstrip('/')}/events/{quote(event_id, safe='')}/agenda/"
+
     def _staging(self, event_id: str) -> Path:
         base = self.root / event_id
         base.mkdir(parents=True, exist_ok=True)
@@ -225,6 +237,7 @@ class Events:
         """Plan the event from scratch (match list, schedule, check) and keep every export as a new plan."""
         record = self.get(event_id)
         result = plan_event(record.event, self._scorer, self._participants(), top=top, time_limit=time_limit)
+        result.agenda_link = self.agenda_link(event_id)
         staged = self._staging(event_id)
         try:
             write_exports(result, staged)
@@ -261,6 +274,7 @@ class Events:
             reasons=reasons,
             time_limit=time_limit,
         )
+        result.plan.agenda_link = self.agenda_link(event_id)
         staged = self._staging(event_id)
         try:
             write_reschedule(result, staged)
@@ -276,6 +290,12 @@ class Events:
         plan = self.plan_record(event_id, plan_no)
         text = self._events.plan_changes(event_id, plan.plan_no)
         return Changes.model_validate_json(text) if text else None
+
+    def agenda(self, event_id: str, participant_id: str) -> ParticipantAgenda:
+        """One participant's meetings in the newest plan, for its agenda page (see matching.app.agendas)."""
+        record = self.get(event_id)
+        plan = self.plan_record(event_id) if record.plans else None
+        return participant_agenda(record, plan, participant_id, self._participants())
 
     def files(self, event_id: str, plan_no: int | None = None) -> list[str]:
         """The export files of a plan, as paths relative to its folder (``agendas/B001-id.pdf`` ...)."""

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from matching.app.scoring import PairScorer, Participants
+from matching.app.scoring import PairScorer, Participants, ProfileSource
 from matching.common.file_names import file_stem, inside
 from matching.events.checking import Violation, check_schedule
 from matching.events.exports import (
     agenda_text,
     meetings_by_participant,
-    write_agenda_pdf,
+    start_agenda_pdfs,
     write_calendars,
     write_master_grid,
 )
@@ -59,6 +61,8 @@ class PlanResult:
     model_version: str = "weights"  # the ranker that scored the pairs
     rounds: int = 1  # choose-and-schedule rounds it took (see matching.events.rounds)
     replaced: list[tuple[Meeting, str]] = field(default_factory=list)  # tried, no place, replaced
+    profiles: ProfileSource | None = None  # what agendas say about participants (products, needs, contacts)
+    agenda_link: str | None = None  # "<public URL>/events/<id>/agenda/": the agendas' QR codes link there
 
     @property
     def meetings(self) -> list[Meeting]:
@@ -181,17 +185,26 @@ def plan_event(
         scorer.ranker_version,
         planned.rounds,
         planned.replaced,
+        profiles=participants.profiles,
     )
 
 
-def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
+def write_exports(
+    plan: PlanResult, out_dir: Path, *, changed: Mapping[Pair, str] | None = None
+) -> list[Path]:
     """Every export of a plan into ``out_dir``.
 
     ``meetings.csv`` (slot_start, slot_end, table, buyer_id, ikm_id, score, reason), ``scores.csv`` (every
     pair the optimiser could choose, with its reason; see
-    :mod:`matching.events.plan_files`), ``plan.json`` (the summary), ``master-grid.xlsx``,
-    ``agendas-id.pdf`` and ``agendas-en.pdf`` (a page per participant), ``agendas/<id>-<lang>.txt``
-    (WhatsApp-ready) and ``calendars/<id>.ics`` (when the event has a date).
+    :mod:`matching.events.plan_files`), ``plan.json`` (the summary), ``master-grid.xlsx`` (a printable sheet
+    per session), ``agendas-id.pdf`` and ``agendas-en.pdf`` (a page per participant, no contact details),
+    ``agendas-organiser-id.pdf`` and ``agendas-organiser-en.pdf`` (the same with the counterparts' contact
+    details, for the organisers only), ``agendas/<id>-<lang>.txt`` (WhatsApp-ready) and
+    ``calendars/<id>.ics`` (when the event has a date). Times are the event's local times with its zone.
+
+    ``changed`` maps (buyer_id, ikm_id) to "moved" or "added" (e.g. after a re-scheduling): those meetings
+    are highlighted (a marker and a colour) in the PDF and text agendas and the master grid. With
+    ``plan.agenda_link`` every agenda carries a QR code (the text a link) to the participant's agenda page.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     meetings_path = write_meetings_csv(out_dir / "meetings.csv", plan.meetings, plan.slots)
@@ -200,38 +213,55 @@ def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
     summary_path.write_text(json.dumps(plan.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written = [meetings_path, scores_path, summary_path]
     event, people = plan.event, [*plan.buyers, *plan.ikms]
-    common = {"event_name": event.name}
     grouped = meetings_by_participant(plan.meetings)
+    profiles = dict(plan.profiles(people)) if plan.profiles is not None else {}
+    links = {p: plan.agenda_link + quote(p, safe="") for p in people} if plan.agenda_link else {}
+    pdfs = start_agenda_pdfs(  # in parallel with what follows where that is safe
+        [
+            (out_dir / f"agendas-{copy}{lang}.pdf", lang, copy == "organiser-")
+            for lang in ("id", "en")
+            for copy in ("", "organiser-")
+        ],
+        people,
+        plan.meetings,
+        plan.slots,
+        plan.names,
+        event=event,
+        changed=changed,
+        profiles=profiles,
+        links=links,
+        grouped=grouped,
+    )
     written.append(
         write_master_grid(
-            out_dir / "master-grid.xlsx", plan.meetings, plan.slots, event.table_names(), plan.names, **common
+            out_dir / "master-grid.xlsx",
+            plan.meetings,
+            plan.slots,
+            event.table_names(),
+            plan.names,
+            event_name=event.name,
+            event=event,
+            changed=changed,
         )
     )
+    (out_dir / "agendas").mkdir(exist_ok=True)
     for lang in ("id", "en"):
-        written.append(
-            write_agenda_pdf(
-                out_dir / f"agendas-{lang}.pdf",
-                people,
-                plan.meetings,
-                plan.slots,
-                plan.names,
-                day=event.date,
-                lang=lang,
-                **common,
-            )
-        )
         for person in people:
             path = inside(out_dir / "agendas", f"{file_stem(person)}-{lang}.txt")
-            path.parent.mkdir(exist_ok=True)
             path.write_text(
                 agenda_text(
                     person,
                     grouped.get(person, []),
                     plan.slots,
                     plan.names,
+                    event_name=event.name,
                     day=event.date,
                     lang=lang,
-                    **common,
+                    changed=changed,
+                    venue=event.venue,
+                    zone=event.time_zone,
+                    profiles=profiles,
+                    link=links.get(person),
                 ),
                 encoding="utf-8",
             )
@@ -243,8 +273,10 @@ def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
             plan.meetings,
             plan.slots,
             plan.names,
+            event_name=event.name,
             day=event.date,
             venue=event.venue,
-            **common,
+            time_zone=event.time_zone,
         )
+    written += pdfs()
     return written

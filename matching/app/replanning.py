@@ -100,6 +100,7 @@ def reschedule_event(
         timings,
         participants.names,
         scorer.ranker_version if rescored or model_version is None else model_version,
+        profiles=participants.profiles,
     )
     return RescheduleResult(plan, repaired)
 

@@ -8,13 +8,17 @@ buyers), and tests or benchmarks may give their own. :class:`Participants` is pl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["Pair", "PairScorer", "Participants"]
+from matching.events.agendas import Profile
+
+__all__ = ["Pair", "PairScorer", "Participants", "ProfileSource"]
 
 Pair = tuple[str, str]  # (buyer_id, ikm_id)
+# participant ids -> what agendas say about them (read from the catalogue only when exports are written)
+ProfileSource = Callable[[Collection[str]], Mapping[str, Profile]]
 
 
 class PairScorer(Protocol):
@@ -38,8 +42,10 @@ class PairScorer(Protocol):
 
 @dataclass(frozen=True)
 class Participants:
-    """Who may take part: the buyer and IKM ids the catalogue holds, and each one's name for agendas."""
+    """Who may take part: the buyer and IKM ids the catalogue holds, each one's name for agendas, and
+    where to read what agendas say about them (``profiles``: products, requirement, contacts)."""
 
     buyers: set[str]
     ikms: set[str]
     names: dict[str, str]  # participant id -> company (buyers) or IKM name
+    profiles: ProfileSource | None = None

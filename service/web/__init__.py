@@ -8,6 +8,7 @@
 ``/events/new``, ``/events/{id}/edit``   organisers build an event through a form (YAML: import/export)
 ``/events/{id}/outcomes``                organisers rate the meetings of the newest plan
 ``/events/{id}/dashboard``               organisers see the event's figures as charts, download the report
+``/events/{id}/agenda/{participant}``    one participant's day (the printed agendas' QR codes open it)
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
 =======================================  ==============================================================
 
@@ -21,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from service.web import (
     pages_account,
+    pages_agenda,
     pages_builder,
     pages_dashboard,
     pages_events,
@@ -42,6 +44,7 @@ _PAGES = (
     pages_events,
     pages_outcomes,
     pages_dashboard,
+    pages_agenda,
 )
 for _module in _PAGES:
     router.include_router(_module.router)

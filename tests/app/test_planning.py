@@ -62,7 +62,8 @@ def test_exports(planned: tuple[PlanResult, Path]) -> None:
     assert "Agenda untuk" in indonesian and "Maret" in indonesian and "Meja" in indonesian
     assert "Agenda for" in english and "March" in english
     mine = [m for m in result.meetings if buyer in m.pair]
-    assert sum(" Meja " in line for line in indonesian.splitlines()) == len(mine)
+    assert sum(line[:1].isdigit() and " WITA  Meja " in line for line in indonesian.splitlines()) == len(mine)
+    assert "Semua waktu dalam WITA (UTC+8)" in indonesian
     assert all(f"({m.ikm})" in indonesian for m in mine)
     ics = (out / "calendars" / f"{buyer}.ics").read_text()
     assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") == sum(
@@ -138,3 +139,45 @@ def test_exports_of_a_hostile_stored_id_stay_inside_the_folder(tmp_path: Path) -
     assert all(path.resolve().is_relative_to(out.resolve()) for path in written)
     assert not (tmp_path / "deep" / "x").exists() and not (tmp_path / "x").exists()
     engine.close()
+
+
+def test_changed_meetings_are_highlighted_in_agendas_and_grid(
+    planned: tuple[PlanResult, Path], tmp_path: Path
+) -> None:
+    """write_exports(changed=...) marks moved/added meetings (a marker and a colour); default: none."""
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    result, plain = planned
+    moved, added = result.meetings[0], result.meetings[1]
+    changed = {moved.pair: "moved", added.pair: "added"}
+    out = tmp_path / "changed"
+    write_exports(result, out, changed=changed)
+
+    text = (out / "agendas" / f"{moved.buyer}-id.txt").read_text()
+    (line,) = [row for row in text.splitlines() if f"({moved.ikm})" in row]
+    assert line.endswith("*DIPINDAH*")
+    english = (out / "agendas" / f"{added.ikm}-en.txt").read_text()
+    (line,) = [row for row in english.splitlines() if f"({added.buyer})" in row]
+    assert line.endswith("*NEW*")
+    assert "DIPINDAH" not in (plain / "agendas" / f"{moved.buyer}-id.txt").read_text()
+
+    sheets = load_workbook(out / "master-grid.xlsx").worksheets
+    cells = {c.value: c for s in sheets for row in s.iter_rows() for c in row if isinstance(c.value, str)}
+    marked = {v: c for v, c in cells.items() if v.endswith(("\nDIPINDAH", "\nBARU")) and "(" in v}
+    assert len(marked) == 2
+    for value, cell in marked.items():
+        assert cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb != "00000000"
+        assert (f"({moved.ikm})" in value) == value.endswith("DIPINDAH")
+    plain_sheets = load_workbook(plain / "master-grid.xlsx").worksheets
+    assert not any(
+        isinstance(c.value, str) and "DIPINDAH" in c.value
+        for s in plain_sheets
+        for row in s.iter_rows()
+        for c in row
+    )
+
+    pdf = "\n".join(page.extract_text() for page in PdfReader(out / "agendas-id.pdf").pages)
+    # each meeting is on two agendas: a tag on its row and the legend below
+    assert pdf.count("DIPINDAH: waktu atau meja berubah") == 2 and pdf.count("DIPINDAH") == 4
+    assert pdf.count("BARU: pertemuan baru") == 2 and pdf.count("BARU") == 4
