@@ -33,6 +33,7 @@ from matching.retrieval.indexing import IndexReport, update_dense_index
 from matching.retrieval.lexicon import Concept, lexicon
 from matching.retrieval.query import BuyerNeeds, parse_needs
 from matching.store.database import Store
+from matching.store.day import DayRepository
 from matching.store.events import EventRepository
 from matching.store.keys import ApiKeys
 from matching.store.outcomes import OutcomeRepository
@@ -206,6 +207,7 @@ class Engine:
             OutcomeRepository(self.store),
             scorer=self,
             participants=self.participants,
+            days=DayRepository(self.store),
         )
 
     def participants(self) -> Participants:

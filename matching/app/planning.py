@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -181,8 +182,13 @@ def plan_event(
     )
 
 
-def write_exports(plan: PlanResult, out_dir: Path) -> list[Path]:
+def write_exports(
+    plan: PlanResult, out_dir: Path, *, changed: Mapping[Pair, str] | None = None
+) -> list[Path]:
     """Every export of a plan into ``out_dir``.
+
+    ``changed`` maps (buyer_id, ikm_id) to "moved" or "added" (e.g. after a re-scheduling): those meetings
+    are highlighted (a marker and a colour) in the PDF and text agendas and the master grid.
 
     ``meetings.csv`` (slot_start, slot_end, table, buyer_id, ikm_id, score, reason), ``scores.csv`` (every
     pair the optimiser could choose, with its reason; see

@@ -1,0 +1,765 @@
+"""The event day: check-ins, day operations previewed before they apply, the audit log, undo, re-plans.
+
+``engine.events.day`` (:class:`EventDay`) works on the *plan in force* (the event's newest plan) and the
+*day's state*: the accumulated :class:`~matching.events.repair.Changes` that plan carries.
+
+- **Check-in** (:meth:`EventDay.check_in`): a participant ``arrived``, is ``late`` or ``absent`` (None: not
+  known). An absent participant is a no-show for the repair: the next operation cancels its meetings.
+- **Operations** (:class:`DayOperation`): ``absent``, ``cancel`` a meeting, ``walk_in`` (a buyer or IKM of
+  the catalogue, optionally with a window), ``move`` a meeting to a slot and table, ``swap`` two meetings'
+  places, ``late`` (a new window). :meth:`EventDay.preview` repairs the plan in force with the real repair
+  (:func:`matching.events.repair.replan`, checked by :mod:`matching.events.checking`), writes every export
+  of the result into a staging folder and returns a :class:`Preview` (the exact diff and a token).
+  :meth:`EventDay.apply` moves exactly those files into place as the next plan, but only when the plan in
+  force is still the one the preview was made against (else :class:`ConflictError`: preview again).
+  Previews older than :data:`PREVIEW_HOURS` or made against an older plan are removed.
+- **Audit log** (:meth:`EventDay.log`): every applied operation, check-in, undo and re-plan: who (the
+  key's name), when (UTC), what (an English sentence, plus ``details`` for other languages), and the plan
+  numbers before and after.
+- **Undo** (:meth:`EventDay.undoable`, :meth:`EventDay.undo`): the latest applied change not yet undone,
+  when the plan in force is still the one it made, is reverted by a new plan equal to the plan before it
+  (same files, same day's state); check-ins the change set are restored.
+- **Re-plan guard** (:meth:`EventDay.pending`, :meth:`EventDay.plan_again`): a new plan from the
+  definition would drop the day's changes; ``plan_again(mode="current")`` plans the whole event with the
+  day's state applied (:func:`day_event`), ``mode="discard"`` plans from the definition and logs what was
+  dropped.
+
+Previews live in ``<events root>/<event id>/.preview-<token>/`` (the exports plus ``preview.json``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from matching.app.replanning import RescheduleResult, write_reschedule
+from matching.errors import ConfigError, ConflictError, NotFoundError
+from matching.events.model import Event, parse_event
+from matching.events.plan_files import read_plan_rows
+from matching.events.repair import Cancellation, Changes, Move, merge_changes, open_from
+from matching.events.timeslots import TimeWindow
+from matching.store.day import CheckIn, DayRepository, LogEntry
+
+if TYPE_CHECKING:  # Events owns an EventDay; this module only calls it
+    from matching.app.events import Events, PlanRecord
+
+__all__ = [
+    "CHECKIN_STATUSES",
+    "OPERATIONS",
+    "PREVIEW_HOURS",
+    "DayLoss",
+    "DayOperation",
+    "EventDay",
+    "Preview",
+    "day_event",
+]
+
+CHECKIN_STATUSES = ("arrived", "late", "absent")
+OPERATIONS = ("absent", "cancel", "walk_in", "move", "swap", "late")
+PREVIEW_HOURS = 2.0
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class DayOperation:
+    """One change on the day, before it is previewed.
+
+    ``kind`` is one of :data:`OPERATIONS`; ``participants`` names who is absent, walks in or is late;
+    ``pair`` is the meeting to cancel, move or swap, ``other`` the meeting it swaps with; ``start``/``end``
+    a window (walk-in, late: ``end`` defaults to the end of the day) or the new slot's start (move);
+    ``table`` the new table (move).
+    """
+
+    kind: str
+    participants: tuple[str, ...] = ()
+    pair: Pair | None = None
+    other: Pair | None = None
+    start: dt.time | None = None
+    end: dt.time | None = None
+    table: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A previewed operation: the exact diff against the plan in force, and the token that applies it."""
+
+    token: str
+    event_id: str
+    base_plan: int
+    action: str
+    text: str
+    params: dict[str, str]
+    who: str
+    created_at: str  # ISO, UTC
+    changes: list[dict[str, str]]  # kind, buyer, ikm, names, old/new start and table, reason
+    report: dict[str, Any]  # kept, moved, added, cancelled, meetings, violations ...
+    violations: list[str]
+    state: dict[str, Any] = field(default_factory=dict)  # the day's Changes after it (JSON)
+    checkins: dict[str, str | None] = field(default_factory=dict)  # statuses it sets, when applied
+    checkins_before: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.violations
+
+
+@dataclass(frozen=True)
+class DayLoss:
+    """What the day changed, i.e. what a plan from the definition alone would drop."""
+
+    absent: list[tuple[str, str]]  # (id, name)
+    walk_ins: list[tuple[str, str]]
+    late: list[tuple[str, str]]  # participants with a new window
+    moved: int
+    cancelled: int
+    wishes: int  # preferences made on the day
+
+    @property
+    def empty(self) -> bool:
+        return not (self.absent or self.walk_ins or self.late or self.moved or self.cancelled or self.wishes)
+
+    def sentence(self) -> str:
+        parts = []
+        if self.absent:
+            parts.append(f"{len(self.absent)} absence(s) ({', '.join(n for _, n in self.absent)})")
+        if self.walk_ins:
+            parts.append(f"walk-ins {', '.join(n for _, n in self.walk_ins)}")
+        if self.late:
+            parts.append(f"{len(self.late)} new window(s) ({', '.join(n for _, n in self.late)})")
+        if self.moved:
+            parts.append(f"{self.moved} moved meeting(s)")
+        if self.cancelled:
+            parts.append(f"{self.cancelled} cancelled meeting(s)")
+        if self.wishes:
+            parts.append(f"{self.wishes} wish(es) made on the day")
+        return "; ".join(parts) or "nothing"
+
+
+def _clock(value: dt.time | None) -> str:
+    return value.strftime("%H:%M") if value is not None else ""
+
+
+def day_event(
+    event: Event, changes: Changes, current: list[dict[str, str]], buyers: list[str], ikms: list[str]
+) -> Event:
+    """The event as the day left it, to plan again from: absent participants out, walk-ins in, the day's
+    windows and wishes, cancelled meetings as "no thanks", and the meetings already held (before
+    ``changes.now``) or moved by the organiser kept in place as confirmed meetings.
+
+    ``current`` is the plan in force (rows of ``meetings.csv``); ``buyers``/``ikms`` the event's participants
+    (``"all"`` resolved).
+    """
+    absent = set(changes.no_shows)
+    all_buyers = [b for b in dict.fromkeys([*buyers, *changes.new_buyers]) if b not in absent]
+    all_ikms = [i for i in dict.fromkeys([*ikms, *changes.new_ikms]) if i not in absent]
+    present = set(all_buyers) | set(all_ikms)
+    cancelled = {(c.buyer, c.ikm) for c in changes.cancelled}
+    data = event.model_dump(mode="json")
+    data["buyers"], data["ikms"] = all_buyers, all_ikms
+    windows = {p: w for p, w in data["availability"].items() if p in present}
+    windows |= {
+        p: [w.model_dump(mode="json") for w in ws] for p, ws in changes.availability.items() if p in present
+    }
+    data["availability"] = windows
+    prefs = [
+        p
+        for p in [*data["preferences"], *(p.model_dump(mode="json") for p in changes.preferences)]
+        if p["buyer"] in present and p["ikm"] in present and (p["buyer"], p["ikm"]) not in cancelled
+    ]
+    prefs += [
+        {"buyer": b, "ikm": i, "kind": "no_thanks"}
+        for b, i in sorted(cancelled)
+        if b in present and i in present
+    ]
+    data["preferences"] = prefs
+    slots = event.slots()
+    first_open = open_from(event, changes)
+    past = {s.start.strftime("%H:%M") for s in slots if s.index < first_open}
+    moved = {(m.buyer, m.ikm) for m in changes.moves}
+    keep: dict[Pair, dict[str, Any]] = {}
+    for f in data["fixed_meetings"]:
+        pair = (f["buyer"], f["ikm"])
+        if f["buyer"] in present and f["ikm"] in present and pair not in cancelled:
+            keep[pair] = f
+    for row in current:
+        pair = (row["buyer_id"], row["ikm_id"])
+        if (row["slot_start"] in past or pair in moved) and pair[0] in present and pair[1] in present:
+            keep[pair] = {"buyer": pair[0], "ikm": pair[1], "start": row["slot_start"], "table": row["table"]}
+    data["fixed_meetings"] = list(keep.values())
+    return parse_event(data, "the event with the day's changes")
+
+
+class EventDay:
+    """The day of the events of one :class:`~matching.app.events.Events`; see the module docstring."""
+
+    def __init__(self, events: Events, repo: DayRepository) -> None:
+        self._events = events
+        self._repo = repo
+
+    # -- who takes part --------------------------------------------------------------------------------
+
+    def participants(self, event_id: str) -> list[dict[str, Any]]:
+        """Everyone of the event with the day's walk-ins: id, name, side, check-in status and meetings in
+        the plan in force; buyers first, each side by name."""
+        record = self._events.get(event_id)
+        people = self._events.people()
+        buyers, ikms = record.event.resolve_participants(people.buyers, people.ikms)
+        state = self.state(event_id) or Changes()
+        checkins = self._repo.checkins(event_id)
+        counts: dict[str, int] = {}
+        try:
+            for row in read_plan_rows(self._events.plan_record(event_id).folder / "meetings.csv"):
+                for who in (row["buyer_id"], row["ikm_id"]):
+                    counts[who] = counts.get(who, 0) + 1
+        except NotFoundError:
+            pass
+        out = []
+        for side, ids, walk_ins in (("buyer", buyers, state.new_buyers), ("ikm", ikms, state.new_ikms)):
+            rows = []
+            for pid in dict.fromkeys([*ids, *walk_ins]):
+                checkin = checkins.get(pid)
+                rows.append(
+                    {
+                        "id": pid,
+                        "name": people.names.get(pid, pid),
+                        "side": side,
+                        "walk_in": pid in walk_ins and pid not in ids,
+                        "status": checkin.status if checkin else None,
+                        "checked_by": checkin.checked_by if checkin else "",
+                        "checked_at": checkin.checked_at if checkin else None,
+                        "no_show": pid in state.no_shows,
+                        "meetings": counts.get(pid, 0),
+                    }
+                )
+            out += sorted(rows, key=lambda r: (r["name"].lower(), r["id"]))
+        return out
+
+    def checkins(self, event_id: str) -> dict[str, CheckIn]:
+        return self._repo.checkins(event_id)
+
+    def check_in(self, event_id: str, participant: str, status: str | None, *, who: str) -> LogEntry:
+        """Set a participant's status (``arrived``, ``late``, ``absent``; None: back to unknown); logged."""
+        if status is not None and status not in CHECKIN_STATUSES:
+            raise ConfigError(f"status {status!r} is not one of {', '.join(CHECKIN_STATUSES)}")
+        names = {p["id"]: p["name"] for p in self.participants(event_id)}
+        if participant not in names:
+            raise NotFoundError(f"{participant!r} does not take part in event {event_id!r}")
+        before = self._repo.checkins(event_id).get(participant)
+        self._repo.set_checkin(event_id, participant, status, who)
+        name = names[participant]
+        text = f"Check-in: {name} ({participant}): " + (status or "back to unknown")
+        details = {
+            "participant": participant,
+            "status": status,
+            "before": before.status if before else None,
+            "params": {"name": name, "status": status or ""},
+        }
+        plan = self._newest_no(event_id)
+        return self._repo.add(
+            event_id, who=who, action="checkin", details=details, text=text, plan_before=plan, plan_after=None
+        )
+
+    # -- the day's state -------------------------------------------------------------------------------
+
+    def state(self, event_id: str) -> Changes | None:
+        """The day's accumulated changes carried by the plan in force (None: none, or no plan yet)."""
+        try:
+            return self._events.changes(event_id)
+        except NotFoundError:
+            self._events.get(event_id)  # an unknown event still fails
+            return None
+
+    def _newest_no(self, event_id: str) -> int | None:
+        plans = self._events.plans(event_id)
+        return plans[-1].plan_no if plans else None
+
+    def _now(self, event: Event, now: dt.datetime | None) -> dt.time | None:
+        """The event's local clock time when the event is today (slots before it are history)."""
+        moment = event.local_time(now or dt.datetime.now(dt.UTC))
+        if event.date is None or moment.date() != event.date:
+            return None
+        return moment.time().replace(second=0, microsecond=0)
+
+    # -- operations ------------------------------------------------------------------------------------
+
+    def _delta(
+        self, event: Event, op: DayOperation, names: Mapping[str, str], meetings: list[dict[str, str]]
+    ) -> tuple[Changes, str, dict[str, str]]:
+        """The operation as changes, its English sentence and the values its sentence shows."""
+        people = self._events.people()
+
+        def name(pid: str) -> str:
+            return names.get(pid) or people.names.get(pid, pid)
+
+        def meeting(pair: Pair | None) -> dict[str, str]:
+            if pair is None:
+                raise ConfigError("choose a meeting")
+            for row in meetings:
+                if (row["buyer_id"], row["ikm_id"]) == pair:
+                    return row
+            raise NotFoundError(f"the plan in force has no meeting of {pair[0]} with {pair[1]}")
+
+        def label(pair: Pair) -> str:
+            return f"{name(pair[0])} \N{EN DASH} {name(pair[1])}"
+
+        slots = event.slots()
+        day_end = max(s.end for s in slots) if slots else dt.time(23, 59)
+        if op.kind == "absent":
+            if not op.participants:
+                raise ConfigError("choose at least one participant")
+            for pid in op.participants:
+                if pid not in names:
+                    raise NotFoundError(f"{pid!r} does not take part in this event")
+            who = ", ".join(name(p) for p in op.participants)
+            return Changes(no_shows=list(op.participants)), f"Marked absent: {who}", {"names": who}
+        if op.kind == "cancel":
+            row = meeting(op.pair)
+            assert op.pair is not None
+            reason = op.reason.strip() or "cancelled by the organiser"
+            text = f"Cancelled the meeting {label(op.pair)} at {row['slot_start']}"
+            return (
+                Changes(cancelled=[Cancellation(buyer=op.pair[0], ikm=op.pair[1], reason=reason)]),
+                text,
+                {"meeting": label(op.pair), "start": row["slot_start"]},
+            )
+        if op.kind in ("walk_in", "late"):
+            if len(op.participants) != 1:
+                raise ConfigError("choose one participant")
+            pid = op.participants[0]
+            window = None
+            if op.start is not None or op.end is not None:
+                try:
+                    window = TimeWindow(start=op.start or min(s.start for s in slots), end=op.end or day_end)
+                except ValueError as exc:
+                    raise ConfigError(
+                        f"window: the end must be after the start ({exc.errors()[0]['msg']})"
+                    ) from exc
+            avail = {pid: [window]} if window is not None else {}
+            span = f"{_clock(window.start)}\N{EN DASH}{_clock(window.end)}" if window is not None else ""
+            if op.kind == "late":
+                if pid not in names:
+                    raise NotFoundError(f"{pid!r} does not take part in this event")
+                if window is None:
+                    raise ConfigError("start: give the time from which the participant can meet")
+                return (
+                    Changes(availability=avail),
+                    f"Late arrival: {name(pid)}, can meet {span}",
+                    {"name": name(pid), "window": span},
+                )
+            if pid in names:
+                raise ConflictError(f"{name(pid)} ({pid}) already takes part in this event")
+            if pid in people.buyers:
+                changes = Changes(new_buyers=[pid], availability=avail)
+            elif pid in people.ikms:
+                changes = Changes(new_ikms=[pid], availability=avail)
+            else:
+                raise NotFoundError(f"the catalogue has no buyer or IKM {pid!r}")
+            side = "buyer" if pid in people.buyers else "IKM"
+            text = f"Walk-in {side}: {name(pid)}" + (f", can meet {span}" if span else "")
+            return changes, text, {"name": name(pid), "window": span}
+        if op.kind == "move":
+            row = meeting(op.pair)
+            assert op.pair is not None
+            if op.start is None or not op.table:
+                raise ConfigError("choose the new time and table")
+            move = Move(
+                buyer=op.pair[0],
+                ikm=op.pair[1],
+                start=op.start,
+                table=op.table,
+                reason=op.reason or "moved by the organiser",
+            )
+            text = (
+                f"Moved the meeting {label(op.pair)} from {row['slot_start']} table {row['table']} "
+                f"to {_clock(op.start)} table {op.table}"
+            )
+            params = {
+                "meeting": label(op.pair),
+                "old": f"{row['slot_start']} · {row['table']}",
+                "new": f"{_clock(op.start)} · {op.table}",
+            }
+            return Changes(moves=[move]), text, params
+        if op.kind == "swap":
+            a, b = meeting(op.pair), meeting(op.other)
+            assert op.pair is not None and op.other is not None
+            if op.pair == op.other:
+                raise ConfigError("choose two different meetings to swap")
+            reason = op.reason or "swapped by the organiser"
+            moves = [
+                Move(
+                    buyer=op.pair[0], ikm=op.pair[1], start=b["slot_start"], table=b["table"], reason=reason
+                ),
+                Move(
+                    buyer=op.other[0], ikm=op.other[1], start=a["slot_start"], table=a["table"], reason=reason
+                ),
+            ]
+            text = (
+                f"Swapped {label(op.pair)} ({a['slot_start']} table {a['table']}) with "
+                f"{label(op.other)} ({b['slot_start']} table {b['table']})"
+            )
+            params = {"meeting": label(op.pair), "other": label(op.other)}
+            return Changes(moves=moves), text, params
+        raise ConfigError(f"unknown operation {op.kind!r} (one of {', '.join(OPERATIONS)})")
+
+    def _preview_dir(self, event_id: str, token: str) -> Path:
+        if not _TOKEN.match(token):
+            raise NotFoundError("this preview does not exist; preview again")
+        return self._events.root / event_id / f".preview-{token}"
+
+    def clean_previews(self, event_id: str, *, keep: str | None = None) -> int:
+        """Remove previews made against an older plan or older than :data:`PREVIEW_HOURS`; how many."""
+        base = self._events.root / event_id
+        newest = self._newest_no(event_id)
+        removed = 0
+        for folder in base.glob(".preview-*"):
+            if folder.name == f".preview-{keep}":
+                continue
+            try:
+                meta = json.loads((folder / "preview.json").read_text(encoding="utf-8"))
+                stale = (
+                    meta["base_plan"] != newest or time.time() - folder.stat().st_mtime > PREVIEW_HOURS * 3600
+                )
+            except (OSError, ValueError, KeyError):
+                stale = True
+            if stale:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        return removed
+
+    def preview(
+        self,
+        event_id: str,
+        op: DayOperation,
+        *,
+        who: str,
+        now: dt.datetime | None = None,
+        time_limit: float = 4.0,
+    ) -> Preview:
+        """Repair the plan in force after ``op`` (plus absences checked in but not yet applied) and stage the
+        result's exports; nothing changes until :meth:`apply`. :class:`ConfigError` names what is wrong with
+        the operation (a move to a taken table ...)."""
+        record = self._events.get(event_id)
+        current = self._events.plan_record(event_id)
+        self.clean_previews(event_id)
+        event = record.event
+        people = {p["id"]: p["name"] for p in self.participants(event_id)}
+        rows = read_plan_rows(current.folder / "meetings.csv")
+        delta, text, params = self._delta(event, op, people, rows)
+        state = merge_changes(self.state(event_id), delta)
+        checkins = self._repo.checkins(event_id)
+        sets: dict[str, str | None] = {}
+        if op.kind == "absent":
+            sets = dict.fromkeys(op.participants, "absent")
+        elif op.kind == "late":
+            sets = {op.participants[0]: "late"}
+        absent = [p for p, c in checkins.items() if c.status == "absent" and p in people]
+        absent += [p for p, s in sets.items() if s == "absent"]
+        returned = {p for p, c in checkins.items() if c.status in ("arrived", "late")} - set(sets)
+        no_shows = [p for p in dict.fromkeys([*state.no_shows, *absent]) if p not in returned]
+        state = state.model_copy(update={"no_shows": no_shows, "now": self._now(event, now)})
+        result = self._events.repair(event_id, state, time_limit=time_limit)
+        repaired = {m.pair for m in result.plan.meetings}
+        state = state.model_copy(update={"moves": [m for m in state.moves if (m.buyer, m.ikm) in repaired]})
+        names = self._events.people().names
+        by_index = {s.index: s for s in result.plan.slots}
+
+        def start(slot: int | None) -> str:
+            return by_index[slot].start.strftime("%H:%M") if slot is not None else ""
+
+        diff = [
+            {
+                "kind": c.kind,
+                "buyer": c.buyer,
+                "ikm": c.ikm,
+                "buyer_name": names.get(c.buyer, c.buyer),
+                "ikm_name": names.get(c.ikm, c.ikm),
+                "old_start": start(c.old.slot) if c.old else "",
+                "old_table": (c.old.table or "") if c.old else "",
+                "new_start": start(c.new.slot) if c.new else "",
+                "new_table": (c.new.table or "") if c.new else "",
+                "reason": c.reason,
+            }
+            for c in result.replan.changes
+        ]
+        token = secrets.token_hex(16)
+        folder = self._preview_dir(event_id, token)
+        folder.mkdir(parents=True)
+        try:
+            write_reschedule(result, folder, changed=self.changed_since_plan(event_id, result_rows(result)))
+            preview = Preview(
+                token=token,
+                event_id=event_id,
+                base_plan=current.plan_no,
+                action=op.kind,
+                text=text,
+                params=params,
+                who=who,
+                created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                changes=diff,
+                report=result.replan.report(),
+                violations=[v.message for v in result.replan.violations],
+                state=json.loads(state.model_dump_json()),
+                checkins=sets,
+                checkins_before={p: (checkins[p].status if p in checkins else None) for p in sets},
+            )
+            summary = json.loads(json.dumps(result.plan.summary(), default=str))
+            summary["changes"] = result.replan.report()
+            meta = asdict(preview) | {"summary": summary}
+            (folder / "preview.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return preview
+
+    def _read_preview(self, event_id: str, token: str) -> tuple[Path, dict[str, Any]]:
+        folder = self._preview_dir(event_id, token)
+        try:
+            meta = json.loads((folder / "preview.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise NotFoundError(
+                "this preview is gone (applied, cancelled or too old); preview again"
+            ) from exc
+        return folder, meta
+
+    def get_preview(self, event_id: str, token: str) -> Preview:
+        """A staged preview (:class:`NotFoundError` when it was applied, cancelled or cleaned up)."""
+        _, meta = self._read_preview(event_id, token)
+        meta.pop("summary", None)
+        return Preview(**meta)
+
+    def cancel_preview(self, event_id: str, token: str) -> None:
+        shutil.rmtree(self._preview_dir(event_id, token), ignore_errors=True)
+
+    def apply(self, event_id: str, token: str, *, who: str) -> PlanRecord:
+        """Make the previewed plan the plan in force: exactly the staged files, as the next plan number.
+
+        :class:`ConflictError` when another plan was made since the preview (the preview is dropped);
+        :class:`ConfigError` when the checker found violations in it.
+        """
+        folder, meta = self._read_preview(event_id, token)
+        newest = self._newest_no(event_id)
+        if meta["base_plan"] != newest:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise ConflictError(
+                f"the plan changed since the preview (plan {newest} is in force now, the preview was made "
+                f"against plan {meta['base_plan']}); preview again"
+            )
+        if meta["violations"]:
+            raise ConfigError(
+                "the previewed plan breaks a rule; it cannot be applied: " + "; ".join(meta["violations"])
+            )
+        (folder / "preview.json").unlink()
+        state = Changes.model_validate(meta["state"])
+        try:
+            plan = self._events.save_plan(
+                event_id,
+                "reschedule",
+                meta["summary"],
+                folder,
+                state.model_dump_json(),
+                after=meta["base_plan"],
+            )
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        for pid, status in meta["checkins"].items():
+            self._repo.set_checkin(event_id, pid, status, who)
+        details = {
+            "params": meta["params"],
+            "report": meta["report"],
+            "checkins_before": meta["checkins_before"],
+        }
+        self._repo.add(
+            event_id,
+            who=who,
+            action=meta["action"],
+            details=details,
+            text=meta["text"],
+            plan_before=meta["base_plan"],
+            plan_after=plan.plan_no,
+        )
+        self.clean_previews(event_id)
+        return plan
+
+    # -- the log and undo ------------------------------------------------------------------------------
+
+    def log(self, event_id: str) -> list[LogEntry]:
+        """The event's audit log, newest first."""
+        self._events.get(event_id)
+        return self._repo.log(event_id)
+
+    def undoable(self, event_id: str) -> LogEntry | None:
+        """The change :meth:`undo` would revert: the latest applied one not yet undone, provided the plan in
+        force is the one the log's latest plan change made (no plan was made outside the log since)."""
+        entries = [e for e in self.log(event_id) if e.plan_after is not None]
+        if not entries or entries[0].plan_after != self._newest_no(event_id):
+            return None
+        for entry in entries:
+            if entry.action == "undo" or entry.undone_by is not None:
+                continue
+            return entry if entry.plan_before is not None else None
+        return None
+
+    def undo(self, event_id: str, *, who: str) -> PlanRecord:
+        """Revert :meth:`undoable`: a new plan equal to the plan before that change (its files and day's
+        state), check-ins it set restored; logged. :class:`NotFoundError` when nothing can be undone."""
+        entry = self.undoable(event_id)
+        if entry is None or entry.plan_before is None:
+            raise NotFoundError("there is no change to undo")
+        before = self._events.plan_record(event_id, entry.plan_before)
+        state = self._events.changes(event_id, entry.plan_before)
+        staged = self._events.root / event_id / f".undo-{secrets.token_hex(8)}"
+        shutil.copytree(before.folder, staged)
+        try:
+            plan = self._events.save_plan(
+                event_id,
+                before.kind,
+                before.summary,
+                staged,
+                state.model_dump_json() if state is not None else None,
+                after=entry.plan_after,
+            )
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+        for pid, status in (entry.details.get("checkins_before") or {}).items():
+            self._repo.set_checkin(event_id, pid, status, who)
+        self._repo.add(
+            event_id,
+            who=who,
+            action="undo",
+            details={"undoes": entry.entry_id, "action": entry.action, "params": {"what": entry.text}},
+            text=f"Undid: {entry.text}",
+            plan_before=entry.plan_after,
+            plan_after=plan.plan_no,
+            undoes=entry.entry_id,
+        )
+        self.clean_previews(event_id)
+        return plan
+
+    # -- the re-plan guard ----------------------------------------------------------------------------
+
+    def pending(self, event_id: str) -> DayLoss:
+        """What the day changed (the plan in force's state and absences checked in): what a plan from the
+        definition alone would drop."""
+        state = self.state(event_id) or Changes()
+        names = self._events.people().names
+        checkins = self._repo.checkins(event_id)
+        absent = list(
+            dict.fromkeys([*state.no_shows, *(p for p, c in checkins.items() if c.status == "absent")])
+        )
+
+        def named(ids: list[str]) -> list[tuple[str, str]]:
+            return [(p, names.get(p, p)) for p in ids]
+
+        return DayLoss(
+            absent=named(absent),
+            walk_ins=named([*state.new_buyers, *state.new_ikms]),
+            late=named(list(state.availability)),
+            moved=len({(m.buyer, m.ikm) for m in state.moves}),
+            cancelled=len({(c.buyer, c.ikm) for c in state.cancelled}),
+            wishes=len(state.preferences),
+        )
+
+    def plan_again(
+        self,
+        event_id: str,
+        mode: Literal["current", "discard"],
+        *,
+        who: str,
+        time_limit: float = 10.0,
+        now: dt.datetime | None = None,
+    ) -> PlanRecord:
+        """A whole new plan: from the day's state (``current``) or from the definition alone (``discard``,
+        dropping the day's changes; the log names what was dropped)."""
+        record = self._events.get(event_id)
+        loss = self.pending(event_id)
+        before = self._newest_no(event_id)
+        if mode == "discard":
+            plan = self._events.plan(event_id, time_limit=time_limit)
+            self._repo.add(
+                event_id,
+                who=who,
+                action="discard",
+                details={"params": {"lost": loss.sentence()}},
+                text=f"Planned again from the definition; dropped: {loss.sentence()}",
+                plan_before=before,
+                plan_after=plan.plan_no,
+            )
+            self.clean_previews(event_id)
+            return plan
+        if mode != "current":
+            raise ConfigError(f"mode {mode!r} is not one of current, discard")
+        state = self.state(event_id) or Changes()
+        state = state.model_copy(
+            update={"no_shows": [p for p, _ in loss.absent], "now": self._now(record.event, now)}
+        )
+        people = self._events.people()
+        buyers, ikms = record.event.resolve_participants(people.buyers, people.ikms)
+        rows = read_plan_rows(self._events.plan_record(event_id).folder / "meetings.csv") if before else []
+        event = day_event(record.event, state, rows, buyers, ikms)
+        plan = self._events.plan(event_id, time_limit=time_limit, event=event, changes=state)
+        self._repo.add(
+            event_id,
+            who=who,
+            action="replan",
+            details={"params": {"kept": loss.sentence()}},
+            text=f"Planned the whole event again from the day's state ({loss.sentence()})",
+            plan_before=before,
+            plan_after=plan.plan_no,
+        )
+        self.clean_previews(event_id)
+        return plan
+
+    # -- highlights ------------------------------------------------------------------------------------
+
+    def changed_since_plan(
+        self, event_id: str, rows: list[dict[str, str]], plan_no: int | None = None
+    ) -> dict[Pair, str]:
+        """(buyer_id, ikm_id) -> "moved" | "added": meetings of ``rows`` not where the day's first plan (the
+        newest whole plan up to ``plan_no``) had them."""
+        plans = [p for p in self._events.plans(event_id) if plan_no is None or p.plan_no <= plan_no]
+        base = next((p for p in reversed(plans) if p.kind == "plan"), None)
+        if base is None:
+            return {}
+        was = {
+            (r["buyer_id"], r["ikm_id"]): (r["slot_start"], r["table"])
+            for r in read_plan_rows(base.folder / "meetings.csv")
+        }
+        out: dict[Pair, str] = {}
+        for r in rows:
+            pair = (r["buyer_id"], r["ikm_id"])
+            if pair not in was:
+                out[pair] = "added"
+            elif was[pair] != (r["slot_start"], r["table"]):
+                out[pair] = "moved"
+        return out
+
+    def changed(self, event_id: str, plan_no: int | None = None) -> dict[Pair, str]:
+        """:meth:`changed_since_plan` for a stored plan (the plan in force by default)."""
+        plan = self._events.plan_record(event_id, plan_no)
+        return self.changed_since_plan(event_id, read_plan_rows(plan.folder / "meetings.csv"), plan.plan_no)
+
+
+def result_rows(result: RescheduleResult) -> list[dict[str, str]]:
+    """The meetings of a repair as ``meetings.csv`` rows (slot_start, table, buyer_id, ikm_id)."""
+    by_index = {s.index: s for s in result.plan.slots}
+    return [
+        {
+            "slot_start": by_index[m.slot].start.strftime("%H:%M"),
+            "table": m.table or "",
+            "buyer_id": m.buyer,
+            "ikm_id": m.ikm,
+        }
+        for m in result.plan.meetings
+        if m.slot is not None
+    ]
