@@ -416,8 +416,9 @@ class EventDay:
             raise NotFoundError("this preview does not exist; preview again")
         return self._events.root / event_id / f".preview-{token}"
 
-    def clean_previews(self, event_id: str, *, keep: str | None = None) -> int:
-        """Remove previews made against an older plan or older than :data:`PREVIEW_HOURS`; how many."""
+    def clean_previews(self, event_id: str, *, keep: str | None = None, outdated: bool = True) -> int:
+        """Remove previews older than :data:`PREVIEW_HOURS` and (``outdated``) those made against an older
+        plan; how many. Applying keeps outdated ones a while, so applying one says why it cannot be."""
         base = self._events.root / event_id
         newest = self._newest_no(event_id)
         removed = 0
@@ -426,9 +427,8 @@ class EventDay:
                 continue
             try:
                 meta = json.loads((folder / "preview.json").read_text(encoding="utf-8"))
-                stale = (
-                    meta["base_plan"] != newest or time.time() - folder.stat().st_mtime > PREVIEW_HOURS * 3600
-                )
+                old = time.time() - folder.stat().st_mtime > PREVIEW_HOURS * 3600
+                stale = old or (outdated and meta["base_plan"] != newest)
             except (OSError, ValueError, KeyError):
                 stale = True
             if stale:
@@ -588,7 +588,7 @@ class EventDay:
             plan_before=meta["base_plan"],
             plan_after=plan.plan_no,
         )
-        self.clean_previews(event_id)
+        self.clean_previews(event_id, outdated=False)
         return plan
 
     # -- the log and undo ------------------------------------------------------------------------------
@@ -618,6 +618,7 @@ class EventDay:
             raise NotFoundError("there is no change to undo")
         before = self._events.plan_record(event_id, entry.plan_before)
         state = self._events.changes(event_id, entry.plan_before)
+        in_force = self._newest_no(event_id)
         staged = self._events.root / event_id / f".undo-{secrets.token_hex(8)}"
         shutil.copytree(before.folder, staged)
         try:
@@ -627,7 +628,7 @@ class EventDay:
                 before.summary,
                 staged,
                 state.model_dump_json() if state is not None else None,
-                after=entry.plan_after,
+                after=in_force,
             )
         finally:
             shutil.rmtree(staged, ignore_errors=True)
@@ -639,11 +640,11 @@ class EventDay:
             action="undo",
             details={"undoes": entry.entry_id, "action": entry.action, "params": {"what": entry.text}},
             text=f"Undid: {entry.text}",
-            plan_before=entry.plan_after,
+            plan_before=in_force,
             plan_after=plan.plan_no,
             undoes=entry.entry_id,
         )
-        self.clean_previews(event_id)
+        self.clean_previews(event_id, outdated=False)
         return plan
 
     # -- the re-plan guard ----------------------------------------------------------------------------
@@ -695,7 +696,7 @@ class EventDay:
                 plan_before=before,
                 plan_after=plan.plan_no,
             )
-            self.clean_previews(event_id)
+            self.clean_previews(event_id, outdated=False)
             return plan
         if mode != "current":
             raise ConfigError(f"mode {mode!r} is not one of current, discard")
@@ -717,7 +718,7 @@ class EventDay:
             plan_before=before,
             plan_after=plan.plan_no,
         )
-        self.clean_previews(event_id)
+        self.clean_previews(event_id, outdated=False)
         return plan
 
     # -- highlights ------------------------------------------------------------------------------------
