@@ -650,14 +650,11 @@ class EventDay:
     # -- the re-plan guard ----------------------------------------------------------------------------
 
     def pending(self, event_id: str) -> DayLoss:
-        """What the day changed (the plan in force's state and absences checked in): what a plan from the
-        definition alone would drop."""
+        """What the day changed (the state the plan in force carries): what a plan from the definition alone
+        would drop. Check-ins are not part of it: they stay whatever is planned."""
         state = self.state(event_id) or Changes()
         names = self._events.people().names
-        checkins = self._repo.checkins(event_id)
-        absent = list(
-            dict.fromkeys([*state.no_shows, *(p for p, c in checkins.items() if c.status == "absent")])
-        )
+        absent = list(state.no_shows)
 
         def named(ids: list[str]) -> list[tuple[str, str]]:
             return [(p, names.get(p, p)) for p in ids]
@@ -701,9 +698,11 @@ class EventDay:
         if mode != "current":
             raise ConfigError(f"mode {mode!r} is not one of current, discard")
         state = self.state(event_id) or Changes()
-        state = state.model_copy(
-            update={"no_shows": [p for p, _ in loss.absent], "now": self._now(record.event, now)}
-        )
+        checkins = self._repo.checkins(event_id)
+        absent = [p for p, c in checkins.items() if c.status == "absent"]
+        present = {p for p, c in checkins.items() if c.status in ("arrived", "late")}
+        no_shows = [p for p in dict.fromkeys([*state.no_shows, *absent]) if p not in present]
+        state = state.model_copy(update={"no_shows": no_shows, "now": self._now(record.event, now)})
         people = self._events.people()
         buyers, ikms = record.event.resolve_participants(people.buyers, people.ikms)
         rows = read_plan_rows(self._events.plan_record(event_id).folder / "meetings.csv") if before else []
