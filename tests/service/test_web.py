@@ -152,6 +152,7 @@ def test_no_page_or_asset_comes_from_another_host(
         f"/events/{planned}",
         f"/events/{planned}?demo_changes=1",
         f"/events/{planned}/outcomes",
+        f"/events/{planned}/day",
     ]
     assets = set()
     for path in pages:
@@ -159,7 +160,8 @@ def test_no_page_or_asset_comes_from_another_host(
         assert page.status_code == 200, path
         assert [u for u in URL.findall(page.text) if not u.startswith("http://testserver")] == [], path
         assets |= set(re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text))
-    assert assets == {"/static/style.css", "/static/app.js", "/static/favicon.svg"}
+    console = {"/static/console.css", "/static/console.js"}
+    assert assets == {"/static/style.css", "/static/app.js", "/static/favicon.svg", *console}
     for asset in assets:
         response = organiser.get(asset)
         assert response.status_code == 200
