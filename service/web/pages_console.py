@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 
@@ -62,6 +63,26 @@ def log_sentence(entry: LogEntry, t: Callable[..., str], by_id: dict[int, LogEnt
         return op_sentence(entry.action, params, t)
     except (KeyError, IndexError, ValueError):
         return entry.text
+
+
+REASONS = {
+    "did not come (no-show)": "console_reason_no_show",
+    "cancelled by the organiser": "console_reason_cancelled",
+    "moved by the organiser": "console_reason_moved",
+    "swapped by the organiser": "console_reason_swapped",
+    "new availability": "console_reason_window",
+    "marked no_thanks": "console_reason_no_thanks",
+}
+
+
+def reason_text(reason: str, t: Callable[..., str]) -> str:
+    """The repair's reason for a change in the page's language (an organiser's own words as written)."""
+    for ending, key in REASONS.items():
+        if reason.endswith(ending):
+            return t(key)
+    if reason.startswith("could not be moved"):
+        return t("console_reason_no_place")
+    return reason
 
 
 def _preview_sentence(preview: Preview | None, t: Callable[..., str]) -> str:
@@ -149,6 +170,7 @@ def _console(request: Request, event_id: str, status_code: int = 200, **context:
         "undo_sentence": log_sentence(undo, t, by_id) if undo is not None else "",
         "preview": preview,
         "preview_sentence": _preview_sentence(preview, t),
+        "reasons": {c["reason"]: reason_text(c["reason"], t) for c in (preview.changes if preview else [])},
         "checked_when": {p["id"]: _when(event, p["checked_at"]) for p in people if p["checked_at"]},
     }
     return render(request, "console.html", values, status_code=status_code)
@@ -181,7 +203,8 @@ def check_in(
         events.day.check_in(event_id, participant, status if status != "reset" else None, who=who.key.name)
     except MatchingError as exc:
         return _console(request, event_id, 422, error=("console_error_refused", {"message": str(exc)}))
-    return redirect(f"/events/{event_id}/day#p-{participant}", msg="console_checked")
+    # the query goes before the fragment, so the page shows the message and scrolls to the participant
+    return redirect(f"/events/{event_id}/day?msg=console_checked#p-{quote(participant, safe='')}")
 
 
 @router.post("/events/{event_id}/day/preview")
