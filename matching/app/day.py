@@ -385,8 +385,10 @@ class EventDay:
             )
             params = {
                 "meeting": label(op.pair),
-                "old": f"{row['slot_start']} · {row['table']}",
-                "new": f"{_clock(op.start)} · {op.table}",
+                "old_start": row["slot_start"],
+                "old_table": row["table"],
+                "new_start": _clock(op.start),
+                "new_table": op.table,
             }
             return Changes(moves=[move]), text, params
         if op.kind == "swap":
@@ -662,7 +664,7 @@ class EventDay:
         return DayLoss(
             absent=named(absent),
             walk_ins=named([*state.new_buyers, *state.new_ikms]),
-            late=named(list(state.availability)),
+            late=named([p for p in state.availability if p not in {*state.new_buyers, *state.new_ikms}]),
             moved=len({(m.buyer, m.ikm) for m in state.moves}),
             cancelled=len({(c.buyer, c.ikm) for c in state.cancelled}),
             wishes=len(state.preferences),

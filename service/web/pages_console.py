@@ -43,6 +43,10 @@ def op_sentence(action: str, params: dict[str, str], t: Callable[..., str]) -> s
     """A day operation as a sentence in the page's language (raises KeyError when a value is missing)."""
     if action == "walk_in" and params.get("window"):
         return t("console_log_walk_in_window", **params)
+    if action == "move":
+        old = t("console_at", start=params["old_start"], table=params["old_table"])
+        new = t("console_at", start=params["new_start"], table=params["new_table"])
+        return t("console_log_move", meeting=params["meeting"], old=old, new=new)
     return t(f"console_log_{action}", **params)
 
 

@@ -113,7 +113,7 @@ def test_an_organiser_runs_the_event_day_on_a_desk(page: Page, web_engine: Engin
     expect(undo).to_contain_text("Yang bisa diurungkan sekarang: Datang langsung")
     log = page.locator(".log-list")
     expect(log.locator("li.log-undo")).to_have_count(1)
-    expect(log.locator("li.undone")).to_contain_text("dibatalkan")
+    expect(log.locator("li.undone")).to_contain_text("diurungkan")
     expect(log.locator("li.log-checkin")).to_have_count(5)
     expect(log.locator("li").first).to_contain_text("Panitia")
     shot(page, "console-desk-log")

@@ -123,7 +123,7 @@ def test_check_in_preview_apply_undo_through_the_pages(organiser: TestClient, en
     undone = organiser.post("/events/demo/day/undo")
     assert undone.status_code == 303 and "msg=console_undone&n=4" in undone.headers["location"]
     page = organiser.get("/events/demo/day")
-    assert "Dibatalkan: Datang langsung: Dekranasda Provinsi Jawa Timur" in page.text
+    assert "Diurungkan: Datang langsung: Dekranasda Provinsi Jawa Timur" in page.text
     assert ID["console_log_undone"] in page.text
     assert "B002" not in {m["buyer_id"] for m in engine.events.meetings("demo")}
 
