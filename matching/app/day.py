@@ -223,9 +223,9 @@ class EventDay:
                     counts[who] = counts.get(who, 0) + 1
         except NotFoundError:
             pass
-        out = []
+        out: list[dict[str, Any]] = []
         for side, ids, walk_ins in (("buyer", buyers, state.new_buyers), ("ikm", ikms, state.new_ikms)):
-            rows = []
+            rows: list[dict[str, Any]] = []
             for pid in dict.fromkeys([*ids, *walk_ins]):
                 checkin = checkins.get(pid)
                 rows.append(
@@ -340,10 +340,8 @@ class EventDay:
             if op.start is not None or op.end is not None:
                 try:
                     window = TimeWindow(start=op.start or min(s.start for s in slots), end=op.end or day_end)
-                except ValueError as exc:
-                    raise ConfigError(
-                        f"window: the end must be after the start ({exc.errors()[0]['msg']})"
-                    ) from exc
+                except ValueError as exc:  # pydantic's ValidationError
+                    raise ConfigError("window: the end must be after the start") from exc
             avail = {pid: [window]} if window is not None else {}
             span = f"{_clock(window.start)}\N{EN DASH}{_clock(window.end)}" if window is not None else ""
             if op.kind == "late":
@@ -399,10 +397,18 @@ class EventDay:
             reason = op.reason or "swapped by the organiser"
             moves = [
                 Move(
-                    buyer=op.pair[0], ikm=op.pair[1], start=b["slot_start"], table=b["table"], reason=reason
+                    buyer=op.pair[0],
+                    ikm=op.pair[1],
+                    start=dt.time.fromisoformat(b["slot_start"]),
+                    table=b["table"],
+                    reason=reason,
                 ),
                 Move(
-                    buyer=op.other[0], ikm=op.other[1], start=a["slot_start"], table=a["table"], reason=reason
+                    buyer=op.other[0],
+                    ikm=op.other[1],
+                    start=dt.time.fromisoformat(a["slot_start"]),
+                    table=a["table"],
+                    reason=reason,
                 ),
             ]
             text = (

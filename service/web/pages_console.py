@@ -19,12 +19,18 @@ from matching.app.day import DayOperation, Preview
 from matching.errors import ConfigError, ConflictError, MatchingError, NotFoundError
 from matching.events.model import Event
 from matching.store.day import LogEntry
+from service.deps import Principal
 from service.web.i18n import translator
 from service.web.pages_events import schedule_grid
 from service.web.render import organiser_or_response, page_lang, redirect, render
 
 router = APIRouter()
 OPERATIONS = ("absent", "cancel", "walk_in", "move", "swap", "late")
+
+
+def who_name(principal: Principal) -> str:
+    """The name of the key making a change, for the day's log."""
+    return principal.key.name if principal.key is not None else principal.role.value
 
 
 def _clock(text: str) -> dt.time | None:
@@ -204,7 +210,7 @@ def check_in(
     except NotFoundError as exc:
         return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
     try:
-        events.day.check_in(event_id, participant, status if status != "reset" else None, who=who.key.name)
+        events.day.check_in(event_id, participant, status if status != "reset" else None, who=who_name(who))
     except MatchingError as exc:
         return _console(request, event_id, 422, error=("console_error_refused", {"message": str(exc)}))
     # the query goes before the fragment, so the page shows the message and scrolls to the participant
@@ -260,7 +266,7 @@ def preview(
     except NotFoundError as exc:
         return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
     try:
-        made = events.day.preview(event_id, operation, who=who.key.name)
+        made = events.day.preview(event_id, operation, who=who_name(who))
     except MatchingError as exc:
         return _console(request, event_id, 422, error=("console_error_refused", {"message": str(exc)}), op=op)
     return redirect(f"/events/{event_id}/day?preview={made.token}#preview")
@@ -272,7 +278,7 @@ def apply(request: Request, event_id: str, token: Annotated[str, Form()] = "") -
     if isinstance(who, Response):
         return who
     try:
-        plan = request.app.state.engine.events.day.apply(event_id, token, who=who.key.name)
+        plan = request.app.state.engine.events.day.apply(event_id, token, who=who_name(who))
     except ConflictError:
         return _console(request, event_id, 409, error=("console_error_stale", {}))
     except NotFoundError:
@@ -302,7 +308,7 @@ def undo(request: Request, event_id: str) -> Response:
         return who
     try:
         request.app.state.engine.events.get(event_id)
-        plan = request.app.state.engine.events.day.undo(event_id, who=who.key.name)
+        plan = request.app.state.engine.events.day.undo(event_id, who=who_name(who))
     except NotFoundError as exc:
         if "does not exist" in str(exc):
             return render(request, "not_found.html", {"message": str(exc)}, status_code=404)

@@ -213,9 +213,11 @@ def plan_event(
             return redirect(f"/events/{event_id}", msg="planned", n=plan.plan_no)
         if mode == "discard" and confirm != "yes":
             loss = events.day.pending(event_id)
-            error = ("console_guard_confirm_missing", {})
+            error: tuple[str, dict[str, Any]] = ("console_guard_confirm_missing", {})
             return _event_page(request, event_id, status_code=409, guard=loss, error=error)
-        plan = events.day.plan_again(event_id, mode, who=who.key.name, time_limit=limit)
+        plan = events.day.plan_again(
+            event_id, mode, who=who.key.name if who.key is not None else who.role.value, time_limit=limit
+        )
     except NotFoundError as exc:
         return _not_found(request, exc)
     except MatchingError as exc:
