@@ -31,11 +31,17 @@ def free_move(engine: Engine) -> tuple[str, str, str, str]:
     rows = read_plan_rows(engine.events.plan_record(EVENT_ID).folder / "meetings.csv")
     busy = {(r["slot_start"], who) for r in rows for who in (r["buyer_id"], r["ikm_id"])}
     taken = {(r["slot_start"], r["table"]) for r in rows}
+    state = engine.events.changes(EVENT_ID)
+    windows = state.availability if state is not None else {}
+
+    def can(p: str, index: int) -> bool:
+        return index in (event.slots_within(windows[p]) if p in windows else event.available_slots(p))
+
     for r in rows:
         for slot in event.slots():
             start = slot.start.strftime("%H:%M")
             pair = (r["buyer_id"], r["ikm_id"])
-            if any(slot.index not in event.available_slots(p) or (start, p) in busy for p in pair):
+            if any(not can(p, slot.index) or (start, p) in busy for p in pair):
                 continue
             free = [t for t in event.table_names() if (start, t) not in taken]
             if free:
@@ -167,3 +173,26 @@ def test_the_console_works_on_a_phone(phone: Page, web_engine: Engine, planned: 
     expect(phone.locator("#replan-guard")).to_be_visible(timeout=PLAN_TIMEOUT_MS)
     assert no_horizontal_scroll(phone)
     shot(phone, "console-phone-guard")
+
+
+def test_dragging_a_meeting_onto_a_free_cell_previews_the_move(
+    page: Page, web_engine: Engine, planned: str
+) -> None:
+    _, key = web_engine.keys.create("organiser", "Panitia seret")
+    log_in(page, key, "console-drag")
+    page.goto(f"/events/{planned}/day?lang=en")
+    meeting, start, table, _ = free_move(web_engine)
+    source = page.locator(f'td.meeting[data-pair="{meeting}"]')
+    target = page.locator(f'td.free[data-start="{start}"][data-table="{table}"]')
+    # the drag events a browser sends, dispatched on the two cells (a real mouse drag across a scrolling box
+    # lands wherever the box has scrolled to)
+    data = page.evaluate_handle("() => new DataTransfer()")
+    source.dispatch_event("dragstart", {"dataTransfer": data})
+    target.dispatch_event("dragover", {"dataTransfer": data})
+    target.dispatch_event("drop", {"dataTransfer": data})
+    preview = page.locator("#preview")
+    expect(preview).to_be_visible(timeout=PLAN_TIMEOUT_MS)
+    expect(preview.locator("li.change-moved")).to_contain_text(f"to {start}, table {table}")
+    shot(page, "console-desk-drag-en")
+    preview.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text("Preview cancelled; nothing changed.")).to_be_visible()
