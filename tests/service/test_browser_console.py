@@ -59,6 +59,8 @@ def preview_and_apply(page: Page, name: str) -> None:
 
 
 def test_an_organiser_runs_the_event_day_on_a_desk(page: Page, web_engine: Engine, planned: str) -> None:
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))  # CSP violations are reported there
     _, key = web_engine.keys.create("organiser", "Panitia")
     log_in(page, key, "console")
     page.goto(f"/events/{planned}")
@@ -143,6 +145,7 @@ def test_an_organiser_runs_the_event_day_on_a_desk(page: Page, web_engine: Engin
     buyers = {m["buyer_id"] for m in web_engine.events.meetings(planned)}
     assert "B002" in buyers and not {"B004", "B007"} & buyers
     shot(page, "console-desk-replanned")
+    assert not [m for m in messages if "Content Security Policy" in m], messages
 
 
 def test_the_console_works_on_a_phone(phone: Page, web_engine: Engine, planned: str) -> None:
