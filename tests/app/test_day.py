@@ -352,3 +352,13 @@ def test_replanning_from_the_day_keeps_meetings_already_held(engine: Engine) -> 
     now = places(engine, plan.plan_no)
     held = {k: v for k, v in morning.items() if v[0] < "11:00" and "B004" not in k}
     assert held and all(now.get(k) == v for k, v in held.items())
+
+
+def test_deleting_the_event_forgets_its_day(engine: Engine) -> None:
+    day = engine.events.day
+    day.check_in(EVENT_ID, "B001", "arrived", who=WHO)
+    day.preview(EVENT_ID, DayOperation("absent", participants=("B004",)), who=WHO)
+    engine.events.delete(EVENT_ID)
+    engine.events.create(DEMO_EVENT)  # the same id again starts with an empty day
+    assert day.checkins(EVENT_ID) == {} and day.log(EVENT_ID) == []
+    assert not list((engine.events.root / EVENT_ID).glob(".preview-*"))
