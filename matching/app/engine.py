@@ -34,6 +34,7 @@ from matching.retrieval.indexing import IndexReport, update_dense_index
 from matching.retrieval.lexicon import Concept, lexicon
 from matching.retrieval.query import BuyerNeeds, parse_needs
 from matching.store.database import Store
+from matching.store.day import DayRepository
 from matching.store.events import EventRepository
 from matching.store.keys import ApiKeys
 from matching.store.outcomes import OutcomeRepository
@@ -209,13 +210,17 @@ class Engine:
             scorer=self,
             participants=self.participants,
             public_url=self.settings.public_url,
+            days=DayRepository(self.store),
         )
 
     def event_report(self, event_id: str, *, check_ins: Mapping[str, str] | None = None) -> EventReport:
-        """The dashboard figures of an event's newest plan (:mod:`matching.app.report`)."""
+        """The dashboard figures of an event's newest plan (:mod:`matching.app.report`); ``check_ins``
+        (participant -> arrived / late / absent) default to those the event day console recorded."""
         from matching.app.report import event_report  # planning's solvers: seconds to import
 
         store = self.store
+        if check_ins is None:  # none recorded: attendance counts the no-shows only
+            check_ins = {p: c.status for p, c in self.events.day.checkins(event_id).items()} or None
         return event_report(
             self.events,
             event_id,

@@ -26,14 +26,15 @@ from typing import Any
 from urllib.parse import quote
 
 from matching.app.agendas import ParticipantAgenda, participant_agenda
+from matching.app.day import EventDay
 from matching.app.planning import plan_event, write_exports
-from matching.app.replanning import reschedule_event, write_reschedule
+from matching.app.replanning import RescheduleResult, reschedule_event, write_reschedule
 from matching.app.scoring import PairScorer, Participants
 from matching.common.yaml_files import read_data_text, validate_data
-from matching.errors import ConfigError, NotFoundError
+from matching.errors import ConfigError, ConflictError, NotFoundError
 from matching.events.model import Event, EventFileError, parse_event
 from matching.events.plan_files import read_meetings_csv, read_plan_rows, read_scores_csv
-from matching.events.repair import Changes, ChangesFileError
+from matching.events.repair import Changes, ChangesFileError, merge_changes
 from matching.learning.outcomes import (
     DAY_OUTCOMES,
     FOLLOWUP_OUTCOMES,
@@ -41,12 +42,14 @@ from matching.learning.outcomes import (
     OutcomesFileError,
     read_outcomes_file,
 )
+from matching.store.day import DayRepository
 from matching.store.events import EventRepository, StoredEvent, StoredPlan
 from matching.store.outcomes import MetMeeting, Outcome, OutcomeRepository
 
 __all__ = [
     "DAY_OUTCOMES",
     "FOLLOWUP_OUTCOMES",
+    "EventDay",
     "EventRecord",
     "Events",
     "Outcome",
@@ -84,23 +87,6 @@ def slug(name: str) -> str:
     return _SLUG.sub("-", name.lower()).strip("-")[:64].strip("-") or "event"
 
 
-def merge_changes(earlier: Changes | None, later: Changes) -> Changes:
-    """Changes on top of earlier ones: lists add up, later availability windows replace earlier ones."""
-    if earlier is None:
-        return later
-    return later.model_copy(
-        update={
-            "no_shows": list(dict.fromkeys([*earlier.no_shows, *later.no_shows])),
-            "cancelled": [*earlier.cancelled, *later.cancelled],
-            "availability": {**earlier.availability, **later.availability},
-            "new_buyers": list(dict.fromkeys([*earlier.new_buyers, *later.new_buyers])),
-            "new_ikms": list(dict.fromkeys([*earlier.new_ikms, *later.new_ikms])),
-            "preferences": [*earlier.preferences, *later.preferences],
-            "now": later.now or earlier.now,
-        }
-    )
-
-
 class Events:
     """The events of one store, their plans under ``root`` (``<root>/<event id>/plans/<n>/``), and outcomes.
 
@@ -117,6 +103,7 @@ class Events:
         scorer: PairScorer,
         participants: Callable[[], Participants],
         public_url: str | None = None,
+        days: DayRepository | None = None,
     ) -> None:
         self.root = root
         self.public_url = (
@@ -126,6 +113,18 @@ class Events:
         self._outcomes = outcomes
         self._scorer = scorer
         self._participants = participants
+        self._days = days
+
+    @property
+    def day(self) -> EventDay:
+        """The event day: check-ins, previewed changes, the audit log and undo (:mod:`matching.app.day`)."""
+        if self._days is None:
+            raise ConfigError("these events have no day log (no DayRepository was given)")
+        return EventDay(self, self._days)
+
+    def people(self) -> Participants:
+        """Who the catalogue holds now (ids and names of buyers and IKMs)."""
+        return self._participants()
 
     # -- definitions -----------------------------------------------------------------------------------
 
@@ -174,6 +173,8 @@ class Events:
     def delete(self, event_id: str) -> None:
         """Delete an event with its plans, exports and outcomes."""
         self._events.delete(event_id)
+        if self._days is not None:
+            self._days.delete_event(event_id)
         shutil.rmtree(self.root / event_id, ignore_errors=True)
 
     # -- plans -----------------------------------------------------------------------------------------
@@ -206,12 +207,27 @@ class Events:
                 return plan
         raise NotFoundError(f"event {event_id!r} has no plan {plan_no} (plans: 1..{plans[-1].plan_no})")
 
-    def _save_plan(
-        self, event_id: str, kind: str, summary: dict[str, Any], staged: Path, changes: str | None = None
+    def save_plan(
+        self,
+        event_id: str,
+        kind: str,
+        summary: dict[str, Any],
+        staged: Path,
+        changes: str | None = None,
+        *,
+        after: int | None = None,
     ) -> PlanRecord:
-        """Number the staged exports as the event's next plan and record it."""
+        """Number the staged exports (a folder, moved into place) as the event's next plan and record it.
+
+        With ``after``, only when the newest plan is still plan ``after`` (else :class:`ConflictError`, and
+        nothing is recorded or moved).
+        """
 
         def place(plan_no: int) -> None:
+            if after is not None and plan_no != after + 1:
+                raise ConflictError(
+                    f"the plan changed since the preview (plan {plan_no - 1} is in force now); preview again"
+                )
             folder = self.root / event_id / "plans" / str(plan_no)
             if folder.exists():  # left over from a deleted event of the same id
                 shutil.rmtree(folder)
@@ -233,33 +249,44 @@ class Events:
         base.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
 
-    def plan(self, event_id: str, *, top: int = 50, time_limit: float = 10.0) -> PlanRecord:
-        """Plan the event from scratch (match list, schedule, check) and keep every export as a new plan."""
+    def plan(
+        self,
+        event_id: str,
+        *,
+        top: int = 50,
+        time_limit: float = 10.0,
+        event: Event | None = None,
+        changes: Changes | None = None,
+    ) -> PlanRecord:
+        """Plan the event from scratch (match list, schedule, check) and keep every export as a new plan.
+
+        ``event`` replaces the stored definition for this plan (the event with the day's state applied,
+        :meth:`EventDay.plan_again`); ``changes`` is then the day's state the new plan carries on.
+        """
         record = self.get(event_id)
-        result = plan_event(record.event, self._scorer, self._participants(), top=top, time_limit=time_limit)
+        result = plan_event(
+            event or record.event, self._scorer, self._participants(), top=top, time_limit=time_limit
+        )
         result.agenda_link = self.agenda_link(event_id)
         staged = self._staging(event_id)
         try:
             write_exports(result, staged)
             summary = json.loads(json.dumps(result.summary(), default=str))
-            return self._save_plan(event_id, "plan", summary, staged)
+            state = changes.model_dump_json() if changes is not None else None
+            return self.save_plan(event_id, "plan", summary, staged, state)
         finally:
             shutil.rmtree(staged, ignore_errors=True)
 
-    def reschedule(self, event_id: str, changes_source: str, *, time_limit: float = 4.0) -> PlanRecord:
-        """Repair the newest plan after ``changes_source`` (YAML or JSON, the changes-file format).
+    def changes(self, event_id: str, plan_no: int | None = None) -> Changes | None:
+        """The day's accumulated changes a plan carries (None: a plan made from the definition alone)."""
+        plan = self.plan_record(event_id, plan_no)
+        text = self._events.plan_changes(event_id, plan.plan_no)
+        return Changes.model_validate_json(text) if text else None
 
-        Changes add up: those of earlier re-schedules of this event still hold (no-shows stay absent).
-        """
+    def repair(self, event_id: str, changes: Changes, *, time_limit: float = 4.0) -> RescheduleResult:
+        """The newest plan repaired after ``changes`` (the whole accumulated state), not yet saved."""
         record = self.get(event_id)
-        data = read_data_text(changes_source, "changes", error=ChangesFileError)
-        changes = validate_data(
-            data, Changes, source="changes", root="changes", error=ChangesFileError, empty_ok=True
-        )
         current = self.plan_record(event_id)
-        earlier_text = self._events.plan_changes(event_id, current.plan_no)
-        earlier = Changes.model_validate_json(earlier_text) if earlier_text else None
-        changes = merge_changes(earlier, changes)
         # the plan was written by us; a start the event no longer has means the event was edited since
         # (a slot cut by a new break, a shorter session): that meeting has no slot now and is moved
         meetings = read_meetings_csv(current.folder / "meetings.csv", record.event.slots())
@@ -275,21 +302,28 @@ class Events:
             time_limit=time_limit,
         )
         result.plan.agenda_link = self.agenda_link(event_id)
+        return result
+
+    def reschedule(self, event_id: str, changes_source: str, *, time_limit: float = 4.0) -> PlanRecord:
+        """Repair the newest plan after ``changes_source`` (YAML or JSON, the changes-file format).
+
+        Changes add up: those of earlier re-schedules of this event still hold (no-shows stay absent).
+        """
+        self.get(event_id)
+        data = read_data_text(changes_source, "changes", error=ChangesFileError)
+        changes = validate_data(
+            data, Changes, source="changes", root="changes", error=ChangesFileError, empty_ok=True
+        )
+        changes = merge_changes(self.changes(event_id), changes)
+        result = self.repair(event_id, changes, time_limit=time_limit)
         staged = self._staging(event_id)
         try:
             write_reschedule(result, staged)
             summary = json.loads(json.dumps(result.plan.summary(), default=str))
             summary["changes"] = result.replan.report()
-            return self._save_plan(event_id, "reschedule", summary, staged, changes.model_dump_json())
+            return self.save_plan(event_id, "reschedule", summary, staged, changes.model_dump_json())
         finally:
             shutil.rmtree(staged, ignore_errors=True)
-
-    def changes(self, event_id: str, plan_no: int | None = None) -> Changes | None:
-        """The day's changes (accumulated) that plan ``plan_no`` (the newest if None) was made with; None
-        for a plan made from scratch."""
-        plan = self.plan_record(event_id, plan_no)
-        text = self._events.plan_changes(event_id, plan.plan_no)
-        return Changes.model_validate_json(text) if text else None
 
     def agenda(self, event_id: str, participant_id: str) -> ParticipantAgenda:
         """One participant's meetings in the newest plan, for its agenda page (see matching.app.agendas)."""

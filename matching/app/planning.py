@@ -194,6 +194,9 @@ def write_exports(
 ) -> list[Path]:
     """Every export of a plan into ``out_dir``.
 
+    ``changed`` maps (buyer_id, ikm_id) to "moved" or "added" (e.g. after a re-scheduling): those meetings
+    are highlighted (a marker and a colour) in the PDF and text agendas and the master grid.
+
     ``meetings.csv`` (slot_start, slot_end, table, buyer_id, ikm_id, score, reason), ``scores.csv`` (every
     pair the optimiser could choose, with its reason; see
     :mod:`matching.events.plan_files`), ``plan.json`` (the summary), ``master-grid.xlsx`` (a printable sheet

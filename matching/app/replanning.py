@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from matching.events.meetings import Meeting, Pair
 from matching.events.model import Event, EventFileError
 from matching.events.repair import Changes, Replan, replan
 
-__all__ = ["RescheduleResult", "reschedule_event", "write_reschedule"]
+__all__ = ["RescheduleResult", "changed_meetings", "reschedule_event", "write_reschedule"]
 
 
 @dataclass
@@ -105,14 +106,26 @@ def reschedule_event(
     return RescheduleResult(plan, repaired)
 
 
-def write_reschedule(result: RescheduleResult, out_dir: Path) -> list[Path]:
+def changed_meetings(result: RescheduleResult) -> dict[Pair, str]:
+    """(buyer_id, ikm_id) -> "moved" or "added" for the meetings the repair changed."""
+    return {(c.buyer, c.ikm): c.kind for c in result.replan.changes if c.kind in ("moved", "added")}
+
+
+def write_reschedule(
+    result: RescheduleResult, out_dir: Path, *, changed: Mapping[Pair, str] | None = None
+) -> list[Path]:
     """Every export of the repaired plan (as :func:`write_exports`), plus the diff.
+
+    The agendas and the master grid highlight the changed meetings: ``changed`` ((buyer_id, ikm_id) ->
+    "moved" | "added", e.g. every change of the day so far), by default those of this repair.
 
     ``changes.csv`` (change, buyer_id, ikm_id, old_start, old_table, new_start, new_table, reason),
     ``changes.json`` (the counts and each participant's changes) and ``notices/<id>-<lang>.txt``: for each
     participant whose day changed, a WhatsApp-ready message with the changes and the new agenda.
     """
-    written = write_exports(result.plan, out_dir)
+    if changed is None:
+        changed = changed_meetings(result)
+    written = write_exports(result.plan, out_dir, changed=changed)
     plan, replan_ = result.plan, result.replan
     by_index = {s.index: s for s in plan.slots}
 

@@ -13,6 +13,8 @@ The organiser writes what changed in a *changes file* (YAML or JSON)::
     new_ikms: [I0599]
     preferences:                    # wishes made on the day (must_meet is honoured where it fits)
       - {buyer: B131, ikm: I0007, kind: must_meet}
+    moves:                          # meetings the organiser puts in another slot or at another table
+      - {buyer: B003, ikm: I0081, start: "14:00", table: 5, reason: "buyer asked"}
 
 :func:`replan` then builds a new plan in three steps:
 
@@ -24,6 +26,13 @@ The organiser writes what changed in a *changes file* (YAML or JSON)::
    planning: ranker score, preference bonuses, caps and the fairness floor, with every held meeting
    fixed) and schedule them around the held ones, in up to three rounds, as chosen pairs may not find a
    common free slot.
+
+A **move** pins a meeting of the plan to a new slot and table (a swap is two moves). It is checked before
+anything is planned: the slot exists and is not past, the table exists (and is the IKM's own with
+``ikm_fixed_tables``), both sides can attend the slot and have no other meeting in it, and no other meeting
+holds the table then; :class:`ConfigError` names each problem. A move whose meeting already sits in that
+place (an earlier move, kept in the accumulated changes) is a plain kept meeting; a move of a meeting that
+was cancelled or whose participant is absent is ignored (the cancellation wins).
 
 The :class:`Change` list is the diff against the old plan: ``moved``, ``added`` and ``cancelled`` meetings
 with the reason, grouped per participant by :meth:`Replan.per_participant`.
@@ -37,7 +46,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from matching.common.yaml_files import DataFileError, load_data_file
 from matching.errors import ConfigError
@@ -51,9 +60,11 @@ __all__ = [
     "Cancellation",
     "Change",
     "Changes",
+    "Move",
     "Replan",
     "available_after",
     "load_changes",
+    "merge_changes",
     "open_from",
     "replan",
 ]
@@ -71,6 +82,23 @@ class Cancellation(BaseModel):
     reason: str = ""
 
 
+class Move(BaseModel):
+    """One meeting pinned by the organiser to the slot starting at ``start`` and to ``table``."""
+
+    model_config = _STRICT
+
+    buyer: ParticipantId
+    ikm: ParticipantId
+    start: ClockTime
+    table: str
+    reason: str = ""
+
+    @field_validator("table", mode="before")
+    @classmethod
+    def _table_name(cls, value: Any) -> Any:
+        return str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else value
+
+
 class Changes(BaseModel):
     """What happened since the plan was made; see the module docstring for the file format."""
 
@@ -84,6 +112,19 @@ class Changes(BaseModel):
     new_buyers: list[ParticipantId] = Field(default_factory=list)
     new_ikms: list[ParticipantId] = Field(default_factory=list)
     preferences: list[Preference] = Field(default_factory=list)
+    moves: list[Move] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        """True when nothing happened on the day (``plan`` and ``now`` alone change nothing)."""
+        return not (
+            self.no_shows
+            or self.cancelled
+            or self.availability
+            or self.new_buyers
+            or self.new_ikms
+            or self.preferences
+            or self.moves
+        )
 
 
 ChangeKind = Literal["moved", "added", "cancelled"]
@@ -136,6 +177,33 @@ class Replan:
         }
 
 
+def merge_changes(earlier: Changes | None, later: Changes) -> Changes:
+    """Changes on top of earlier ones: lists add up, later availability windows replace earlier ones, a
+    later move of a meeting replaces an earlier one, and a meeting cancelled later loses its moves."""
+    if earlier is None:
+        return later
+    gone = {(c.buyer, c.ikm) for c in later.cancelled}
+    absent = set(later.no_shows)
+    moved = {(m.buyer, m.ikm) for m in later.moves}
+    moves = [
+        m
+        for m in earlier.moves
+        if (m.buyer, m.ikm) not in gone | moved and m.buyer not in absent and m.ikm not in absent
+    ]
+    return later.model_copy(
+        update={
+            "no_shows": list(dict.fromkeys([*earlier.no_shows, *later.no_shows])),
+            "cancelled": [*earlier.cancelled, *later.cancelled],
+            "availability": {**earlier.availability, **later.availability},
+            "new_buyers": list(dict.fromkeys([*earlier.new_buyers, *later.new_buyers])),
+            "new_ikms": list(dict.fromkeys([*earlier.new_ikms, *later.new_ikms])),
+            "preferences": [*earlier.preferences, *later.preferences],
+            "moves": [*moves, *later.moves],
+            "now": later.now or earlier.now,
+        }
+    )
+
+
 def open_from(event: Event, changes: Changes) -> int:
     """Index of the first slot the repair may change: the first starting at or after ``now`` (0 without)."""
     slots = event.slots()
@@ -149,6 +217,83 @@ def available_after(event: Event, changes: Changes, participant: str) -> set[int
     if participant in changes.availability:
         return event.slots_within(changes.availability[participant])
     return event.available_slots(participant)
+
+
+def _pinned_moves(
+    event: Event,
+    current: list[Meeting],
+    changes: Changes,
+    *,
+    absent: set[str],
+    called_off: dict[Pair, str],
+    avail: dict[str, set[int]],
+    first_open: int,
+) -> dict[Pair, tuple[int, str, str]]:
+    """The moves still to make: pair -> (slot, table, reason); :class:`ConfigError` lists every problem."""
+    slots = event.slots()
+    by_start = {s.start: s.index for s in slots}
+    tables = set(event.table_names())
+    by_pair = {m.pair: m for m in current}
+    problems: list[str] = []
+    wanted: dict[Pair, tuple[int, str, str]] = {}
+    for mv in changes.moves:
+        pair = (mv.buyer, mv.ikm)
+        if mv.buyer in absent or mv.ikm in absent or pair in called_off:
+            continue
+        where = f"moves: meeting of {mv.buyer} with {mv.ikm}"
+        old = by_pair.get(pair)
+        slot = by_start.get(mv.start)
+        if old is None:
+            problems.append(f"{where}: the plan has no such meeting")
+            continue
+        if slot is None:
+            problems.append(f"{where}: no slot starts at {mv.start:%H:%M}")
+            continue
+        if mv.table not in tables:
+            problems.append(f"{where}: the event has no table {mv.table!r}")
+            continue
+        if (old.slot, old.table) == (slot, mv.table):
+            continue  # already there
+        if slot < first_open:
+            problems.append(f"{where}: {mv.start:%H:%M} is already past")
+        if old.slot is not None and old.slot < first_open:
+            problems.append(f"{where}: the meeting has already taken place")
+        for who in pair:
+            if slot not in avail.get(who, set()):
+                problems.append(f"{where}: {who} is not available at {mv.start:%H:%M}")
+        if event.ikm_fixed_tables and old.table is not None and mv.table != old.table:
+            problems.append(f"{where}: each IKM keeps its table all day (table {old.table})")
+        wanted[pair] = (slot, mv.table, mv.reason or "moved by the organiser")
+    staying = [
+        m
+        for m in current
+        if m.slot is not None
+        and m.pair not in wanted
+        and m.pair not in called_off
+        and m.buyer not in absent
+        and m.ikm not in absent
+    ]
+    taken = {(m.slot, m.table): m for m in staying}
+    busy = {(m.slot, who): m for m in staying for who in m.pair}
+    for pair, (slot, table, _) in wanted.items():
+        start = slots[slot].start.strftime("%H:%M")
+        where = f"moves: meeting of {pair[0]} with {pair[1]}"
+        other = taken.get((slot, table))
+        if other is not None:
+            problems.append(f"{where}: table {table} at {start} is taken by {other.buyer} with {other.ikm}")
+        for who in pair:
+            clash = busy.get((slot, who))
+            if clash is not None:
+                problems.append(
+                    f"{where}: {who} already meets {clash.ikm if who == clash.buyer else clash.buyer} "
+                    f"at {start}"
+                )
+        taken[(slot, table)] = Meeting(*pair, slot=slot, table=table)
+        for who in pair:
+            busy[(slot, who)] = Meeting(*pair, slot=slot, table=table)
+    if problems:
+        raise ConfigError("the move cannot be made: " + "; ".join(problems))
+    return wanted
 
 
 def replan(
@@ -187,11 +332,17 @@ def replan(
         raise ConfigError(f"the plan names {len(unknown)} participant(s) that are not in the event: {shown}")
 
     avail = {p: available_after(event, changes, p) for p in people}
+    pinned = _pinned_moves(
+        event, current, changes, absent=absent, called_off=called_off, avail=avail, first_open=first_open
+    )
     held: list[Meeting] = []
     to_move: list[Meeting] = []
     gone: list[Change] = []
     for m in current:
-        if m.buyer in absent or m.ikm in absent:
+        if m.pair in pinned:
+            slot, table, _ = pinned[m.pair]
+            held.append(replace(m, slot=slot, table=table, fixed=True))
+        elif m.buyer in absent or m.ikm in absent:
             who = m.buyer if m.buyer in absent else m.ikm
             gone.append(Change("cancelled", m.buyer, m.ikm, m, None, f"{who} did not come (no-show)"))
         elif m.pair in called_off:
@@ -203,7 +354,7 @@ def replan(
             held.append(replace(m, fixed=True))
         else:
             to_move.append(replace(m, slot=None, table=None, fixed=False))
-    kept_pairs = {m.pair for m in held}
+    kept_pairs = {m.pair for m in held if m.pair not in pinned}
     old_by_pair = {m.pair: m for m in current}
     # a participant may use an open slot it can attend, plus the slots of its held meetings
     availability: dict[str, set[int]] = {p: {s for s in avail[p] if s >= first_open} for p in people}
@@ -309,7 +460,8 @@ def replan(
         if old is None:
             diff.append(Change("added", m.buyer, m.ikm, None, m, m.reason))
         elif (old.slot, old.table) != (m.slot, m.table):
-            diff.append(Change("moved", m.buyer, m.ikm, old, m, "new availability"))
+            why = pinned[m.pair][2] if m.pair in pinned else "new availability"
+            diff.append(Change("moved", m.buyer, m.ikm, old, m, why))
     diff.sort(key=lambda c: (c.kind, c.buyer, c.ikm))
     violations = check_schedule(
         problem_of(final),
@@ -317,7 +469,8 @@ def replan(
         max_per_buyer={b: buyer_cap for b in buyers if b in present},
         max_per_ikm={i: ikm_cap for i in ikms if i in present},
         no_thanks=no_thanks,
-        fixed=[m for m in held if m.pair in kept_pairs],  # the promise: unaffected meetings stay put
+        # the promise: unaffected meetings stay put, moved ones are where the organiser put them
+        fixed=[m for m in held if m.pair in kept_pairs or m.pair in pinned],
     )
     schedule_result = ScheduleResult(
         meetings=final, idle_gaps_total=result.idle_gaps_total, seconds=result.seconds, status=result.status

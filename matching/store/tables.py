@@ -13,6 +13,8 @@ timezone-aware times), so SQLite and PostgreSQL hold the same schema.
 ``events``     :class:`EventRow`: an event definition as uploaded (YAML or JSON)
 ``plans``      :class:`PlanRow`: a numbered plan or re-schedule of an event, with its summary
 ``outcomes``   :class:`OutcomeRow`: the rating of one meeting, with the plan and model that proposed it
+``checkins``   :class:`CheckInRow`: a participant's arrival on the event day (arrived, late, absent)
+``day_log``    :class:`DayLogRow`: the event day's audit log: each change and check-in, who, when
 =============  ==================================================================================
 """
 
@@ -28,6 +30,8 @@ __all__ = [
     "ApiKeyRow",
     "Base",
     "BuyerRow",
+    "CheckInRow",
+    "DayLogRow",
     "EventRow",
     "IkmRow",
     "MetaRow",
@@ -181,3 +185,32 @@ class OutcomeRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utc_now, onupdate=utc_now
     )
+
+
+class CheckInRow(Base):
+    __tablename__ = "checkins"
+
+    event_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("events.event_id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # arrived | late | absent
+    checked_by: Mapped[str] = mapped_column(String(200))
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class DayLogRow(Base):
+    __tablename__ = "day_log"
+
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("events.event_id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    who: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(16))  # checkin | absent | cancel | walk_in | move ... | undo
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)  # the change as an English sentence
+    plan_before: Mapped[int | None] = mapped_column(Integer)
+    plan_after: Mapped[int | None] = mapped_column(Integer)
+    undone_by: Mapped[int | None] = mapped_column(Integer)  # the undo entry that reverted this one

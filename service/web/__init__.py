@@ -9,6 +9,7 @@
 ``/events/{id}/outcomes``                organisers rate the meetings of the newest plan
 ``/events/{id}/dashboard``               organisers see the event's figures as charts, download the report
 ``/events/{id}/agenda/{participant}``    one participant's day (the printed agendas' QR codes open it)
+``/events/{id}/day``                     the event day console: check-in, previewed changes, log, undo
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
 =======================================  ==============================================================
 
@@ -24,6 +25,7 @@ from service.web import (
     pages_account,
     pages_agenda,
     pages_builder,
+    pages_console,
     pages_dashboard,
     pages_events,
     pages_import,
@@ -42,6 +44,7 @@ _PAGES = (
     pages_import,
     pages_builder,
     pages_events,
+    pages_console,
     pages_outcomes,
     pages_dashboard,
     pages_agenda,

@@ -148,9 +148,13 @@ def _plan_view(request: Request, record: EventRecord, plan_no: int | None) -> di
     names = {m["buyer_id"]: m["buyer_name"] for m in meetings} | {
         m["ikm_id"]: m["ikm_name"] for m in meetings
     }
+    changed = events.day.changed(record.event_id, plan.plan_no)
     return {
         "plans": plans,
         "plan": plan,
+        "changed": {f"{b}|{i}": kind for (b, i), kind in changed.items()},
+        "n_moved": sum(k == "moved" for k in changed.values()),
+        "n_added": sum(k == "added" for k in changed.values()),
         "newest": plan.plan_no == plans[-1].plan_no,
         "meetings": meetings,
         "tables": record.event.table_names(),
@@ -167,7 +171,15 @@ def _event_page(
         view = _plan_view(request, record, plan_no)
     except NotFoundError as exc:
         return _not_found(request, exc)
-    values = {"record": record, "changes": "", "problems": [], "error": None, **view, **context}
+    values = {
+        "record": record,
+        "changes": "",
+        "problems": [],
+        "error": None,
+        "guard": None,
+        **view,
+        **context,
+    }
     return render(request, "event.html", values, status_code=status_code)
 
 
@@ -183,17 +195,41 @@ def event_page(
 
 
 @router.post("/events/{event_id}/plan")
-def plan_event(request: Request, event_id: str, time_limit: Annotated[float, Form()] = 10.0) -> Response:
+def plan_event(
+    request: Request,
+    event_id: str,
+    time_limit: Annotated[float, Form()] = 10.0,
+    mode: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """Plan the event. When the plan in force carries the day's changes, a plain plan would drop them: the
+    page asks first (409) — plan again from the day's state (``mode=current``) or discard them
+    (``mode=discard`` with ``confirm=yes``)."""
     who = organiser_or_response(request)
     if isinstance(who, Response):
         return who
+    events = request.app.state.engine.events
+    limit = min(max(time_limit, 1.0), 120.0)
     try:
-        plan = request.app.state.engine.events.plan(event_id, time_limit=min(max(time_limit, 1.0), 120.0))
+        if mode not in ("current", "discard"):
+            loss = events.day.pending(event_id)
+            if not loss.empty:
+                return _event_page(request, event_id, status_code=409, guard=loss)
+            plan = events.plan(event_id, time_limit=limit)
+            return redirect(f"/events/{event_id}", msg="planned", n=plan.plan_no)
+        if mode == "discard" and confirm != "yes":
+            loss = events.day.pending(event_id)
+            error: tuple[str, dict[str, Any]] = ("console_guard_confirm_missing", {})
+            return _event_page(request, event_id, status_code=409, guard=loss, error=error)
+        plan = events.day.plan_again(
+            event_id, mode, who=who.key.name if who.key is not None else who.role.value, time_limit=limit
+        )
     except NotFoundError as exc:
         return _not_found(request, exc)
     except MatchingError as exc:
         return _event_page(request, event_id, status_code=422, error=("plan_failed", {"message": str(exc)}))
-    return redirect(f"/events/{event_id}", msg="planned", n=plan.plan_no)
+    msg = "console_replanned" if mode == "current" else "console_discarded"
+    return redirect(f"/events/{event_id}", msg=msg, n=plan.plan_no)
 
 
 @router.post("/events/{event_id}/reschedule")

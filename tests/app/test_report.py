@@ -272,3 +272,13 @@ def test_a_stored_event_reports_its_newest_plan(demo: Engine) -> None:
     assert report.attendance[1].absent == 1 and report.attendance[0].arrived == 1
     assert next(i for i in report.per_ikm if i.ikm_id == absent).absent
     assert report.funnel[-1][1] <= 1
+
+
+def test_the_report_reads_the_check_ins_of_the_event_day(demo: Engine) -> None:
+    if not demo.events.plans(DEMO_ID):
+        demo.events.plan(DEMO_ID, time_limit=2)
+    assert not demo.event_report(DEMO_ID).check_ins_known  # none recorded yet: no-shows only
+    buyer = demo.events.meetings(DEMO_ID)[0]["buyer_id"]
+    demo.events.day.check_in(DEMO_ID, buyer, "late", who="Panitia")
+    report = demo.event_report(DEMO_ID)
+    assert report.check_ins_known and report.attendance[0].late == 1

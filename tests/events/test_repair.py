@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from matching.errors import ConfigError
 from matching.events.checking import check_schedule
 from matching.events.meetings import MatchProblem, Meeting, Pair, ScheduleProblem
 from matching.events.model import Event, parse_event
@@ -218,3 +219,87 @@ def test_ikms_keep_their_tables_with_fixed_tables() -> None:
     )
     assert_valid_repair(event, current, changes, result)
     assert all(m.table == table_of[m.ikm] for m in result.meetings if m.ikm in table_of)
+
+
+# -- moves pinned by the organiser ---------------------------------------------------------------------
+
+
+def _moves_case() -> tuple[Event, list[Meeting], dict[Pair, float]]:
+    event = make_event(["B1", "B2"], ["I1", "I2", "I3"], 3, min_meetings_per_ikm=0)
+    current = [
+        Meeting("B1", "I1", 0.9, slot=0, table="1"),
+        Meeting("B2", "I2", 0.8, slot=0, table="2"),
+        Meeting("B1", "I2", 0.7, slot=1, table="1"),
+    ]
+    scores = {m.pair: m.score for m in current}
+    return event, current, scores
+
+
+def _replan(event: Event, current: list[Meeting], scores: dict[Pair, float], changes: Changes) -> Replan:
+    return replan(event, current, changes, buyers=["B1", "B2"], ikms=["I1", "I2", "I3"], scores=scores)
+
+
+def test_a_move_puts_the_meeting_where_the_organiser_said_and_nothing_else_moves() -> None:
+    event, current, scores = _moves_case()
+    changes = Changes.model_validate({"moves": [{"buyer": "B1", "ikm": "I1", "start": "10:00", "table": 3}]})
+    result = _replan(event, current, scores, changes)
+    placed = {m.pair: (m.slot, m.table) for m in result.meetings}
+    assert placed[("B1", "I1")] == (3, "3")
+    assert placed[("B2", "I2")] == (0, "2") and placed[("B1", "I2")] == (1, "1")
+    moved = [c for c in result.changes if c.kind == "moved"]
+    assert [(c.buyer, c.ikm, c.reason) for c in moved] == [("B1", "I1", "moved by the organiser")]
+    assert result.violations == []
+
+
+def test_a_swap_is_two_moves_checked_together() -> None:
+    event, current, scores = _moves_case()
+    changes = Changes.model_validate(
+        {
+            "moves": [
+                {"buyer": "B1", "ikm": "I1", "start": "09:00", "table": "2"},
+                {"buyer": "B2", "ikm": "I2", "start": "09:00", "table": "1"},
+            ]
+        }
+    )
+    result = _replan(event, current, scores, changes)
+    placed = {m.pair: (m.slot, m.table) for m in result.meetings}
+    assert placed[("B1", "I1")] == (0, "2") and placed[("B2", "I2")] == (0, "1")
+    assert result.violations == []
+
+
+def test_a_move_to_a_taken_place_or_a_busy_participant_is_refused_with_reasons() -> None:
+    event, current, scores = _moves_case()
+    for move, words in (
+        ({"buyer": "B2", "ikm": "I2", "start": "09:20", "table": "1"}, "table 1 at 09:20 is taken by B1"),
+        ({"buyer": "B2", "ikm": "I2", "start": "09:40", "table": "3"}, None),
+        ({"buyer": "B1", "ikm": "I1", "start": "09:20", "table": "3"}, "B1 already meets I2 at 09:20"),
+        ({"buyer": "B1", "ikm": "I1", "start": "09:10", "table": "3"}, "no slot starts at 09:10"),
+        ({"buyer": "B1", "ikm": "I1", "start": "09:20", "table": "9"}, "no table '9'"),
+        ({"buyer": "B1", "ikm": "I3", "start": "09:20", "table": "3"}, "the plan has no such meeting"),
+    ):
+        changes = Changes.model_validate({"moves": [move]})
+        if words is None:
+            assert _replan(event, current, scores, changes).violations == []
+            continue
+        try:
+            _replan(event, current, scores, changes)
+        except ConfigError as exc:
+            assert words in str(exc)
+        else:
+            raise AssertionError(f"the move {move} was not refused")
+
+
+def test_a_move_into_a_window_the_participant_cannot_attend_is_refused() -> None:
+    event, current, scores = _moves_case()
+    changes = Changes.model_validate(
+        {
+            "availability": {"B2": [{"start": "09:00", "end": "10:00"}]},
+            "moves": [{"buyer": "B2", "ikm": "I2", "start": "13:00", "table": "1"}],
+        }
+    )
+    try:
+        _replan(event, current, scores, changes)
+    except ConfigError as exc:
+        assert "B2 is not available at 13:00" in str(exc)
+    else:
+        raise AssertionError("the move was not refused")

@@ -155,6 +155,7 @@ def test_no_page_or_asset_comes_from_another_host(
         f"/events/{planned}",
         f"/events/{planned}?demo_changes=1",
         f"/events/{planned}/outcomes",
+        f"/events/{planned}/day",
     ]
     assets = set()
     for path in pages:
