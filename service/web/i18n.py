@@ -203,7 +203,8 @@ ID: dict[str, str] = {
     "agenda_en": "Agenda (EN)",
     "calendar": "Kalender (ICS)",
     "other_files": "File lain",
-    "reschedule": "Jadwal ulang pada hari acara",
+    "reschedule": "Jadwal ulang dari file perubahan (YAML, lanjutan)",
+    "reschedule_console": "Cara biasa mengubah jadwal pada hari acara: ",
     "reschedule_intro": "Tempel perubahan (YAML): now, no_shows, cancelled, availability, new_buyers, "
     "preferences. Pertemuan yang tidak terdampak tetap di slot dan mejanya.",
     "changes": "Perubahan (YAML)",
@@ -420,7 +421,8 @@ EN: dict[str, str] = {
     "agenda_en": "Agenda (EN)",
     "calendar": "Calendar (ICS)",
     "other_files": "Other files",
-    "reschedule": "Re-schedule on the day",
+    "reschedule": "Re-schedule from a changes file (YAML, advanced)",
+    "reschedule_console": "The usual way to change the schedule on the day: ",
     "reschedule_intro": "Paste the changes (YAML): now, no_shows, cancelled, availability, new_buyers, "
     "preferences. Meetings not affected keep their slot and table.",
     "changes": "Changes (YAML)",

@@ -22,7 +22,7 @@ from matching.store.day import LogEntry
 from service.deps import Principal
 from service.web.i18n import translator
 from service.web.pages_events import schedule_grid
-from service.web.render import organiser_or_response, page_lang, redirect, render
+from service.web.render import organiser_or_response, page_lang, redirect, render, table_label
 
 router = APIRouter()
 OPERATIONS = ("absent", "cancel", "walk_in", "move", "swap", "late")
@@ -50,8 +50,8 @@ def op_sentence(action: str, params: dict[str, str], t: Callable[..., str]) -> s
     if action == "walk_in" and params.get("window"):
         return t("console_log_walk_in_window", **params)
     if action == "move":
-        old = t("console_at", start=params["old_start"], table=params["old_table"])
-        new = t("console_at", start=params["new_start"], table=params["new_table"])
+        old = t("console_at", start=params["old_start"], table=table_label(params["old_table"], t))
+        new = t("console_at", start=params["new_start"], table=table_label(params["new_table"], t))
         return t("console_log_move", meeting=params["meeting"], old=old, new=new)
     return t(f"console_log_{action}", **params)
 

@@ -31,6 +31,7 @@ __all__ = [
     "page_lang",
     "redirect",
     "render",
+    "table_label",
     "web_principal",
 ]
 
@@ -50,6 +51,13 @@ TEMPLATES.env.filters["rupiah"] = rupiah
 TEMPLATES.env.filters["problem"] = (
     problem  # an engine problem line in the page language: {{ p | problem(lang) }}
 )
+
+
+def table_label(name: object, t: Callable[..., str]) -> str:
+    """A table as the page names it: a number becomes "Meja 3" / "Table 3"; a name ("Booth A", "Meja 3")
+    stays as the organiser wrote it, so no page says "Meja Meja 3"."""
+    text = str(name)
+    return t("table_n", name=text) if text.isdigit() else text
 
 
 def page_lang(request: Request) -> str:
@@ -105,6 +113,7 @@ def render(
     values = {
         "lang": lang,
         "t": t,
+        "table_label": lambda name: table_label(name, t),
         "principal": principal,
         "is_organiser": principal is not None and principal.role is Role.ORGANISER,
         "switch_url": _switch_url(request, other),

@@ -131,6 +131,7 @@ def test_organiser_creates_plans_and_downloads_the_demo_event(page: Page, web_en
     agenda = Path(info.value.path()).read_text(encoding="utf-8")
     assert fixed["ikm_name"] in agenda and "09:00" in agenda
 
+    page.get_by_role("heading", name="Re-schedule from a changes file (YAML, advanced)").click()
     page.get_by_role("link", name="Fill in the demo changes").click()
     expect(page.get_by_label("Changes (YAML)")).to_contain_text("no_shows: [B007, I0297]")
     page.get_by_role("button", name="Re-schedule").click()

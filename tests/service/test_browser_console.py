@@ -195,7 +195,7 @@ def test_dragging_a_meeting_onto_a_free_cell_previews_the_move(
     target.dispatch_event("drop", {"dataTransfer": data})
     preview = page.locator("#preview")
     expect(preview).to_be_visible(timeout=PLAN_TIMEOUT_MS)
-    expect(preview.locator("li.change-moved")).to_contain_text(f"to {start}, table {table}")
+    expect(preview.locator("li.change-moved")).to_contain_text(f"to {start}, Table {table}")
     shot(page, "console-desk-drag-en")
     preview.get_by_role("button", name="Cancel").click()
     expect(page.get_by_text("Preview cancelled; nothing changed.")).to_be_visible()

@@ -349,3 +349,13 @@ def test_the_whole_outcomes_table_of_the_demo_event_saves_at_once(
 
     one = organiser.get(f"/events/{planned}/outcomes", params={"participant": "B003"}).text
     assert one.count('<select id="day-') == sum(m["buyer_id"] == "B003" for m in meetings)
+
+
+def test_tables_are_named_once_whether_numbered_or_named() -> None:
+    from service.web.i18n import translator
+    from service.web.render import table_label
+
+    assert table_label("3", translator("id")) == "Meja 3"
+    assert table_label(3, translator("en")) == "Table 3"
+    assert table_label("Meja 3", translator("id")) == "Meja 3"  # never "Meja Meja 3"
+    assert table_label("Booth A", translator("id")) == "Booth A"

@@ -20,7 +20,6 @@ ID: dict[str, str] = {
     "console_moved": "dipindah",
     "console_added": "baru",
     "console_slot": "Waktu",
-    "console_table": "Meja {name}",
     "console_checkin": "Kehadiran",
     "console_checkin_intro": "Tekan tombol di baris peserta. Peserta yang ditandai tidak hadir kehilangan "
     "pertemuannya pada perubahan berikutnya.",
@@ -78,7 +77,7 @@ ID: dict[str, str] = {
     "console_change_moved": "Dipindah: {meeting} dari {old} ke {new}",
     "console_change_added": "Ditambah: {meeting} pada {new}",
     "console_change_cancelled": "Dibatalkan: {meeting} pada {old}",
-    "console_at": "{start}, meja {table}",
+    "console_at": "{start}, {table}",
     "console_reason": "alasan: {reason}",
     "console_reason_no_show": "peserta tidak hadir",
     "console_reason_cancelled": "dibatalkan panitia",
@@ -158,7 +157,6 @@ EN: dict[str, str] = {
     "console_moved": "moved",
     "console_added": "new",
     "console_slot": "Time",
-    "console_table": "Table {name}",
     "console_checkin": "Check-in",
     "console_checkin_intro": "Press a button on the participant's row. A participant marked absent loses "
     "their meetings with the next change.",
@@ -215,7 +213,7 @@ EN: dict[str, str] = {
     "console_change_moved": "Moved: {meeting} from {old} to {new}",
     "console_change_added": "Added: {meeting} at {new}",
     "console_change_cancelled": "Cancelled: {meeting} at {old}",
-    "console_at": "{start}, table {table}",
+    "console_at": "{start}, {table}",
     "console_reason": "reason: {reason}",
     "console_reason_no_show": "participant absent",
     "console_reason_cancelled": "cancelled by the organiser",
