@@ -7,8 +7,9 @@ The catalogue is the bundled demo data replicated under new ids (``I0001-r1``...
 requested numbers of buyers and IKMs; it is imported and indexed with the configured encoder (default
 e5-small; replicated products reuse cached embeddings, so only the first run embeds). The event has
 ``--slots`` 20-minute slots in two sessions, ``--tables`` tables, caps of 8 meetings per buyer and 6 per
-IKM, a fairness floor of 1 meeting per IKM, one buyer in five attending half a day, and a few preferences
-and confirmed meetings.
+IKM, a fairness floor of 1 meeting per IKM, one buyer in five and one IKM in ten attending half a day, and
+a few preferences and confirmed meetings. The agendas carry QR codes linking to each participant's agenda
+page, as the service prints them (``--no-qr`` leaves them out, as a plan made from the command line does).
 
 Timed: ``plan_event`` (scoring, match list, schedule, check), ``write_exports`` (CSV, XLSX, PDF, text, ICS),
 then the re-schedule after ``--no-shows`` of the buyers and IKMs (drawn at random) do not come, as
@@ -109,17 +110,19 @@ def make_event(buyers: list[str], ikms: list[str], n_slots: int, tables: int, se
     morning = (8 * 60, 8 * 60 + 20 * half)
     afternoon = (13 * 60, 13 * 60 + 20 * (n_slots - half))
     availability = {}
-    for b in buyers:
-        if rng.random() < 0.2:
-            window = morning if rng.random() < 0.5 else afternoon
-            availability[b] = [{"start": clock(window[0]), "end": clock(window[1])}]
+    for people, share in ((buyers, 0.2), (ikms, 0.1)):
+        for who in people:
+            if rng.random() < share:
+                window = morning if rng.random() < 0.5 else afternoon
+                availability[who] = [{"start": clock(window[0]), "end": clock(window[1])}]
     pairs = [(rng.choice(buyers), rng.choice(ikms)) for _ in range(40)]
     preferences = [
         {"buyer": b, "ikm": i, "kind": rng.choice(["must_meet", "meet", "no_thanks"])} for b, i in pairs[:30]
     ]
     fixed = []
     for k, (b, i) in enumerate(pairs[30:]):
-        if b not in availability and all(p["buyer"] != b and p["ikm"] != i for p in preferences):
+        free = b not in availability and i not in availability
+        if free and all(p["buyer"] != b and p["ikm"] != i for p in preferences):
             fixed.append({"buyer": b, "ikm": i, "start": clock(afternoon[0] + 20 * k), "table": k + 1})
     return {
         "name": f"Bench {len(buyers)}x{len(ikms)}",
@@ -156,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--encoder", default="e5-small")
     parser.add_argument("--home", type=Path, default=Path(".matching-bench-event"))
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--no-qr", action="store_true", help="agendas without QR codes (the CLI's plans)")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -171,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     plan = plan_event(event, engine, engine.participants(), time_limit=args.time_limit)
     plan_s = time.perf_counter() - t0
+    if not args.no_qr:
+        plan.agenda_link = "http://localhost:8000/events/bench/agenda/"
     written = write_exports(plan, out / "plan")
     total_s = time.perf_counter() - t0
     summary = plan.summary()

@@ -27,9 +27,18 @@ def file_stem(identifier: str) -> str:
     return f"{cleaned}-{digest}"
 
 
+_ONE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}")
+
+
 def inside(directory: Path, name: str) -> Path:
-    """``directory / name``, or ValueError when that path would lie outside ``directory``."""
+    """``directory / name``, or ValueError when that path would lie outside ``directory``.
+
+    A plain file name (letters, digits, ``.``, ``_``, ``-``, not starting with a dot: what
+    :func:`file_stem` makes) is a name in ``directory`` as written; any other is resolved and checked.
+    """
     path = directory / name
+    if _ONE_NAME.fullmatch(name) and ".." not in name:
+        return path
     if not path.resolve().is_relative_to(directory.resolve()):
         raise ValueError(f"{name!r} is not a file name inside {directory}")
     return path

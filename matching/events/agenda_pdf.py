@@ -431,22 +431,23 @@ def write_agenda_pdf(
     return path
 
 
-# -- several files of one export, in parallel where that is safe ------------------------------------------
+# -- several files of one export, in parallel -------------------------------------------------------------
 
-_SHARED: dict[str, Any] = {}  # what forked workers read: set before the pool forks, so nothing is pickled
-
-
-def _workers(jobs: int) -> int:
-    """Processes to write ``jobs`` files with: forked workers only where fork is safe (this is the only
-    thread, as in the CLI and scripts; a server's threads could hold locks a forked child inherits)."""
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
-        return 1
-    return max(1, min(jobs, os.cpu_count() or 1))
+PARALLEL_MIN_PARTICIPANTS = 200  # below this, starting processes costs more than it saves
 
 
-def _write_shared(index: int) -> Path:
-    path, lang, organiser = _SHARED["files"][index]
-    return write_agenda_pdf(path, lang=lang, organiser=organiser, **_SHARED["common"])
+def _context() -> Any:
+    """The process start method: ``fork`` while this is the only thread (the CLI, scripts: nothing to
+    pickle back and forth that fork does not share), else ``forkserver`` (a clean process forks the
+    workers, so locks held by a server's threads are never inherited); ``spawn`` where neither exists."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _write_one(path: Path, lang: str, organiser: bool, common: dict[str, Any]) -> Path:
+    return write_agenda_pdf(path, lang=lang, organiser=organiser, **common)
 
 
 def start_agenda_pdfs(
@@ -461,41 +462,38 @@ def start_agenda_pdfs(
     profiles: Mapping[str, Profile] | None = None,
     links: Mapping[str, str] | None = None,
     grouped: Mapping[str, list[Meeting]] | None = None,
+    workers: int | None = None,
+    min_participants: int = PARALLEL_MIN_PARTICIPANTS,
 ) -> Callable[[], list[Path]]:
     """Start writing several agenda PDFs, each (path, lang, organiser copy); call the result for the paths.
 
-    Where fork is safe and there are several cores, the QR codes are made by a pool of forked processes
-    first, then each file is written by its own forked process while the caller goes on (with other
-    exports); else the files are written one after the other when the result is called.
+    With several files, several cores and at least ``min_participants`` participants, a pool
+    of ``workers`` processes (default: one per core, at most one per file) writes the files while the
+    caller goes on with other exports; each worker keeps its QR codes for its next file. Otherwise the files
+    are written one after the other when the result is called. Either way the files are the same.
     """
     common: dict[str, Any] = {
-        "participants": participants,
+        "participants": list(participants),
         "meetings": meetings,
         "slots": slots,
-        "names": names,
+        "names": dict(names),
         "event": event,
-        "changed": changed,
-        "profiles": profiles,
-        "links": links,
-        "grouped": grouped if grouped is not None else meetings_by_participant(meetings),
+        "changed": dict(changed or {}),
+        "profiles": dict(profiles or {}),
+        "links": dict(links or {}),
+        "grouped": dict(grouped if grouped is not None else meetings_by_participant(meetings)),
     }
-    workers = _workers(len(files))
-    if workers == 1:
-        return lambda: [write_agenda_pdf(p, lang=lang, organiser=org, **common) for p, lang, org in files]
+    size = min(len(files), workers or os.cpu_count() or 1)
+    if size < 2 or len(participants) < min_participants:
+        return lambda: [_write_one(p, lang, org, common) for p, lang, org in files]
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork")
-    missing = [url for url in dict.fromkeys((links or {}).values()) if url not in _QR]
-    if len(missing) > 50:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for url, made in zip(missing, pool.map(_make_qr, missing, chunksize=50), strict=True):
-                _QR[url] = made
-    _SHARED.update(files=list(files), common=common)
-    pool = ProcessPoolExecutor(len(files), mp_context=context)
+    pool = ProcessPoolExecutor(size, mp_context=_context())
     try:
-        futures = [pool.submit(_write_shared, i) for i in range(len(files))]
-    finally:
-        _SHARED.clear()  # the workers have forked with it
+        futures = [pool.submit(_write_one, p, lang, org, common) for p, lang, org in files]
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
 
     def finish() -> list[Path]:
         try:

@@ -49,8 +49,10 @@ def _text(value: str) -> str:
 
 def _fold(line: str) -> str:
     """``line`` folded into pieces of at most 75 octets, continuation lines starting with a space."""
-    if len(line) <= 75 and line.isascii():
-        return line
+    if line.isascii():  # one octet a character
+        if len(line) <= 75:
+            return line
+        return "\r\n ".join([line[:75], *(line[i : i + 74] for i in range(75, len(line), 74))])
     pieces: list[str] = []
     current: list[str] = []
     size = 0

@@ -297,19 +297,34 @@ def test_text_agenda_gives_the_zone_what_counterparts_make_and_the_link(
     assert long_date(dt.date(2027, 3, 10), "en", weekday=True) == "Wednesday, 10 March 2027"
 
 
+@pytest.mark.parametrize("from_a_thread", [False, True], ids=["fork", "forkserver"])
 def test_several_pdfs_of_one_export_match_the_single_writer(
-    tmp_path: Path, event: Event, meetings: list[Meeting]
+    tmp_path: Path, event: Event, meetings: list[Meeting], from_a_thread: bool
 ) -> None:
-    """start_agenda_pdfs (forked processes where safe, else one after the other) writes what
-    write_agenda_pdf writes, each file with its language and copy."""
+    """start_agenda_pdfs (a pool of processes: forked from the only thread, or from a fork server when
+    other threads run, as in the service) writes what write_agenda_pdf writes, each file with its language
+    and copy."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from matching.events.agenda_pdf import start_agenda_pdfs
 
     people = ["B1", "B2", "I1", "I2", "I3"]
     links = {p: LINK + p for p in people}
     common = {"event": event, "profiles": PROFILES, "links": links}
     files = [(tmp_path / f"{lang}-{org}.pdf", lang, org) for lang in ("id", "en") for org in (False, True)]
-    finish = start_agenda_pdfs(files, people, meetings, event.slots(), NAMES, **common)
-    assert finish() == [path for path, _, _ in files]
+
+    def write() -> list[Path]:
+        finish = start_agenda_pdfs(
+            files, people, meetings, event.slots(), NAMES, workers=2, min_participants=1, **common
+        )
+        return finish()
+
+    if from_a_thread:
+        with ThreadPoolExecutor(1) as pool:
+            written = pool.submit(write).result()
+    else:
+        written = write()
+    assert written == [path for path, _, _ in files]
     for path, lang, organiser in files:
         single = write_agenda_pdf(
             tmp_path / "single.pdf",
