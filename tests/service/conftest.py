@@ -152,3 +152,30 @@ def log_in(page: Page, key: str, name: str) -> None:
     page.get_by_label("Kunci API").fill(key)
     page.get_by_role("button", name="Masuk").click()
     expect(page.get_by_text("Masuk sebagai")).to_be_visible()
+
+
+def free_move(engine: Engine, event_id: str) -> tuple[str, str, str, str]:
+    """A meeting of the plan in force (the move form's value ``buyer|ikm``), a free start and table that both
+    its sides can attend, and its buyer."""
+    from matching.events.plan_files import read_plan_rows
+
+    event = engine.events.get(event_id).event
+    rows = read_plan_rows(engine.events.plan_record(event_id).folder / "meetings.csv")
+    busy = {(r["slot_start"], who) for r in rows for who in (r["buyer_id"], r["ikm_id"])}
+    taken = {(r["slot_start"], r["table"]) for r in rows}
+    state = engine.events.changes(event_id)
+    windows = state.availability if state is not None else {}
+
+    def can(who: str, index: int) -> bool:
+        return index in (event.slots_within(windows[who]) if who in windows else event.available_slots(who))
+
+    for r in rows:
+        for slot in event.slots():
+            start = slot.start.strftime("%H:%M")
+            pair = (r["buyer_id"], r["ikm_id"])
+            if any(not can(p, slot.index) or (start, p) in busy for p in pair):
+                continue
+            free = [t for t in event.table_names() if (start, t) not in taken]
+            if free:
+                return f"{pair[0]}|{pair[1]}", start, free[0], r["buyer_id"]
+    raise AssertionError("no meeting of the plan can move")

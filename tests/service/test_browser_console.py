@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from matching import Engine, demo_data_dir
-from matching.events.plan_files import read_plan_rows
-from tests.service.conftest import PLAN_TIMEOUT_MS, log_in, no_horizontal_scroll, shot
+from tests.service.conftest import PLAN_TIMEOUT_MS, free_move, log_in, no_horizontal_scroll, shot
 
 EVENT_ID = "hari-acara"
 
@@ -22,31 +21,6 @@ def planned(web_engine: Engine) -> Iterator[str]:
     web_engine.events.create(source, event_id=EVENT_ID)
     web_engine.events.plan(EVENT_ID, time_limit=5)
     yield EVENT_ID
-
-
-def free_move(engine: Engine) -> tuple[str, str, str, str]:
-    """A meeting of the plan in force (value of the form's option), and a free (start, table) to move it to,
-    plus its buyer's name."""
-    event = engine.events.get(EVENT_ID).event
-    rows = read_plan_rows(engine.events.plan_record(EVENT_ID).folder / "meetings.csv")
-    busy = {(r["slot_start"], who) for r in rows for who in (r["buyer_id"], r["ikm_id"])}
-    taken = {(r["slot_start"], r["table"]) for r in rows}
-    state = engine.events.changes(EVENT_ID)
-    windows = state.availability if state is not None else {}
-
-    def can(p: str, index: int) -> bool:
-        return index in (event.slots_within(windows[p]) if p in windows else event.available_slots(p))
-
-    for r in rows:
-        for slot in event.slots():
-            start = slot.start.strftime("%H:%M")
-            pair = (r["buyer_id"], r["ikm_id"])
-            if any(not can(p, slot.index) or (start, p) in busy for p in pair):
-                continue
-            free = [t for t in event.table_names() if (start, t) not in taken]
-            if free:
-                return f"{pair[0]}|{pair[1]}", start, free[0], r["buyer_id"]
-    raise AssertionError("no meeting can move")
 
 
 def preview_and_apply(page: Page, name: str) -> None:
@@ -99,7 +73,7 @@ def test_an_organiser_runs_the_event_day_on_a_desk(page: Page, web_engine: Engin
     preview_and_apply(page, "console-desk-preview-walk-in")
     expect(page.locator("td.changed-added").first).to_be_visible()
 
-    meeting, start, table, _ = free_move(web_engine)  # move a meeting with the form
+    meeting, start, table, _ = free_move(web_engine, EVENT_ID)  # move a meeting with the form
     page.locator("#op-move summary").click()
     page.locator("#move-meeting").select_option(meeting)
     page.locator("#move-start").select_option(start)
@@ -184,7 +158,7 @@ def test_dragging_a_meeting_onto_a_free_cell_previews_the_move(
     _, key = web_engine.keys.create("organiser", "Panitia seret")
     log_in(page, key, "console-drag")
     page.goto(f"/events/{planned}/day?lang=en")
-    meeting, start, table, _ = free_move(web_engine)
+    meeting, start, table, _ = free_move(web_engine, EVENT_ID)
     source = page.locator(f'td.meeting[data-pair="{meeting}"]')
     target = page.locator(f'td.free[data-start="{start}"][data-table="{table}"]')
     # the drag events a browser sends, dispatched on the two cells (a real mouse drag across a scrolling box

@@ -15,8 +15,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from matching import Engine
-from matching.events.plan_files import read_plan_rows
-from tests.service.conftest import PLAN_TIMEOUT_MS, TIMEOUT_MS, log_in, no_horizontal_scroll, shot
+from tests.service.conftest import PLAN_TIMEOUT_MS, TIMEOUT_MS, free_move, log_in, no_horizontal_scroll, shot
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 TABLES = [f"Meja {i}" for i in range(1, 9)]
@@ -31,31 +30,6 @@ def tab(request: pytest.FixtureRequest, browser: Browser, server: str) -> Iterat
     context.set_default_timeout(TIMEOUT_MS)
     yield request.param, context.new_page()
     context.close()
-
-
-def free_move(engine: Engine, event_id: str) -> tuple[str, str, str]:
-    """A meeting of the plan in force (the move form's value ``buyer|ikm``) and a free start and table that
-    both its sides can attend."""
-    event = engine.events.get(event_id).event
-    rows = read_plan_rows(engine.events.plan_record(event_id).folder / "meetings.csv")
-    busy = {(r["slot_start"], who) for r in rows for who in (r["buyer_id"], r["ikm_id"])}
-    taken = {(r["slot_start"], r["table"]) for r in rows}
-    state = engine.events.changes(event_id)
-    windows = state.availability if state is not None else {}
-
-    def can(who: str, index: int) -> bool:
-        return index in (event.slots_within(windows[who]) if who in windows else event.available_slots(who))
-
-    for r in rows:
-        for slot in event.slots():
-            start = slot.start.strftime("%H:%M")
-            pair = (r["buyer_id"], r["ikm_id"])
-            if any(not can(p, slot.index) or (start, p) in busy for p in pair):
-                continue
-            free = [t for t in event.table_names() if (start, t) not in taken]
-            if free:
-                return f"{pair[0]}|{pair[1]}", start, free[0]
-    raise AssertionError("no meeting of the plan can move")
 
 
 def test_an_organiser_runs_an_event_from_the_form_to_the_dashboard(
@@ -154,7 +128,7 @@ def test_an_organiser_runs_an_event_from_the_form_to_the_dashboard(
     page.locator("#op-walk_in").get_by_role("button", name="Pratinjau").click()
     apply_preview(page, step, "day-walk-in")
 
-    meeting, start, table = free_move(web_engine, event_id)
+    meeting, start, table, _ = free_move(web_engine, event_id)
     page.locator("#op-move summary").click()
     page.locator("#move-meeting").select_option(meeting)
     page.locator("#move-start").select_option(start)
