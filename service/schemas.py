@@ -285,6 +285,15 @@ class PlanRequest(BaseModel):
 
     time_limit: Annotated[float, Field(ge=1, le=120)] = 10.0
     top: Annotated[int, Field(ge=1, le=200)] = 50
+    day_changes: Annotated[
+        Literal["refuse", "keep", "discard"],
+        Field(
+            description="When the plan in force carries the day's changes (absences, walk-ins, "
+            'moves ...): "refuse" answers 409 naming them (a plain plan would drop them), "keep" plans the '
+            'whole event again from the day\'s state, "discard" plans from the definition alone and logs '
+            "what was dropped."
+        ),
+    ] = "refuse"
 
 
 class RescheduleRequest(BaseModel):

@@ -4,12 +4,13 @@ the day, read the schedule, download every export, record meeting outcomes. Orga
 from __future__ import annotations
 
 import mimetypes
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse
 
 from matching.app.events import EventRecord, Outcome, PlanRecord
+from matching.errors import ConflictError
 from service.deps import EngineDep, OrganiserDep
 from service.errors import error_responses
 from service.schemas import (
@@ -104,11 +105,28 @@ def delete_event(event_id: str, engine: EngineDep, _organiser: OrganiserDep) -> 
     "/{event_id}/plan", response_model=PlanSummary, status_code=status.HTTP_201_CREATED, responses=CREATES
 )
 def plan_event(
-    event_id: str, engine: EngineDep, _organiser: OrganiserDep, body: PlanRequest | None = None
+    event_id: str, engine: EngineDep, organiser: OrganiserDep, body: PlanRequest | None = None
 ) -> Any:
-    """Choose the meetings, schedule them, check the plan and write every export (a new plan number)."""
+    """Choose the meetings, schedule them, check the plan and write every export (a new plan number).
+
+    A plan never drops the day's changes silently: when the plan in force carries them, ``day_changes``
+    says what to do (409 with what would be lost unless ``keep`` or ``discard``).
+    """
     body = body or PlanRequest()
-    return plan_public(engine.events.plan(event_id, top=body.top, time_limit=body.time_limit))
+    events = engine.events
+    if events.plans(event_id):
+        loss = events.day.pending(event_id)
+        if not loss.empty:
+            if body.day_changes == "refuse":
+                raise ConflictError(
+                    f"the plan in force carries the day's changes ({loss.sentence()}); a plan from the "
+                    'definition would drop them: send day_changes "keep" to plan again from the day\'s '
+                    'state, or "discard" to drop them'
+                )
+            who = organiser.key.name if organiser.key is not None else organiser.role.value
+            mode: Literal["current", "discard"] = "current" if body.day_changes == "keep" else "discard"
+            return plan_public(events.day.plan_again(event_id, mode, who=who, time_limit=body.time_limit))
+    return plan_public(events.plan(event_id, top=body.top, time_limit=body.time_limit))
 
 
 @router.post(

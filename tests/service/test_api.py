@@ -774,6 +774,27 @@ def test_reschedule_after_a_no_show(client: TestClient, demo: Demo, planned: dic
     assert_error(client.post(f"{API}/events/{EVENT_ID}/reschedule", json=broken, headers=headers), 422)
 
 
+def test_a_plan_never_drops_the_days_changes_silently(
+    client: TestClient, demo: Demo, planned: dict[str, Any]
+) -> None:
+    headers = organiser(demo)
+    before = client.get(f"{API}/events/{EVENT_ID}/schedule", headers=headers).json()
+    absent = sorted({m["ikm_id"] for m in before["data"]} - {"I0081", "I0042", "I0050", "I0070"})[0]
+    body = {"changes": f"no_shows: [{absent}]\n", "time_limit": 2}
+    assert client.post(f"{API}/events/{EVENT_ID}/reschedule", json=body, headers=headers).status_code == 201
+    refused = client.post(f"{API}/events/{EVENT_ID}/plan", json={"time_limit": 2}, headers=headers)
+    message = assert_error(refused, 409, "conflict")["message"]
+    assert "absence" in message and "day_changes" in message
+    plans = client.get(f"{API}/events/{EVENT_ID}/plans", headers=headers).json()["count"]
+    kept = client.post(
+        f"{API}/events/{EVENT_ID}/plan", json={"time_limit": 2, "day_changes": "keep"}, headers=headers
+    )
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["plan_no"] == plans + 1
+    after = client.get(f"{API}/events/{EVENT_ID}/schedule", headers=headers).json()
+    assert absent not in {m["ikm_id"] for m in after["data"]}  # the absence holds in the new plan
+
+
 def test_outcomes_are_recorded_with_the_model_version(
     client: TestClient, demo: Demo, planned: dict[str, Any]
 ) -> None:
