@@ -436,17 +436,8 @@ class EventDay:
         before = self._newest_no(event_id)
         if mode == "discard":
             plan = self._events.plan(event_id, time_limit=time_limit)
-            self._repo.add(
-                event_id,
-                who=who,
-                action="discard",
-                details={"params": {"lost": loss.sentence()}},
-                text=f"Planned again from the definition; dropped: {loss.sentence()}",
-                plan_before=before,
-                plan_after=plan.plan_no,
-            )
-            self.clean_previews(event_id, outdated=False)
-            return plan
+            text = f"Planned again from the definition; dropped: {loss.sentence()}"
+            return self._logged_plan(event_id, plan, who, "discard", {"lost": loss.sentence()}, text, before)
         if mode != "current":
             raise ConfigError(f"mode {mode!r} is not one of current, discard")
         state = self.state(event_id) or Changes()
@@ -460,12 +451,26 @@ class EventDay:
         rows = read_plan_rows(self._events.plan_record(event_id).folder / "meetings.csv") if before else []
         event = day_event(record.event, state, rows, buyers, ikms)
         plan = self._events.plan(event_id, time_limit=time_limit, event=event, changes=state)
+        text = f"Planned the whole event again from the day's state ({loss.sentence()})"
+        return self._logged_plan(event_id, plan, who, "replan", {"kept": loss.sentence()}, text, before)
+
+    def _logged_plan(
+        self,
+        event_id: str,
+        plan: PlanRecord,
+        who: str,
+        action: str,
+        params: dict[str, str],
+        text: str,
+        before: int | None,
+    ) -> PlanRecord:
+        """``plan``, a whole new plan, written to the log; the previews made against the old plan go."""
         self._repo.add(
             event_id,
             who=who,
-            action="replan",
-            details={"params": {"kept": loss.sentence()}},
-            text=f"Planned the whole event again from the day's state ({loss.sentence()})",
+            action=action,
+            details={"params": params},
+            text=text,
             plan_before=before,
             plan_after=plan.plan_no,
         )

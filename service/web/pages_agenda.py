@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from matching.app.agendas import ParticipantAgenda
 from matching.errors import NotFoundError
 from matching.events.agendas import UTC_OFFSETS, long_date
-from service.web.render import organiser_or_response, page_lang, render
+from service.web.render import not_found, organiser_or_response, page_lang, render
 
 router = APIRouter()
 _CELL, _GAP = 40, 6  # booth map: SVG units per cell and between cells
@@ -52,7 +52,7 @@ async def agenda_page(request: Request, event_id: str, participant_id: str) -> R
     try:
         agenda = await run_in_threadpool(events.agenda, event_id, participant_id)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     lang = page_lang(request)
     event = agenda.record.event
     zone = event.time_zone

@@ -42,7 +42,7 @@ from service.web.builder_form import (
 )
 from service.web.builder_form import slot_starts as form_slot_starts
 from service.web.i18n import translator
-from service.web.render import organiser_or_response, page_lang, redirect, render
+from service.web.render import not_found, organiser_or_response, page_lang, redirect, render
 
 router = APIRouter()
 RESERVED_IDS = ("new", "builder")  # /events/new and /events/builder/... are pages, not events
@@ -209,7 +209,7 @@ def _save(request: Request, form: FormData, event_id: str | None) -> Response:
         else:
             record = engine.events.update(event_id, event_yaml(event))
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     except ConflictError:
         problem = FieldProblem("event_id", t("builder_field_event_id"), t("builder_msg_id_taken"))
         return _render_form(request, state, event_id=event_id, problems=[problem], status_code=422)
@@ -254,7 +254,7 @@ def edit_event(request: Request, event_id: str) -> Response:
     try:
         record = request.app.state.engine.events.get(event_id)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     return _render_form(request, state_from_event(record.event), event_id=event_id)
 
 
@@ -266,7 +266,7 @@ async def update_from_form(request: Request, event_id: str) -> Response:
     try:
         request.app.state.engine.events.get(event_id)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     form = await request.form()
     return await run_in_threadpool(_save, request, form, event_id)
 
@@ -309,7 +309,7 @@ def export_yaml(request: Request, event_id: str) -> Response:
     try:
         record = request.app.state.engine.events.get(event_id)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     return Response(
         event_yaml(record.event),
         media_type="application/yaml; charset=utf-8",

@@ -22,7 +22,7 @@ from matching.store.day import LogEntry
 from service.deps import Principal
 from service.web.i18n import translator
 from service.web.pages_events import schedule_grid
-from service.web.render import organiser_or_response, page_lang, redirect, render, table_label
+from service.web.render import not_found, organiser_or_response, page_lang, redirect, render, table_label
 
 router = APIRouter()
 OPERATIONS = ("absent", "cancel", "walk_in", "move", "swap", "late")
@@ -117,7 +117,7 @@ def _console(request: Request, event_id: str, status_code: int = 200, **context:
     try:
         record = events.get(event_id)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     event: Event = record.event
     plans = events.plans(event_id)
     values: dict[str, Any] = {"record": record, "event": event, "plan": None, "error": None, "op": None}
@@ -208,7 +208,7 @@ def check_in(
     try:
         events.get(event_id)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     try:
         events.day.check_in(event_id, participant, status if status != "reset" else None, who=who_name(who))
     except MatchingError as exc:
@@ -264,7 +264,7 @@ def preview(
     try:
         events.get(event_id)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     try:
         made = events.day.preview(event_id, operation, who=who_name(who))
     except MatchingError as exc:
@@ -297,7 +297,7 @@ def cancel(request: Request, event_id: str, token: Annotated[str, Form()] = "") 
         request.app.state.engine.events.get(event_id)
         request.app.state.engine.events.day.cancel_preview(event_id, token)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     return redirect(f"/events/{event_id}/day", msg="console_cancelled")
 
 
@@ -311,7 +311,7 @@ def undo(request: Request, event_id: str) -> Response:
         plan = request.app.state.engine.events.day.undo(event_id, who=who_name(who))
     except NotFoundError as exc:
         if "does not exist" in str(exc):
-            return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+            return not_found(request, exc)
         return _console(request, event_id, 409, error=("console_undo_none", {}))
     except ConflictError:
         return _console(request, event_id, 409, error=("console_error_stale", {}))

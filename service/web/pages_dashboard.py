@@ -20,7 +20,7 @@ from matching.app.report_files import write_report_pdf, write_report_xlsx
 from matching.errors import NotFoundError
 from service.web.charts import bar_chart, funnel_chart, histogram
 from service.web.i18n import LANGS, translator
-from service.web.render import organiser_or_response, page_lang, render
+from service.web.render import not_found, organiser_or_response, page_lang, render
 
 router = APIRouter()
 _MEDIA = {
@@ -156,7 +156,7 @@ def dashboard_page(request: Request, event_id: str) -> Response:
     try:
         record = engine.events.get(event_id)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     values: dict[str, Any] = {"record": record, "report": None}
     if engine.events.plans(event_id):
         report = engine.event_report(event_id)
@@ -172,12 +172,12 @@ def download_report(request: Request, event_id: str, kind: str, lang: str | None
         return who
     if kind not in _MEDIA:
         message = f"no report of kind {kind!r}; choose report.pdf or report.xlsx"
-        return render(request, "not_found.html", {"message": message}, status_code=404)
+        return not_found(request, message)
     language = lang if lang in LANGS else page_lang(request)
     try:
         report = request.app.state.engine.event_report(event_id)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     write = write_report_pdf if kind == "pdf" else write_report_xlsx
     with tempfile.TemporaryDirectory() as folder:
         content = write(report, Path(folder) / f"report.{kind}", language).read_bytes()

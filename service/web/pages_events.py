@@ -20,7 +20,7 @@ from matching.errors import MatchingError, NotFoundError
 from matching.events.model import Event
 from service.web.i18n import TEXTS
 from service.web.pages_builder import free_id
-from service.web.render import organiser_or_response, redirect, render
+from service.web.render import not_found, organiser_or_response, redirect, render
 
 router = APIRouter()
 MAIN_FILES = ("agendas-id.pdf", "agendas-en.pdf", "master-grid.xlsx", "meetings.csv", "scores.csv")
@@ -28,10 +28,6 @@ MAIN_FILES = ("agendas-id.pdf", "agendas-en.pdf", "master-grid.xlsx", "meetings.
 
 def _problems(exc: MatchingError) -> list[str]:
     return list(exc.problems) if isinstance(exc, DataFileError) and exc.problems else [str(exc)]
-
-
-def _not_found(request: Request, exc: NotFoundError) -> Response:
-    return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
 
 
 # -- the list and the create form ------------------------------------------------------------------------
@@ -170,7 +166,7 @@ def _event_page(
         record = request.app.state.engine.events.get(event_id)
         view = _plan_view(request, record, plan_no)
     except NotFoundError as exc:
-        return _not_found(request, exc)
+        return not_found(request, exc)
     values = {
         "record": record,
         "changes": "",
@@ -225,7 +221,7 @@ def plan_event(
             event_id, mode, who=who.key.name if who.key is not None else who.role.value, time_limit=limit
         )
     except NotFoundError as exc:
-        return _not_found(request, exc)
+        return not_found(request, exc)
     except MatchingError as exc:
         return _event_page(request, event_id, status_code=422, error=("plan_failed", {"message": str(exc)}))
     msg = "console_replanned" if mode == "current" else "console_discarded"
@@ -248,7 +244,7 @@ def reschedule_event(
         )
     except NotFoundError as exc:
         if "has no plan" not in str(exc):
-            return _not_found(request, exc)
+            return not_found(request, exc)
         return _event_page(request, event_id, status_code=422, changes=changes, problems=[str(exc)])
     except MatchingError as exc:
         return _event_page(request, event_id, status_code=422, changes=changes, problems=_problems(exc))
@@ -264,7 +260,7 @@ def download(request: Request, event_id: str, name: str, plan: int | None = None
     try:
         path = request.app.state.engine.events.file(event_id, name, plan)
     except NotFoundError as exc:
-        return _not_found(request, exc)
+        return not_found(request, exc)
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if media.startswith("text/"):
         media += "; charset=utf-8"

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from matching.app.events import DAY_OUTCOMES, FOLLOWUP_OUTCOMES, Outcome
 from matching.errors import MatchingError, NotFoundError
 from matching.learning.outcomes import OutcomeRecord
-from service.web.render import organiser_or_response, redirect, render
+from service.web.render import not_found, organiser_or_response, redirect, render
 
 router = APIRouter()
 MAX_FIELDS = 50_000  # five a meeting: 10,000 meetings in one form (the body size has its own limit)
@@ -39,7 +39,7 @@ def _page(request: Request, event_id: str, status_code: int = 200, error: str | 
     try:
         record, rows = _rows(request, event_id)
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     people = {r["buyer_id"]: r["buyer_name"] for r in rows} | {r["ikm_id"]: r["ikm_name"] for r in rows}
     chosen = request.query_params.get("participant", "")
     if chosen in people:
@@ -72,7 +72,7 @@ def _save(request: Request, event_id: str, form: dict[str, str]) -> Response:
     try:
         stored = {(o.buyer_id, o.ikm_id): o for o in events.outcomes(event_id)}
     except NotFoundError as exc:
-        return render(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return not_found(request, exc)
     changed = []
     for key, buyer in form.items():
         if not key.startswith("buyer-"):

@@ -27,6 +27,7 @@ __all__ = [
     "flash",
     "forbidden",
     "login_redirect",
+    "not_found",
     "organiser_or_response",
     "page_lang",
     "redirect",
@@ -142,6 +143,11 @@ def login_redirect(request: Request) -> RedirectResponse:
 
 def forbidden(request: Request, principal: Principal) -> Response:
     return render(request, "forbidden.html", {"role": principal.role.value}, status_code=403)
+
+
+def not_found(request: Request, reason: Exception | str) -> Response:
+    """The not-found page (404) saying what was not found."""
+    return render(request, "not_found.html", {"message": str(reason)}, status_code=404)
 
 
 def organiser_or_response(request: Request) -> Principal | Response:
