@@ -139,12 +139,13 @@ class ObservabilityMiddleware:
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(route).observe(elapsed)
             log.info(
-                "%s %s %d %.1f ms key=%s",
+                "%s %s %d %.1f ms key=%s user=%s",
                 scope["method"],
                 scope["path"],
                 status,
                 elapsed * 1000,
                 scope["state"].get("key_id", "-"),
+                scope["state"].get("user_id", "-"),
             )
             REQUEST_ID.reset(token)
 

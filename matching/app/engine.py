@@ -33,10 +33,12 @@ from matching.retrieval.encoders import Encoder, load_encoder
 from matching.retrieval.indexing import IndexReport, update_dense_index
 from matching.retrieval.lexicon import Concept, lexicon
 from matching.retrieval.query import BuyerNeeds, parse_needs
+from matching.store.accounts import Accounts
 from matching.store.database import Store
 from matching.store.day import DayRepository
 from matching.store.events import EventRepository
 from matching.store.keys import ApiKeys
+from matching.store.outbox import Outbox
 from matching.store.outcomes import OutcomeRepository
 
 if TYPE_CHECKING:
@@ -197,6 +199,16 @@ class Engine:
         lex = lexicon()
         index = LexicalIndex(concepts=lex.concept_terms if concepts else None, stemmed=stemmed)
         return index.fit(*catalogue.texts())
+
+    @property
+    def accounts(self) -> Accounts:
+        """Participants' user accounts and their signed-in sessions (:mod:`matching.store.accounts`)."""
+        return Accounts(self.store)
+
+    @property
+    def outbox(self) -> Outbox:
+        """E-mails waiting to be sent, and those sent (:mod:`matching.store.outbox`)."""
+        return Outbox(self.store)
 
     @property
     def events(self) -> Events:

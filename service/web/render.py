@@ -19,6 +19,7 @@ from matching.store.keys import Role
 from service.deps import COOKIE, Principal, key_limiter
 from service.web.i18n import DEFAULT_LANG, LANGS, TEXTS, translator
 from service.web.messages import problem
+from service.web.participant_auth import signed_in
 
 __all__ = [
     "LANG_COOKIE",
@@ -110,6 +111,7 @@ def render(
     lang = page_lang(request)
     t = translator(lang)
     principal = web_principal(request)
+    participant = signed_in(request)
     other = "en" if lang == "id" else "id"
     values = {
         "lang": lang,
@@ -117,6 +119,8 @@ def render(
         "table_label": lambda name: table_label(name, t),
         "principal": principal,
         "is_organiser": principal is not None and principal.role is Role.ORGANISER,
+        "participant": participant,  # a signed-in buyer's or IKM's user (SignedIn), or None
+        "csrf_token": participant.csrf_token if participant else "",
         "switch_url": _switch_url(request, other),
         "other_lang": other,
         "path": request.url.path,

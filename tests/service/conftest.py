@@ -25,7 +25,9 @@ import uvicorn
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from matching import Engine, Settings
+from matching.store.accounts import Account
 from service import create_app
+from service.web.participant_auth import SESSION_COOKIE
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -179,3 +181,24 @@ def free_move(engine: Engine, event_id: str) -> tuple[str, str, str, str]:
             if free:
                 return f"{pair[0]}|{pair[1]}", start, free[0], r["buyer_id"]
     raise AssertionError("no meeting of the plan can move")
+
+
+def participant_session(
+    engine: Engine, kind: str, participant_id: str, *, email: str | None = None, name: str = ""
+) -> tuple[Account, str]:
+    """An account of ``participant_id`` (made if its e-mail address has none) and a fresh session's token:
+    put it in the ``matching_session`` cookie (``client.cookies.set`` or :func:`sign_in_browser`)."""
+    address = email or f"{participant_id.lower()}@peserta.example"
+    account = engine.accounts.by_email(address)
+    if account is None:
+        assert kind in ("buyer", "ikm")
+        account = engine.accounts.create(
+            address, name or participant_id, "buyer" if kind == "buyer" else "ikm", participant_id
+        )
+    token, _ = engine.accounts.start_session(account.user_id)
+    return account, token
+
+
+def sign_in_browser(page: Page, server: str, token: str) -> None:
+    """Give the tab's browser the participant session ``token`` (as the sign-in page would)."""
+    page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server}])
