@@ -36,6 +36,7 @@ from matching.retrieval.query import BuyerNeeds, parse_needs
 from matching.store.accounts import Accounts
 from matching.store.database import Store
 from matching.store.day import DayRepository
+from matching.store.event_settings import EventSettingsRepository
 from matching.store.events import EventRepository
 from matching.store.keys import ApiKeys
 from matching.store.outbox import Outbox
@@ -43,6 +44,7 @@ from matching.store.outcomes import OutcomeRepository
 
 if TYPE_CHECKING:
     from matching.app.events import Events
+    from matching.app.participation import Participation
     from matching.app.report import EventReport
 
 __all__ = ["EMPTY_CATALOGUE", "Engine", "demo_data_dir", "make_private"]
@@ -209,6 +211,14 @@ class Engine:
     def outbox(self) -> Outbox:
         """E-mails waiting to be sent, and those sent (:mod:`matching.store.outbox`)."""
         return Outbox(self.store)
+
+    @property
+    def participation(self) -> Participation:
+        """Events seen from a participant's side: who takes part, each event's participant settings
+        (:mod:`matching.app.participation`)."""
+        from matching.app.participation import Participation
+
+        return Participation(self.events, EventSettingsRepository(self.store))
 
     @property
     def events(self) -> Events:
