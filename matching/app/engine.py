@@ -41,11 +41,14 @@ from matching.store.events import EventRepository
 from matching.store.keys import ApiKeys
 from matching.store.outbox import Outbox
 from matching.store.outcomes import OutcomeRepository
+from matching.store.requests import MeetingRequests
 
 if TYPE_CHECKING:
     from matching.app.events import Events
     from matching.app.participation import Participation
+    from matching.app.recommendations import Partner
     from matching.app.report import EventReport
+    from matching.app.requests import Requests
 
 __all__ = ["EMPTY_CATALOGUE", "Engine", "demo_data_dir", "make_private"]
 
@@ -233,6 +236,24 @@ class Engine:
             participants=self.participants,
             public_url=self.settings.public_url,
             days=DayRepository(self.store),
+            requests=MeetingRequests(self.store),
+        )
+
+    @property
+    def requests(self) -> Requests:
+        """Participants' meeting requests: send, answer, withdraw, the organiser's override
+        (:mod:`matching.app.requests`)."""
+        from matching.app.requests import Requests
+
+        events = self.events
+        return Requests(
+            MeetingRequests(self.store),
+            self.participation,
+            self.accounts,
+            self.outbox,
+            names=lambda: events.people().names,
+            event_name=lambda event_id: events.get(event_id).name,
+            public_url=self.settings.public_url,
         )
 
     def event_report(self, event_id: str, *, check_ins: Mapping[str, str] | None = None) -> EventReport:
@@ -297,6 +318,15 @@ class Engine:
         records = {b.buyer_id: b for b in self.store.buyers()}
         queries = self.encode_buyers([records[b] for b in buyers])
         return candidate_pairs(searcher, queries, ikms, top=top)
+
+    def recommend_partners(
+        self, event_id: str, kind: str, participant_id: str, *, query: str = "", k: int = 30
+    ) -> list[Partner]:
+        """A participant's recommended partners at an event, with the reasons to meet (public profiles
+        only; :mod:`matching.app.recommendations`)."""
+        from matching.app.recommendations import recommend_partners
+
+        return recommend_partners(self, event_id, kind, participant_id, query=query, k=k)
 
     @property
     def keys(self) -> ApiKeys:
