@@ -45,7 +45,13 @@ MAX_MESSAGE = 500
 
 
 class RequestRefused(ConflictError):
-    """A meeting request step the rules do not allow now (closed, past the deadline, the wrong side ...)."""
+    """A meeting request step the rules do not allow now; ``code`` says which rule, for pages to word:
+    ``not_open``, ``deadline``, ``duplicate``, ``own_request`` (answering one's own), ``not_sender``
+    (withdrawing the other side's), ``answered`` (no longer pending)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def honour_requests(
@@ -152,9 +158,9 @@ class Requests:
     def _open_or_refuse(self, event_id: str, now: dt.datetime) -> str:
         settings = self._participation.settings(event_id)
         if not settings.opened:
-            raise RequestRefused(f"event {event_id!r} is not open to meeting requests yet")
+            raise RequestRefused(f"event {event_id!r} is not open to meeting requests yet", "not_open")
         if not settings.requests_open(now):
-            raise RequestRefused(f"the request deadline of event {event_id!r} has passed")
+            raise RequestRefused(f"the request deadline of event {event_id!r} has passed", "deadline")
         return settings.request_mode
 
     def send(
@@ -183,7 +189,8 @@ class Requests:
         if existing is not None and existing.status != "withdrawn":
             raise RequestRefused(
                 f"buyer {buyer!r} and IKM {ikm!r} already have a meeting request at this event "
-                f"({existing.status})"
+                f"({existing.status})",
+                "duplicate",
             )
         if existing is not None:
             request = self._repo.reopen(
@@ -213,9 +220,9 @@ class Requests:
         now = now or utc_now()
         request = self.get_for(event_id, request_id, account)
         if request.from_kind == account.kind:
-            raise RequestRefused("only the other side can answer this request; you sent it")
+            raise RequestRefused("only the other side can answer this request; you sent it", "own_request")
         if request.status != "pending":
-            raise RequestRefused(f"this request is already {request.status}")
+            raise RequestRefused(f"this request is already {request.status}", "answered")
         self._open_or_refuse(event_id, now)
         status: RequestStatus = "accepted" if accept else "declined"
         answered = self._repo.set_status(request_id, status, decided_by=account.user_id, expect="pending")
@@ -226,9 +233,9 @@ class Requests:
         """The sender takes back a request that is still pending."""
         request = self.get_for(event_id, request_id, account)
         if request.from_kind != account.kind:
-            raise RequestRefused("only the side that sent this request can withdraw it")
+            raise RequestRefused("only the side that sent this request can withdraw it", "not_sender")
         if request.status != "pending":
-            raise RequestRefused(f"this request is already {request.status}")
+            raise RequestRefused(f"this request is already {request.status}", "answered")
         return self._repo.set_status(request_id, "withdrawn", decided_by=account.user_id, expect="pending")
 
     # -- the organiser ---------------------------------------------------------------------------------

@@ -10,6 +10,8 @@
 ``/events/{id}/dashboard``               organisers see the event's figures as charts, download the report
 ``/events/{id}/agenda/{participant}``    one participant's day (the printed agendas' QR codes open it)
 ``/events/{id}/day``                     the event day console: check-in, previewed changes, log, undo
+``/me/events/{id}`` (+ ``/requests``)     participants' recommended partners and meeting requests
+``/events/{id}/requests``                organisers see and override meeting requests, set mode/deadline
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
 =======================================  ==============================================================
 
@@ -30,6 +32,7 @@ from service.web import (
     pages_events,
     pages_import,
     pages_outcomes,
+    pages_requests,
     pages_search,
 )
 from service.web.render import STATIC_DIR
@@ -48,6 +51,7 @@ _PAGES = (
     pages_outcomes,
     pages_dashboard,
     pages_agenda,
+    pages_requests,
 )
 for _module in _PAGES:
     router.include_router(_module.router)
