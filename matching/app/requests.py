@@ -247,7 +247,7 @@ class Requests:
             raise NotFoundError(f"event {event_id!r} has no meeting request {request_id}")
         if status not in STATUSES:
             raise ConfigError(f"status must be one of {', '.join(STATUSES)} (value: {status!r})")
-        return self._repo.set_status(request_id, status, decided_by=f"organiser: {organiser}")  # type: ignore[arg-type]
+        return self._repo.set_status(request_id, status, decided_by=f"organiser: {organiser}")
 
     # -- e-mails ---------------------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from service.web.render import not_found, organiser_or_response, page_lang, redi
 __all__ = ["local_time", "router"]
 
 router = APIRouter()
-PARTNERS = 30  # recommended partners shown
+PARTNERS = 20  # recommended partners shown
 
 
 def _zone(name: str) -> dt.timezone:
