@@ -65,10 +65,20 @@ def honour_requests(
 
     Accepted -> ``must_meet``, declined -> ``no_thanks``. A pair the organiser already has a preference for,
     or a confirmed (fixed) meeting, keeps the organiser's choice. With ``buyers`` / ``ikms`` (who may take
-    part now), requests of others are left out. The event is returned unchanged when nothing is added.
+    part now), requests of others are left out. An accepted request that cannot be held is left to the
+    scores rather than made a must (which would make the plan infeasible): the two sides share no slot (a
+    late arrival), or one side's must-meet and fixed meetings already fill its cap (earliest requests
+    first). The event is returned unchanged when nothing is added.
     """
     own = {(p.buyer, p.ikm) for p in event.preferences}
     fixed = {(f.buyer, f.ikm) for f in event.fixed_meetings}
+    forced = fixed | {(p.buyer, p.ikm) for p in event.preferences if p.kind == "must_meet"}
+    n_slots = len(event.slots())
+    caps = (event.max_meetings_per_buyer or n_slots, event.max_meetings_per_ikm or n_slots)
+    load: dict[tuple[int, str], int] = {}
+    for pair in forced:
+        for side in (0, 1):
+            load[(side, pair[side])] = load.get((side, pair[side]), 0) + 1
     listed_buyers = None if event.buyers == "all" else set(event.buyers)
     listed_ikms = None if event.ikms == "all" else set(event.ikms)
     added: list[Preference] = []
@@ -82,6 +92,12 @@ def honour_requests(
             continue
         if (buyers is not None and r.buyer_id not in buyers) or (ikms is not None and r.ikm_id not in ikms):
             continue
+        if kind == "must_meet":
+            full = any(load.get((side, r.pair[side]), 0) >= caps[side] for side in (0, 1))
+            if full or not event.available_slots(r.buyer_id) & event.available_slots(r.ikm_id):
+                continue
+            for side in (0, 1):
+                load[(side, r.pair[side])] = load.get((side, r.pair[side]), 0) + 1
         added.append(Preference(buyer=r.buyer_id, ikm=r.ikm_id, kind=kind))  # type: ignore[arg-type]
         own.add(r.pair)
     if not added:

@@ -183,3 +183,30 @@ def test_honouring_keeps_the_organisers_choices(demo: Engine) -> None:
     added = merged.preferences[len(event.preferences) :]
     assert [(p.buyer, p.ikm, p.kind) for p in added] == [("B003", "I0003", "must_meet")]
     assert honour_requests(event, answered, ikms={"I0081"}) is event  # I0003 no longer takes part
+
+
+def test_accepted_requests_that_cannot_be_held_are_not_forced(demo: Engine) -> None:
+    """B010 is there in the morning only, I0025 from 10:40: they share slots; B011 (afternoon) and B010 do
+    not share any with a morning-only IKM; and the IKM cap (6) limits how many musts one IKM gets."""
+    event = demo.events.get("ev").event
+    late_buyer = account(demo, "buyer", "B011")  # 13:00-16:00
+    early_buyer = account(demo, "buyer", "B010")  # 09:00-12:00
+    morning = event.model_copy(
+        update={"availability": {**event.availability, "I0003": event.availability["B010"]}}
+    )
+    apart = demo.requests.send("ev", late_buyer, "I0003", now=NOW)
+    together = demo.requests.send("ev", early_buyer, "I0003", now=NOW)
+    for r in (apart, together):
+        demo.requests.override("ev", r.request_id, "accepted", organiser="panitia")
+    added = honour_requests(morning, demo.requests.preferences("ev")).preferences[len(event.preferences) :]
+    assert [(p.buyer, p.ikm) for p in added] == [("B010", "I0003")]
+
+    buyers = [b for b in event.buyers if b not in ("B010", "B011", "B020")][:8]  # type: ignore[union-attr]
+    for n, b in enumerate(buyers):
+        sent = demo.requests.send("ev", account(demo, "buyer", b, 10 + n), "I0035", now=NOW)
+        demo.requests.override("ev", sent.request_id, "accepted", organiser="panitia")
+    musts = [
+        p for p in honour_requests(event, demo.requests.preferences("ev")).preferences if p.ikm == "I0035"
+    ]
+    assert len(musts) == event.max_meetings_per_ikm == 6
+    assert [p.buyer for p in musts] == buyers[:6]  # the earliest requests first
