@@ -44,7 +44,9 @@ from matching.store.outcomes import OutcomeRepository
 
 if TYPE_CHECKING:
     from matching.app.events import Events
+    from matching.app.my_agenda import MyAgendas
     from matching.app.participation import Participation
+    from matching.app.ratings import Ratings
     from matching.app.report import EventReport
 
 __all__ = ["EMPTY_CATALOGUE", "Engine", "demo_data_dir", "make_private"]
@@ -219,6 +221,22 @@ class Engine:
         from matching.app.participation import Participation
 
         return Participation(self.events, EventSettingsRepository(self.store))
+
+    @property
+    def my_agenda(self) -> MyAgendas:
+        """Participants' own agendas of the published plan (:mod:`matching.app.my_agenda`)."""
+        from matching.app.my_agenda import MyAgendas
+
+        return MyAgendas(self.events, self.participation, self.accounts, self.store)
+
+    @property
+    def ratings(self) -> Ratings:
+        """Participants' ratings of their meetings, and the outcomes training reads
+        (:mod:`matching.app.ratings`)."""
+        from matching.app.ratings import Ratings
+        from matching.store.ratings import ParticipantRatings
+
+        return Ratings(self.my_agenda, self.events, ParticipantRatings(self.store))
 
     @property
     def events(self) -> Events:
