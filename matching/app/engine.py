@@ -45,7 +45,9 @@ from matching.store.requests import MeetingRequests
 
 if TYPE_CHECKING:
     from matching.app.events import Events
+    from matching.app.my_agenda import MyAgendas
     from matching.app.participation import Participation
+    from matching.app.ratings import Ratings
     from matching.app.recommendations import Partner
     from matching.app.report import EventReport
     from matching.app.requests import Requests
@@ -222,6 +224,22 @@ class Engine:
         from matching.app.participation import Participation
 
         return Participation(self.events, EventSettingsRepository(self.store))
+
+    @property
+    def my_agenda(self) -> MyAgendas:
+        """Participants' own agendas of the published plan (:mod:`matching.app.my_agenda`)."""
+        from matching.app.my_agenda import MyAgendas
+
+        return MyAgendas(self.events, self.participation, self.accounts, self.store)
+
+    @property
+    def ratings(self) -> Ratings:
+        """Participants' ratings of their meetings, and the outcomes training reads
+        (:mod:`matching.app.ratings`)."""
+        from matching.app.ratings import Ratings
+        from matching.store.ratings import ParticipantRatings
+
+        return Ratings(self.my_agenda, self.events, ParticipantRatings(self.store))
 
     @property
     def events(self) -> Events:

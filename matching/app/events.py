@@ -382,16 +382,19 @@ class Events:
         day_outcome: str | None = None,
         followup_outcome: str | None = None,
         notes: str | None = None,
+        entered_by: str | None = None,
     ) -> Outcome:
         """Record (or update) the rating of a meeting of the event's newest plan that holds the pair.
 
         Only the values given change (None leaves one as it is, ``""`` clears it); the meeting's plan, score
-        and model version are kept with it.
+        and model version are kept with it, and ``entered_by`` (the organiser key's name) with the row.
         """
         rating = OutcomeRecord(buyer_id, ikm_id, day_outcome, followup_outcome, notes)
-        return self.record_outcomes(event_id, [rating])[0]
+        return self.record_outcomes(event_id, [rating], entered_by=entered_by)[0]
 
-    def record_outcomes(self, event_id: str, ratings: Sequence[OutcomeRecord]) -> list[Outcome]:
+    def record_outcomes(
+        self, event_id: str, ratings: Sequence[OutcomeRecord], *, entered_by: str | None = None
+    ) -> list[Outcome]:
         """:meth:`record_outcome` for several meetings, in one transaction: all of them or none.
 
         :class:`ConfigError` names the first unknown outcome value, :class:`NotFoundError` the first pair
@@ -410,7 +413,7 @@ class Events:
                 raise NotFoundError(
                     f"event {event_id!r} has no meeting of buyer {r.buyer_id!r} with IKM {r.ikm_id!r}"
                 )
-        return self._outcomes.record(event_id, ratings, met)
+        return self._outcomes.record(event_id, ratings, met, entered_by=entered_by)
 
     def import_outcomes(self, event_id: str, path: str | Path) -> list[Outcome]:
         """Record every row of an outcomes CSV/XLSX (:func:`matching.learning.outcomes.read_outcomes_file`).

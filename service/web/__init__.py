@@ -12,6 +12,7 @@
 ``/events/{id}/day``                     the event day console: check-in, previewed changes, log, undo
 ``/me/events/{id}`` (+ ``/requests``)     participants' recommended partners and meeting requests
 ``/events/{id}/requests``                organisers see and override meeting requests, set mode/deadline
+``/me/events/{id}/agenda``, ``.../rate``  a signed-in participant's own agenda (+ ``.ics``) and ratings
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
 =======================================  ==============================================================
 
@@ -31,6 +32,7 @@ from service.web import (
     pages_dashboard,
     pages_events,
     pages_import,
+    pages_my_agenda,
     pages_outcomes,
     pages_requests,
     pages_search,
@@ -52,6 +54,7 @@ _PAGES = (
     pages_dashboard,
     pages_agenda,
     pages_requests,
+    pages_my_agenda,
 )
 for _module in _PAGES:
     router.include_router(_module.router)
