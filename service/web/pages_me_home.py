@@ -39,7 +39,9 @@ class MeLink:
 
 
 # one line per page of the participant side (keep to one line each so parallel additions merge cleanly)
-ME_LINKS: list[MeLink] = []
+ME_LINKS: list[MeLink] = [
+    # MeLink("/me/events/{event_id}/agenda", "me_link_agenda"),
+]
 
 
 @router.get("/me")
