@@ -43,7 +43,9 @@ from matching.store.outbox import Outbox
 from matching.store.outcomes import OutcomeRepository
 
 if TYPE_CHECKING:
+    from matching.app.accounts import SignIns
     from matching.app.events import Events
+    from matching.app.invitations import Invitations
     from matching.app.participation import Participation
     from matching.app.report import EventReport
 
@@ -219,6 +221,30 @@ class Engine:
         from matching.app.participation import Participation
 
         return Participation(self.events, EventSettingsRepository(self.store))
+
+    @property
+    def sign_ins(self) -> SignIns:
+        """Participants' passwords, one-time codes and the lockout (:mod:`matching.app.accounts`)."""
+        from matching.app.accounts import SignIns
+        from matching.store.sign_ins import SignInRecords
+
+        return SignIns(self.accounts, SignInRecords(self.store), self.outbox)
+
+    @property
+    def invitations(self) -> Invitations:
+        """Invitations to events and self-registrations (:mod:`matching.app.invitations`)."""
+        from matching.app.invitations import Invitations
+        from matching.store.invitations import InvitationRecords
+
+        return Invitations(
+            InvitationRecords(self.store),
+            self.accounts,
+            self.sign_ins,
+            self.outbox,
+            self.participation,
+            self.events,
+            self.store,
+        )
 
     @property
     def events(self) -> Events:
