@@ -10,6 +10,10 @@
 ``/events/{id}/dashboard``               organisers see the event's figures as charts, download the report
 ``/events/{id}/agenda/{participant}``    one participant's day (the printed agendas' QR codes open it)
 ``/events/{id}/day``                     the event day console: check-in, previewed changes, log, undo
+``/signin``, ``/signin/code``            participants sign in (password or e-mailed code); ``/signout``
+``/invite/{token}``                      accept an invitation: name, password, signed in
+``/events/{id}/register``                register for an event whose registration is open
+``/events/{id}/participants``            organisers invite participants, add users, approve registrations
 ``/me``                                  a signed-in participant's home: its events and their pages
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
 =======================================  ==============================================================
@@ -30,9 +34,12 @@ from service.web import (
     pages_dashboard,
     pages_events,
     pages_import,
+    pages_invite,
     pages_me_home,
     pages_outcomes,
+    pages_participants,
     pages_search,
+    pages_signin,
 )
 from service.web.render import STATIC_DIR
 
@@ -51,6 +58,9 @@ _PAGES = (
     pages_dashboard,
     pages_agenda,
     pages_me_home,
+    pages_signin,
+    pages_invite,
+    pages_participants,
 )
 for _module in _PAGES:
     router.include_router(_module.router)

@@ -12,17 +12,13 @@ Every label is a key of the page texts (``service/web/texts/<area>.py``, both la
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from matching.events.agendas import UTC_OFFSETS, long_date
 from service.web.participant_auth import participant_or_response
-from service.web.render import page_lang, render
-
-if TYPE_CHECKING:
-    from matching.app.engine import Engine
+from service.web.render import page_lang, participant_company, render
 
 __all__ = ["ME_LINKS", "MeLink", "router"]
 
@@ -69,13 +65,8 @@ async def me_home(request: Request) -> Response:
     ]
     context = {
         "account": account,
-        "company": await run_in_threadpool(_company, engine, account.participant_id),
+        "company": participant_company(request, who),
         "events": events,
         "links": [{"href": link.path, "text": link.text} for link in ME_LINKS if not link.per_event],
     }
     return render(request, "me_home.html", context)
-
-
-def _company(engine: Engine, participant_id: str) -> str:
-    """The buyer's or IKM's name as the catalogue has it (the id if the catalogue has none)."""
-    return engine.events.people().names.get(participant_id) or participant_id
