@@ -140,9 +140,10 @@ class SignIns:
 
     def _verify(self, stored: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(stored or _dummy_hash(self._hasher), password) and stored is not None
+            self._hasher.verify(stored or _dummy_hash(self._hasher), password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+        return stored is not None
 
     def with_password(self, email: str, password: str) -> SignInResult:
         """Sign in with a password; refused alike for every reason but the lockout."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from matching.catalogue.schema import IKM, Buyer, Entity
 from matching.errors import ConfigError, ConflictError, NotFoundError
 from matching.events.event_files import event_yaml
-from matching.store.accounts import Account, Accounts, digest, normal_email
+from matching.store.accounts import Account, AccountKind, Accounts, digest, normal_email
 from matching.store.invitations import Invitation, InvitationRecords, Registration
 from matching.store.outbox import Outbox
 from matching.store.tables import utc_now
@@ -339,7 +339,7 @@ class Invitations:
             raise ConflictError(f"{registration.email} already has an account for another participant")
         self._include(event_id, registration.kind, pid)
         if existing is None:
-            kind = "buyer" if registration.kind == "buyer" else "ikm"
+            kind: AccountKind = "buyer" if registration.kind == "buyer" else "ikm"
             self._accounts.create(registration.email, registration.name, kind, pid)
         _, link = self.invite(
             event_id, registration.kind, pid, by=by, base_url=base_url, email=registration.email

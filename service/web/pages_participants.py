@@ -9,13 +9,13 @@ that answers the post (for WhatsApp when e-mail is slow); they are never shown a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from matching.errors import ConfigError, ConflictError, NotFoundError
-from matching.store.tables import utc_now
 from service.deps import Principal
 from service.web.render import not_found, organiser_or_response, redirect, render
 
@@ -45,7 +45,7 @@ def _page(request: Request, event_id: str, **context: Any) -> Response:
         "entries": invitations.participants(event_id),
         "registrations": invitations.registrations(event_id),
         "settings": engine.participation.settings(event_id),
-        "now": utc_now(),
+        "now": dt.datetime.now(dt.UTC),
         "register_link": f"{base_url(request).rstrip('/')}/events/{event_id}/register",
         "links": [],
         "no_address": [],
@@ -90,7 +90,7 @@ async def invite_selected(request: Request, event_id: str) -> Response:
     if isinstance(who, Response):
         return who
     form = await request.form()
-    picks = []
+    picks: list[tuple[str, str, str | None]] = []
     for value in form.getlist("pick"):
         kind, _, pid = str(value).partition(":")
         if kind in ("buyer", "ikm") and pid:

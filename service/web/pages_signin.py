@@ -17,7 +17,6 @@ from fastapi import APIRouter, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from matching.app.accounts import SignInResult
-from matching.store.tables import utc_now
 from service.deps import key_limiter
 from service.web.pages_account import safe_next
 from service.web.participant_auth import (
@@ -46,13 +45,13 @@ def sign_in_response(request: Request, user_id: str, target: str, **query: str) 
     accounts = request.app.state.engine.accounts
     token, session = accounts.start_session(user_id)
     response = redirect(target, **query)
-    max_age = int((session.expires_at - utc_now()).total_seconds())
+    max_age = int((session.expires_at - dt.datetime.now(dt.UTC)).total_seconds())
     set_session_cookie(request, response, token, max_age)
     return response
 
 
 def _minutes(until: dt.datetime) -> int:
-    return max(1, math.ceil((until - utc_now()).total_seconds() / 60))
+    return max(1, math.ceil((until - dt.datetime.now(dt.UTC)).total_seconds() / 60))
 
 
 def _page(request: Request, method: str, status_code: int = 200, **context: Any) -> Response:
