@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -30,15 +31,21 @@ from matching.store.outbox import Outbox
 from matching.store.sign_ins import SignInRecords
 from matching.store.tables import utc_now
 
+if TYPE_CHECKING:
+    from matching.app.engine import Engine
+
 __all__ = [
     "CODE_LIFETIME",
     "CODE_TRIES",
+    "DEMO_PASSWORD",
     "LOCKOUT",
     "MAX_FAILURES",
     "MIN_PASSWORD",
+    "DemoLogin",
     "PasswordRejected",
     "SignInResult",
     "SignIns",
+    "demo_logins",
 ]
 
 MIN_PASSWORD = 10
@@ -197,3 +204,54 @@ class SignIns:
     def _failed(self, email: str, now: dt.datetime) -> SignInResult:
         locked = self._records.failed(email, now, limit=MAX_FAILURES, lockout=LOCKOUT)
         return SignInResult(None, locked)
+
+
+# --- demo logins ------------------------------------------------------------------------------------------
+
+DEMO_PASSWORD = "demo-anyaman-2026"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A participant login of the demo event, printed by ``matching demo``."""
+
+    kind: str
+    participant_id: str
+    name: str
+    email: str
+    password: str
+    event_id: str
+
+
+def demo_logins(engine: Engine) -> list[DemoLogin]:
+    """Store the bundled demo event (once) and give its first buyer and first IKM an account with the demo
+    password: the same logins on every run (an account that exists gets the demo password back)."""
+    from matching.app.engine import demo_data_dir
+
+    source = (demo_data_dir() / "event.yaml").read_text(encoding="utf-8")
+    name = engine.events.parse(source).name
+    stored = next((r for r in engine.events.all() if r.name == name), None)
+    event_id = stored.event_id if stored is not None else engine.events.create(source).event_id
+    names = engine.events.people().names
+    logins = []
+    for kind in ("buyer", "ikm"):
+        members = sorted(engine.participation.members(event_id, kind))
+        if not members:
+            continue
+        pid, email = members[0], f"demo.{kind}@peserta.example"
+        account = engine.accounts.by_email(email)
+        if account is None:
+            person = "Demo Pembeli" if kind == "buyer" else "Demo IKM"
+            account = engine.accounts.create(email, person, "buyer" if kind == "buyer" else "ikm", pid)
+        engine.sign_ins.set_password(account.user_id, DEMO_PASSWORD)
+        logins.append(
+            DemoLogin(
+                kind,
+                account.participant_id,
+                names.get(account.participant_id, pid),
+                email,
+                DEMO_PASSWORD,
+                event_id,
+            )
+        )
+    return logins

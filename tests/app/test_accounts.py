@@ -173,3 +173,19 @@ def test_no_code_is_sent_to_an_unknown_or_disabled_address(engine: Engine, sign_
     assert sign_ins.send_code("gone@anyaman.example") is None
     assert sign_ins.send_code("nobody@anyaman.example") is None
     assert [m for m in _outbox(engine) if m.kind == "code"] == []
+
+
+def test_demo_logins_are_made_once_and_work(engine: Engine) -> None:
+    from matching.app.accounts import demo_logins
+
+    engine.import_demo()
+    first = demo_logins(engine)
+    again = demo_logins(engine)
+    assert [(d.kind, d.email) for d in first] == [
+        ("buyer", "demo.buyer@peserta.example"),
+        ("ikm", "demo.ikm@peserta.example"),
+    ]
+    assert first == again and len(engine.events.all()) == 1 and engine.accounts.count() == 2
+    for login in first:
+        assert engine.participation.takes_part(login.event_id, login.kind, login.participant_id)
+        assert engine.sign_ins.with_password(login.email, login.password).ok
