@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from matching.errors import ConfigError, ConflictError, NotFoundError
+from matching.events.agendas import UTC_OFFSETS
 from service.deps import Principal
 from service.web.render import not_found, organiser_or_response, redirect, render
 
@@ -40,7 +41,10 @@ def _page(request: Request, event_id: str, **context: Any) -> Response:
     except NotFoundError as exc:
         return not_found(request, exc)
     invitations = engine.invitations
+    zone = record.event.time_zone
+    shift = dt.timedelta(hours=UTC_OFFSETS.get(zone, 7))
     values = {
+        "local": lambda when: f"{(when + shift).strftime('%d-%m-%Y %H:%M')} {zone}",
         "record": record,
         "entries": invitations.participants(event_id),
         "registrations": invitations.registrations(event_id),
