@@ -101,3 +101,39 @@ def test_the_organisers_participants_page(browser: Browser, server: str, web_eng
             assert no_horizontal_scroll(page), width
         finally:
             page.context.close()
+
+
+def test_registration_and_the_code_tab_on_a_phone(browser: Browser, server: str, web_engine: Engine) -> None:
+    web_engine.participation.update_settings(EVENT, registration="approval")
+    page = _tab(browser, server, 390, 844)
+    try:
+        page.goto(f"/events/{EVENT}/register")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Daftar ke")
+        page.get_by_label("IKM (perajin)").check()
+        page.get_by_label("Nama perusahaan atau usaha").fill("UD Ketak Baru")
+        page.get_by_label("Nama Anda").fill("Lalu Ahmad")
+        page.get_by_label("Alamat e-mail").fill("lalu@ketakbaru.example")
+        page.get_by_label("Cari perusahaan Anda di katalog").fill("Ketak")
+        page.get_by_role("button", name="Cari").click()
+        expect(page.get_by_text("Pilih bila perusahaan Anda sudah ada:")).to_be_visible()
+        expect(page.get_by_label("Nama perusahaan atau usaha")).to_have_value("UD Ketak Baru")  # kept
+        assert no_horizontal_scroll(page)
+        shot(page, "register-390")
+        page.get_by_label("Perusahaan baru (belum ada di katalog)").check()
+        page.get_by_label("Provinsi (IKM)").fill("Nusa Tenggara Barat")
+        page.get_by_role("button", name="Kirim pendaftaran").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Pendaftaran terkirim")
+        (registration,) = web_engine.invitations.registrations(EVENT)
+        assert (registration.kind, registration.participant_id, registration.company) == (
+            "ikm",
+            None,
+            "UD Ketak Baru",
+        )
+        page.goto("/signin?method=code")
+        page.get_by_label("Alamat e-mail").fill("siapa.saja@example.id")
+        page.get_by_role("button", name="Kirim kode").click()
+        expect(page.get_by_text("Bila alamat ini terdaftar")).to_be_visible()
+        assert no_horizontal_scroll(page)
+        shot(page, "signin-code-390")
+    finally:
+        page.context.close()
