@@ -160,7 +160,8 @@ class SignIns:
             return SignInResult(None, locked)
         account = self._accounts.by_email(email)
         stored = self._accounts.password_hash(account.user_id) if account is not None else None
-        if account is None or not account.active or not self._verify(stored, password[:MAX_PASSWORD]):
+        matches = self._verify(stored, password[:MAX_PASSWORD])  # always one argon2 check: same time
+        if account is None or not account.active or not matches:
             return self._failed(email, now)
         if stored is not None and self._hasher.check_needs_rehash(stored):
             self._accounts.set_password_hash(account.user_id, self._hasher.hash(password))

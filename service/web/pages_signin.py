@@ -43,6 +43,9 @@ def _next(target: str | None) -> str:
 def sign_in_response(request: Request, user_id: str, target: str, **query: str) -> Response:
     """Start a session for the account, set its cookie and go to ``target``."""
     accounts = request.app.state.engine.accounts
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        accounts.end_session(previous)  # this browser's earlier session (maybe of another account) ends
     token, session = accounts.start_session(user_id)
     response = redirect(target, **query)
     max_age = int((session.expires_at - dt.datetime.now(dt.UTC)).total_seconds())
