@@ -256,6 +256,7 @@ class Invitations:
         invitations: dict[str, list[Invitation]] = {}
         for invitation in self._records.for_event(event_id):
             invitations.setdefault(invitation.participant_id, []).append(invitation)
+        names = self._events.people().names  # read once: the catalogue may hold thousands
         entries = []
         for kind in KINDS:
             for pid in self._participation.members(event_id, kind):
@@ -263,7 +264,7 @@ class Invitations:
                     ParticipantEntry(
                         kind,
                         pid,
-                        self._name(pid),
+                        names.get(pid) or pid,
                         self.contact_email(kind, pid),
                         self._accounts.for_participant(pid),
                         invitations.get(pid, []),
@@ -356,8 +357,8 @@ class Invitations:
         taken = self._catalogue.ids(entity)
         prefix = "REG-B" if registration.kind == "buyer" else "REG-I"
         pid = f"{prefix}{registration.registration_id}"
-        while pid in taken:
-            pid += "x"
+        if pid in taken:
+            return pid  # made by an earlier approval of this registration that stopped half-way
         record: Buyer | IKM
         if registration.kind == "buyer":
             record = Buyer(
