@@ -256,16 +256,23 @@ class Invitations:
         invitations: dict[str, list[Invitation]] = {}
         for invitation in self._records.for_event(event_id):
             invitations.setdefault(invitation.participant_id, []).append(invitation)
-        names = self._events.people().names  # read once: the catalogue may hold thousands
+        # the catalogue is read once (it may hold thousands), not once per participant
+        records: dict[str, Buyer | IKM] = {b.buyer_id: b for b in self._catalogue.buyers()}
+        records |= {i.ikm_id: i for i in self._catalogue.ikms()}
+        people = set(records)
         entries = []
         for kind in KINDS:
-            for pid in self._participation.members(event_id, kind):
+            chosen = self._participation.members(event_id, kind) & people
+            for pid in chosen:
+                record = records[pid]
+                name = record.company if isinstance(record, Buyer) else record.name
+                address = (record.contact_email or "").strip()
                 entries.append(
                     ParticipantEntry(
                         kind,
                         pid,
-                        names.get(pid) or pid,
-                        self.contact_email(kind, pid),
+                        name,
+                        address if "@" in address else None,
                         self._accounts.for_participant(pid),
                         invitations.get(pid, []),
                     )
