@@ -243,6 +243,7 @@ class Engine:
 
         return Ratings(self.my_agenda, self.events, ParticipantRatings(self.store))
 
+    @property
     def sign_ins(self) -> SignIns:
         """Participants' passwords, one-time codes and the lockout (:mod:`matching.app.accounts`)."""
         from matching.app.accounts import SignIns
