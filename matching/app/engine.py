@@ -44,7 +44,9 @@ from matching.store.outcomes import OutcomeRepository
 
 if TYPE_CHECKING:
     from matching.app.events import Events
+    from matching.app.mailer import Mailer, MailSender
     from matching.app.participation import Participation
+    from matching.app.publication import Publication
     from matching.app.report import EventReport
 
 __all__ = ["EMPTY_CATALOGUE", "Engine", "demo_data_dir", "make_private"]
@@ -84,6 +86,7 @@ class Engine:
         self._store_lock = threading.Lock()  # two threads opening the store would both migrate it
         self._refresh: threading.Thread | None = None
         self._keys: ApiKeys | None = None  # one instance: it holds key uses not yet written
+        self._mail_sender: MailSender | None = None  # the service's sender thread, woken by the outbox
 
     @property
     def store(self) -> Store:
@@ -210,7 +213,40 @@ class Engine:
     @property
     def outbox(self) -> Outbox:
         """E-mails waiting to be sent, and those sent (:mod:`matching.store.outbox`)."""
-        return Outbox(self.store)
+        return Outbox(self.store, on_queued=self._wake_mail_sender)
+
+    @property
+    def mailer(self) -> Mailer:
+        """Sends the outbox's due e-mails through the configured SMTP server (:mod:`matching.app.mailer`)."""
+        from matching.app.mailer import Mailer
+
+        return Mailer(self.outbox, self.settings)
+
+    def start_mail_sender(self) -> MailSender:
+        """Start the background thread sending e-mails every ``mail_every`` seconds and whenever one is
+        queued through this engine; the caller stops it (the service's lifespan)."""
+        from matching.app.mailer import MailSender
+
+        self._mail_sender = MailSender(self.mailer, self.settings.mail_every).start()
+        return self._mail_sender
+
+    def _wake_mail_sender(self) -> None:
+        if self._mail_sender is not None:
+            self._mail_sender.wake()
+
+    @property
+    def publication(self) -> Publication:
+        """Opening events to participants and publishing their agendas, with the e-mails that go out
+        (:mod:`matching.app.publication`)."""
+        from matching.app.publication import Publication
+
+        return Publication(
+            self.events, self.participation, self.accounts, self.outbox, public_url=self.settings.public_url
+        )
+
+    def _day_changed(self, event_id: str, who: str) -> None:
+        """A change applied on the day: a published event's participants get the new plan at once."""
+        self.publication.follow_day_change(event_id, who=who)
 
     @property
     def participation(self) -> Participation:
@@ -233,6 +269,7 @@ class Engine:
             participants=self.participants,
             public_url=self.settings.public_url,
             days=DayRepository(self.store),
+            on_day_change=self._day_changed,
         )
 
     def event_report(self, event_id: str, *, check_ins: Mapping[str, str] | None = None) -> EventReport:
