@@ -21,9 +21,9 @@
 ``MATCHING_SMTP_HOST``    the mail server participants' e-mails go out through (none: they stay queued in the
                           outbox); ``MATCHING_SMTP_PORT`` (default 465 with ``_SSL``, 587 with ``_STARTTLS``,
                           else 25), ``MATCHING_SMTP_USERNAME`` / ``_PASSWORD`` (login, when both are set),
-                          ``MATCHING_SMTP_STARTTLS`` / ``MATCHING_SMTP_SSL`` (true/false), ``MATCHING_MAIL_FROM``
-                          (the sender address), ``MATCHING_MAIL_EVERY`` (seconds between the service's sender
-                          runs, default 30; it also runs as soon as a message is queued).
+                          ``MATCHING_SMTP_STARTTLS`` / ``MATCHING_SMTP_SSL`` (true/false),
+                          ``MATCHING_MAIL_FROM`` (the sender address), ``MATCHING_MAIL_EVERY`` (seconds
+                          between the service's sender runs, default 30; a queued message wakes it).
 """
 
 from __future__ import annotations

@@ -67,7 +67,11 @@ def _error_text(exc: BaseException) -> tuple[str, bool]:
         text = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
         return f"{code} {text}", code >= 500
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        text = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
         return f"{exc.smtp_code} {text}", exc.smtp_code >= 500
     return f"{type(exc).__name__}: {exc}", False
 
@@ -181,7 +185,12 @@ class MailSender:
             try:
                 report = self._mailer.send_due()
                 if report.tried:
-                    log.info("mail run: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed)
+                    log.info(
+                        "mail run: %d sent, %d to retry, %d failed",
+                        report.sent,
+                        report.retrying,
+                        report.failed,
+                    )
             except Exception:  # the next run tries again; the thread never dies of one bad run
                 log.exception("the mail run failed")
             self.runs += 1

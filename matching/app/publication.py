@@ -1,4 +1,4 @@
-"""Opening an event to its participants and publishing its plan as their agendas, with the e-mails that go out.
+"""Opening an event to participants and publishing its plan as their agendas, with the e-mails that go out.
 
 - :meth:`Publication.open` lets signed-in participants see recommendations and send requests; the messages
   about requests held until then are queued.
@@ -143,7 +143,9 @@ class Publication:
 
     def _participants(self, event_id: str, meetings: list[Meeting]) -> list[str]:
         """The event's buyers and IKMs, and anyone in the plan besides (walk-ins of the day)."""
-        members = self._participation.members(event_id, "buyer") | self._participation.members(event_id, "ikm")
+        members = self._participation.members(event_id, "buyer") | self._participation.members(
+            event_id, "ikm"
+        )
         return sorted(members | {p for m in meetings for p in m.pair})
 
     def _write(
@@ -164,9 +166,7 @@ class Publication:
         written = 0
         for participant in told:
             kind = "buyer" if participant in buyers else "ikm"
-            accounts = [
-                a for a in self._accounts.for_participant(participant) if a.kind == kind and a.active
-            ]
+            accounts = [a for a in self._accounts.for_participant(participant) if a.kind == kind and a.active]
             if not accounts:
                 continue
             agenda = mine.get(participant, [])
@@ -228,7 +228,9 @@ class Publication:
         published = self._participation.settings(event_id).published_plan_no
         mine: dict[str, list[Meeting]] = {}
         if published is not None:
-            mine = meetings_by_participant(self._meetings(record, self._events.plan_record(event_id, published)))
+            mine = meetings_by_participant(
+                self._meetings(record, self._events.plan_record(event_id, published))
+            )
         names = self._events.people().names
         qr = self._events.agenda_link(event_id)
         found = []
@@ -299,12 +301,14 @@ def _html(
     rows = []
     for m in agenda:
         slot = by_index.get(m.slot) if m.slot is not None else None
-        when = f"{slot.start:%H:%M}–{slot.end:%H:%M} {event.time_zone}" if slot else "--:--"
+        when = f"{slot.start:%H:%M}\u2013{slot.end:%H:%M} {event.time_zone}" if slot else "--:--"
         other = m.ikm if participant == m.buyer else m.buyer
         rows.append(
             f"<tr><td>{e(when)}</td><td>{e(m.table or '-')}</td><td>{e(names.get(other, other))}</td></tr>"
         )
-    heading = "Jadwal pertemuan Anda (Your meetings)" if first else "Jadwal Anda berubah (Your agenda changed)"
+    heading = (
+        "Jadwal pertemuan Anda (Your meetings)" if first else "Jadwal Anda berubah (Your agenda changed)"
+    )
     when_line = long_date(event.date, "id", weekday=True)
     table = (
         "<table border='1' cellpadding='6' cellspacing='0'><thead><tr><th>Waktu (Time)</th><th>Meja (Table)"

@@ -79,7 +79,9 @@ class SendTry:
 def _due(now: dt.datetime) -> ColumnElement[bool]:
     """Messages a sender may claim at ``now``: queued and past their backoff, or a claim left unfinished."""
     return or_(
-        and_(OutboxRow.status == "queued", or_(OutboxRow.next_try_at.is_(None), OutboxRow.next_try_at <= now)),
+        and_(
+            OutboxRow.status == "queued", or_(OutboxRow.next_try_at.is_(None), OutboxRow.next_try_at <= now)
+        ),
         and_(OutboxRow.status == "sending", OutboxRow.next_try_at <= now),
     )
 
@@ -169,7 +171,9 @@ class Outbox:
         with self._store.session() as session:
             result = session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.event_id == event_id, OutboxRow.status == "held", OutboxRow.hold_until == hold)
+                .where(
+                    OutboxRow.event_id == event_id, OutboxRow.status == "held", OutboxRow.hold_until == hold
+                )
                 .values(status="queued", next_try_at=None)
             )
             session.commit()
@@ -235,7 +239,7 @@ class Outbox:
             return Message.from_row(row)
 
     def retry(self, message_id: int, *, event_id: str | None = None) -> Message:
-        """"Send now": a queued (waiting out its backoff) or failed message is due at the next run. Another
+        """ "Send now": a queued (waiting out its backoff) or failed message is due at the next run. Another
         event's message (``event_id`` given) is not found; a held, sending or sent one is left as it is."""
         with self._store.session() as session:
             row = session.get(OutboxRow, message_id)
@@ -254,7 +258,9 @@ class Outbox:
         """Every try at sending the message, oldest first."""
         with self._store.session() as session:
             rows = session.scalars(
-                select(OutboxSendRow).where(OutboxSendRow.message_id == message_id).order_by(OutboxSendRow.send_id)
+                select(OutboxSendRow)
+                .where(OutboxSendRow.message_id == message_id)
+                .order_by(OutboxSendRow.send_id)
             ).all()
             return [SendTry(r.message_id, as_utc(r.at), r.ok, r.result) for r in rows]
 

@@ -134,7 +134,11 @@ def test_a_permanent_refusal_fails_at_once(engine: Engine, smtp: LocalSmtp) -> N
     message_id = enqueue(engine, to="nobody@anyaman.test")
     assert engine.mailer.send_due().failed == 1
     failed = engine.outbox.get(message_id)
-    assert failed.status == "failed" and failed.attempts == 1 and failed.last_error == "550 5.1.1 no such mailbox"
+    assert (
+        failed.status == "failed"
+        and failed.attempts == 1
+        and failed.last_error == "550 5.1.1 no such mailbox"
+    )
 
 
 def test_an_unreachable_server_counts_as_a_try(tmp_path: Path) -> None:
