@@ -1,8 +1,9 @@
 """A real SMTP server for tests (aiosmtpd on a free local port) that keeps what it receives.
 
 ``with local_smtp() as server:`` gives :class:`LocalSmtp`: ``server.port``, ``server.messages`` (each an
-:class:`email.message.EmailMessage`, in arrival order) and ``server.refuse`` (answers to give the next
-messages instead of accepting them, e.g. ``["451 4.3.0 try later"]``; each is used once).
+:class:`email.message.EmailMessage`, in arrival order, its subject unfolded) and ``server.refuse``
+(answers to give the next messages instead of accepting them, e.g. ``["451 4.3.0 try later"]``; each is
+used once).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class LocalSmtp:
             message = email.message_from_bytes(envelope.content, policy=default)
             assert isinstance(message, EmailMessage)
             message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            subject = str(message["Subject"] or "")
+            del message["Subject"]  # a long subject is folded before its first word: read it unfolded
+            message["Subject"] = subject.strip()
             self.messages.append(message)
         return "250 OK"
 

@@ -41,7 +41,16 @@ if TYPE_CHECKING:
 
 __all__ = ["Publication", "PublishResult", "WhatsAppContact"]
 
-Place = tuple[int | None, str | None]
+_INTRO = {
+    "agenda": {
+        "id": "Panitia sudah menerbitkan jadwal pertemuan Anda. Simpan e-mail ini atau buka tautan di bawah.",
+        "en": "The organisers have published your meeting schedule. Keep this e-mail or open the link below.",
+    },
+    "change": {
+        "id": "Jadwal pertemuan Anda berubah. Berikut perubahannya dan jadwal terbaru Anda.",
+        "en": "Your meeting schedule has changed. Here are the changes and your updated agenda.",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -202,9 +211,13 @@ class Publication:
                 else f"Jadwal Anda berubah: {record.name} / Your agenda changed"
             )
             body_html = _html(record, participant, agenda, slots, names, link, first=first)
+            intro = _INTRO["agenda" if first else "change"]
             for account in accounts:
                 greeting = f"Halo {account.name},\n\n" if account.name else ""
-                body = greeting + texts["id"] + "\n----------------------------------------\n\n" + texts["en"]
+                body = (
+                    f"{greeting}{intro['id']}\n\n{texts['id']}\n----------------------------------------\n\n"
+                    f"{intro['en']}\n\n{texts['en']}"
+                )
                 self._outbox.enqueue(
                     kind="agenda" if first else "change",
                     to_address=account.email,
