@@ -86,7 +86,7 @@ class Engine:
         self._store_lock = threading.Lock()  # two threads opening the store would both migrate it
         self._refresh: threading.Thread | None = None
         self._keys: ApiKeys | None = None  # one instance: it holds key uses not yet written
-        self._mail_sender: MailSender | None = None  # the service's sender thread, woken by the outbox
+        self._mail_senders: list[MailSender] = []  # the services' sender threads, woken by the outbox
 
     @property
     def store(self) -> Store:
@@ -223,16 +223,22 @@ class Engine:
         return Mailer(self.outbox, self.settings)
 
     def start_mail_sender(self) -> MailSender:
-        """Start the background thread sending e-mails every ``mail_every`` seconds and whenever one is
-        queued through this engine; the caller stops it (the service's lifespan)."""
+        """Start a background thread sending e-mails every ``mail_every`` seconds and whenever one is
+        queued through this engine; :meth:`stop_mail_sender` stops it (the service's lifespan)."""
         from matching.app.mailer import MailSender
 
-        self._mail_sender = MailSender(self.mailer, self.settings.mail_every).start()
-        return self._mail_sender
+        sender = MailSender(self.mailer, self.settings.mail_every).start()
+        self._mail_senders.append(sender)
+        return sender
+
+    def stop_mail_sender(self, sender: MailSender) -> None:
+        if sender in self._mail_senders:
+            self._mail_senders.remove(sender)
+        sender.stop()
 
     def _wake_mail_sender(self) -> None:
-        if self._mail_sender is not None:
-            self._mail_sender.wake()
+        for sender in list(self._mail_senders):
+            sender.wake()
 
     @property
     def publication(self) -> Publication:

@@ -10,6 +10,7 @@
 ``/events/{id}/dashboard``               organisers see the event's figures as charts, download the report
 ``/events/{id}/agenda/{participant}``    one participant's day (the printed agendas' QR codes open it)
 ``/events/{id}/day``                     the event day console: check-in, previewed changes, log, undo
+``/events/{id}/publish``, ``.../outbox`` organisers open the event, publish agendas, see e-mails, WhatsApp
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
 =======================================  ==============================================================
 
@@ -29,6 +30,7 @@ from service.web import (
     pages_dashboard,
     pages_events,
     pages_import,
+    pages_notify,
     pages_outcomes,
     pages_search,
 )
@@ -48,6 +50,7 @@ _PAGES = (
     pages_outcomes,
     pages_dashboard,
     pages_agenda,
+    pages_notify,
 )
 for _module in _PAGES:
     router.include_router(_module.router)

@@ -191,4 +191,4 @@ def test_the_background_sender_wakes_when_a_message_is_queued(engine: Engine, sm
             time.sleep(0.05)
         assert [m["To"] for m in smtp.messages] == ["budi@anyaman.test"]
     finally:
-        sender.stop()
+        engine.stop_mail_sender(sender)
