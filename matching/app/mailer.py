@@ -64,7 +64,7 @@ def _error_text(exc: BaseException) -> tuple[str, bool]:
     """(what went wrong in one line, whether it is permanent: the server refused with a 5xx code)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, answer = next(iter(exc.recipients.values()))
-        text = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
+        text = answer.decode(errors="replace")
         return f"{code} {text}", code >= 500
     if isinstance(exc, smtplib.SMTPResponseException):
         text = (
