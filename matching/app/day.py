@@ -24,6 +24,10 @@
   day's state applied (:func:`day_event`), ``mode="discard"`` plans from the definition and logs what was
   dropped.
 
+- **Participants** (``on_change``): after every change that made a new plan in force (apply, undo, a re-plan)
+  the engine is called back; it publishes the new plan of an event already published to participants and
+  tells those affected (:mod:`matching.app.publication`).
+
 Previews live in ``<events root>/<event id>/.preview-<token>/`` (the exports plus ``preview.json``).
 The operations, their records and :func:`day_event` are in :mod:`matching.app.day_changes`.
 """
