@@ -179,11 +179,9 @@ def test_republishing_a_newer_plan_tells_only_those_whose_meetings_changed(engin
     accounts(engine)
     engine.publication.publish(EVENT_ID, who="Panitia")
     before = len(engine.outbox.for_event(EVENT_ID))
-    first = rows(
-        engine
-    )[
-        0
-    ]  # the accounts' meeting; a re-schedule outside the day console (a changes file): not published by itself
+    # the accounts' meeting cancelled by a re-schedule outside the day console (a changes file): that plan
+    # is not published by itself
+    first = rows(engine)[0]
     cancelled = f"cancelled:\n  - {{buyer: {first['buyer_id']}, ikm: {first['ikm_id']}}}\n"
     engine.events.reschedule(EVENT_ID, cancelled)
     assert engine.participation.settings(EVENT_ID).published_plan_no == 1
