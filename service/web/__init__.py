@@ -10,6 +10,9 @@
 ``/events/{id}/dashboard``               organisers see the event's figures as charts, download the report
 ``/events/{id}/agenda/{participant}``    one participant's day (the printed agendas' QR codes open it)
 ``/events/{id}/day``                     the event day console: check-in, previewed changes, log, undo
+``/me/events/{id}`` (+ ``/requests``)     participants' recommended partners and meeting requests
+``/events/{id}/requests``                organisers see and override meeting requests, set mode/deadline
+``/me/events/{id}/agenda``, ``.../rate``  a signed-in participant's own agenda (+ ``.ics``) and ratings
 ``/events/{id}/publish``, ``.../outbox`` organisers open the event, publish agendas, see e-mails, WhatsApp
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
 =======================================  ==============================================================
@@ -30,8 +33,10 @@ from service.web import (
     pages_dashboard,
     pages_events,
     pages_import,
+    pages_my_agenda,
     pages_notify,
     pages_outcomes,
+    pages_requests,
     pages_search,
 )
 from service.web.render import STATIC_DIR
@@ -50,6 +55,8 @@ _PAGES = (
     pages_outcomes,
     pages_dashboard,
     pages_agenda,
+    pages_requests,
+    pages_my_agenda,
     pages_notify,
 )
 for _module in _PAGES:
