@@ -18,6 +18,12 @@
                           each printed agenda's QR code opens ``<it>/events/<id>/agenda/<participant>``.
 ``MATCHING_PROGRESS_EVERY`` seconds between the plain progress lines long commands print when stderr is not
                           a terminal (default 5).
+``MATCHING_SMTP_HOST``    the mail server participants' e-mails go out through (none: they stay queued in the
+                          outbox); ``MATCHING_SMTP_PORT`` (default 465 with ``_SSL``, 587 with ``_STARTTLS``,
+                          else 25), ``MATCHING_SMTP_USERNAME`` / ``_PASSWORD`` (login, when both are set),
+                          ``MATCHING_SMTP_STARTTLS`` / ``MATCHING_SMTP_SSL`` (true/false),
+                          ``MATCHING_MAIL_FROM`` (the sender address), ``MATCHING_MAIL_EVERY`` (seconds
+                          between the service's sender runs, default 30; a queued message wakes it).
 """
 
 from __future__ import annotations
@@ -57,6 +63,14 @@ class Settings(BaseSettings):
     embed_batch: int = Field(default=256, ge=1)
     progress_every: float = Field(default=5.0, gt=0)
     public_url: str = "http://localhost:8000"
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    mail_from: str = "Temu Bisnis IKM <noreply@localhost>"
+    mail_every: float = Field(default=30.0, gt=0)
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, or SQLite inside the data home."""

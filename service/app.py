@@ -66,9 +66,13 @@ def create_app(
         app.state.service_settings = service_settings
         app.state.batcher = SearchBatcher(app.state.engine, max_batch=service_settings.search_batch)
         threading.Thread(target=_warm, args=(app.state.engine,), name="matching-warm", daemon=True).start()
+        # participants' e-mails: sent in the background when a mail server is configured
+        mail = app.state.engine.start_mail_sender() if app.state.engine.mailer.configured else None
         try:
             yield
         finally:
+            if mail is not None:
+                app.state.engine.stop_mail_sender(mail)
             app.state.batcher.close()
             if own:
                 app.state.engine.close()

@@ -24,6 +24,10 @@
   day's state applied (:func:`day_event`), ``mode="discard"`` plans from the definition and logs what was
   dropped.
 
+- **Participants** (``on_change``): after every change that made a new plan in force (apply, undo, a re-plan)
+  the engine is called back; it publishes the new plan of an event already published to participants and
+  tells those affected (:mod:`matching.app.publication`).
+
 Previews live in ``<events root>/<event id>/.preview-<token>/`` (the exports plus ``preview.json``).
 The operations, their records and :func:`day_event` are in :mod:`matching.app.day_changes`.
 """
@@ -32,10 +36,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import secrets
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -62,6 +68,7 @@ __all__ = [
     "day_event",
 ]
 
+log = logging.getLogger(__name__)
 CHECKIN_STATUSES = ("arrived", "late", "absent")
 PREVIEW_HOURS = 2.0
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -71,9 +78,22 @@ Pair = tuple[str, str]
 class EventDay:
     """The day of the events of one :class:`~matching.app.events.Events`; see the module docstring."""
 
-    def __init__(self, events: Events, repo: DayRepository) -> None:
+    def __init__(
+        self, events: Events, repo: DayRepository, *, on_change: Callable[[str, str], None] | None = None
+    ) -> None:
         self._events = events
         self._repo = repo
+        self._on_change = on_change  # called with (event id, who) after a change made a new plan in force
+
+    def _changed(self, event_id: str, who: str) -> None:
+        """Tell ``on_change`` (the engine publishes the new plan of a published event): the change stands
+        even when that fails, so a failure is logged, not raised."""
+        if self._on_change is None:
+            return
+        try:
+            self._on_change(event_id, who)
+        except Exception:
+            log.exception("after the day's change of event %s: telling the participants failed", event_id)
 
     # -- who takes part --------------------------------------------------------------------------------
 
@@ -341,6 +361,7 @@ class EventDay:
             plan_after=plan.plan_no,
         )
         self.clean_previews(event_id, outdated=False)
+        self._changed(event_id, who)
         return plan
 
     # -- the log and undo ------------------------------------------------------------------------------
@@ -397,6 +418,7 @@ class EventDay:
             undoes=entry.entry_id,
         )
         self.clean_previews(event_id, outdated=False)
+        self._changed(event_id, who)
         return plan
 
     # -- the re-plan guard ----------------------------------------------------------------------------
@@ -475,6 +497,7 @@ class EventDay:
             plan_after=plan.plan_no,
         )
         self.clean_previews(event_id, outdated=False)
+        self._changed(event_id, who)
         return plan
 
     # -- highlights ------------------------------------------------------------------------------------

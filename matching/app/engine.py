@@ -47,8 +47,10 @@ if TYPE_CHECKING:
     from matching.app.accounts import SignIns
     from matching.app.events import Events
     from matching.app.invitations import Invitations
+    from matching.app.mailer import Mailer, MailSender
     from matching.app.my_agenda import MyAgendas
     from matching.app.participation import Participation
+    from matching.app.publication import Publication
     from matching.app.ratings import Ratings
     from matching.app.recommendations import Partner
     from matching.app.report import EventReport
@@ -91,6 +93,7 @@ class Engine:
         self._store_lock = threading.Lock()  # two threads opening the store would both migrate it
         self._refresh: threading.Thread | None = None
         self._keys: ApiKeys | None = None  # one instance: it holds key uses not yet written
+        self._mail_senders: list[MailSender] = []  # the services' sender threads, woken by the outbox
 
     @property
     def store(self) -> Store:
@@ -217,7 +220,46 @@ class Engine:
     @property
     def outbox(self) -> Outbox:
         """E-mails waiting to be sent, and those sent (:mod:`matching.store.outbox`)."""
-        return Outbox(self.store)
+        return Outbox(self.store, on_queued=self._wake_mail_sender)
+
+    @property
+    def mailer(self) -> Mailer:
+        """Sends the outbox's due e-mails through the configured SMTP server (:mod:`matching.app.mailer`)."""
+        from matching.app.mailer import Mailer
+
+        return Mailer(self.outbox, self.settings)
+
+    def start_mail_sender(self) -> MailSender:
+        """Start a background thread sending e-mails every ``mail_every`` seconds and whenever one is
+        queued through this engine; :meth:`stop_mail_sender` stops it (the service's lifespan)."""
+        from matching.app.mailer import MailSender
+
+        sender = MailSender(self.mailer, self.settings.mail_every).start()
+        self._mail_senders.append(sender)
+        return sender
+
+    def stop_mail_sender(self, sender: MailSender) -> None:
+        if sender in self._mail_senders:
+            self._mail_senders.remove(sender)
+        sender.stop()
+
+    def _wake_mail_sender(self) -> None:
+        for sender in list(self._mail_senders):
+            sender.wake()
+
+    @property
+    def publication(self) -> Publication:
+        """Opening events to participants and publishing their agendas, with the e-mails that go out
+        (:mod:`matching.app.publication`)."""
+        from matching.app.publication import Publication
+
+        return Publication(
+            self.events, self.participation, self.accounts, self.outbox, public_url=self.settings.public_url
+        )
+
+    def _day_changed(self, event_id: str, who: str) -> None:
+        """A change applied on the day: a published event's participants get the new plan at once."""
+        self.publication.follow_day_change(event_id, who=who)
 
     @property
     def participation(self) -> Participation:
@@ -280,6 +322,7 @@ class Engine:
             participants=self.participants,
             public_url=self.settings.public_url,
             days=DayRepository(self.store),
+            on_day_change=self._day_changed,
             requests=MeetingRequests(self.store),
         )
 

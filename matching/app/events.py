@@ -106,6 +106,7 @@ class Events:
         participants: Callable[[], Participants],
         public_url: str | None = None,
         days: DayRepository | None = None,
+        on_day_change: Callable[[str, str], None] | None = None,
         requests: MeetingRequests | None = None,
     ) -> None:
         self.root = root
@@ -117,6 +118,7 @@ class Events:
         self._scorer = scorer
         self._participants = participants
         self._days = days
+        self._on_day_change = on_day_change  # (event id, who) after the day console changed the plan
         self._requests = requests  # participants' answered meeting requests: plans honour them
 
     @property
@@ -124,7 +126,7 @@ class Events:
         """The event day: check-ins, previewed changes, the audit log and undo (:mod:`matching.app.day`)."""
         if self._days is None:
             raise ConfigError("these events have no day log (no DayRepository was given)")
-        return EventDay(self, self._days)
+        return EventDay(self, self._days, on_change=self._on_day_change)
 
     def people(self) -> Participants:
         """Who the catalogue holds now (ids and names of buyers and IKMs)."""

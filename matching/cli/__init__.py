@@ -11,6 +11,7 @@ group:
 - ``finetune``: ``finetune``
 - ``home``: ``init``, ``backup``, ``restore``
 - ``events``: the ``event`` group (``plan``, ``reschedule``, ``check``, ``outcomes``)
+- ``outbox``: the ``outbox`` group (``send``, ``list``): participants' e-mails
 
 Importing this package assembles the command line: importing a group module registers its commands on the
 app, and the sub-command groups are mounted here; both orders are the order of ``matching --help``.
@@ -19,6 +20,7 @@ app, and the sub-command groups are mounted here; both orders are the order of `
 
 # the order of these imports is the order of the commands in `matching --help`
 from matching.cli import catalogue, ranking, models, service, finetune, events, home  # isort: skip
+from matching.cli import outbox
 from matching.cli._app import app
 from matching.cli.main import main
 
@@ -29,3 +31,4 @@ _COMMANDS = (catalogue, ranking, models, service, finetune, home)  # imported to
 app.add_typer(events.event_app, name="event")
 app.add_typer(service.keys_app, name="keys")
 app.add_typer(models.models_app, name="models")
+app.add_typer(outbox.outbox_app, name="outbox")

@@ -18,6 +18,7 @@
 ``/events/{id}/register``                register for an event whose registration is open
 ``/events/{id}/participants``            organisers invite participants, add users, approve registrations
 ``/me``                                  a signed-in participant's home: its events and their pages
+``/events/{id}/publish``, ``.../outbox`` organisers open the event, publish agendas, see e-mails, WhatsApp
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
 =======================================  ==============================================================
 
@@ -40,6 +41,7 @@ from service.web import (
     pages_invite,
     pages_me_home,
     pages_my_agenda,
+    pages_notify,
     pages_outcomes,
     pages_participants,
     pages_requests,
@@ -68,6 +70,7 @@ _PAGES = (
     pages_signin,
     pages_invite,
     pages_participants,
+    pages_notify,
 )
 for _module in _PAGES:
     router.include_router(_module.router)

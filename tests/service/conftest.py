@@ -202,3 +202,16 @@ def participant_session(
 def sign_in_browser(page: Page, server: str, token: str) -> None:
     """Give the tab's browser the participant session ``token`` (as the sign-in page would)."""
     page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server}])
+
+
+from tests.mail_server import LocalSmtp, local_smtp  # noqa: E402 (the mail fixture's own block)
+
+
+@pytest.fixture(scope="module")
+def smtp_server() -> Iterator[LocalSmtp]:
+    """A real SMTP server on a free local port for the module (aiosmtpd): ``.port``, ``.messages`` (each an
+    :class:`email.message.EmailMessage`, subject unfolded), ``.to(address)``, ``.refuse`` (answers such as
+    ``"451 try later"`` given instead of accepting the next messages). Give the engine
+    ``Settings(smtp_host="127.0.0.1", smtp_port=smtp_server.port)``; the app's sender then delivers."""
+    with local_smtp() as server:
+        yield server
