@@ -45,6 +45,8 @@ from matching.store.outcomes import OutcomeRepository
 if TYPE_CHECKING:
     from matching.app.events import Events
     from matching.app.participation import Participation
+    from matching.app.photos import Photos
+    from matching.app.profile_edits import ProfileEdits
     from matching.app.report import EventReport
 
 __all__ = ["EMPTY_CATALOGUE", "Engine", "demo_data_dir", "make_private"]
@@ -219,6 +221,26 @@ class Engine:
         from matching.app.participation import Participation
 
         return Participation(self.events, EventSettingsRepository(self.store))
+
+    @property
+    def photos(self) -> Photos:
+        """Product photos: checked, cleaned, thumbnailed, under ``<home>/photos`` (:mod:`matching.app.photos`)."""
+        from matching.app.photos import Photos  # Pillow: imported when photos are used
+        from matching.store.photos import PhotoRepository
+
+        return Photos(self.settings.home / "photos", PhotoRepository(self.store), self.store)
+
+    @property
+    def profile_edits(self) -> ProfileEdits:
+        """Participants' changes to their own records, re-indexed in the background
+        (:mod:`matching.app.profile_edits`)."""
+        from matching.app.profile_edits import ProfileEdits
+
+        return ProfileEdits(
+            self.store,
+            lambda: self.refresh(background=True),
+            remove_photos=lambda ikm_id, product_id: self.photos.delete_of_product(ikm_id, product_id),
+        )
 
     @property
     def events(self) -> Events:
