@@ -10,6 +10,9 @@
 ``/events/{id}/dashboard``               organisers see the event's figures as charts, download the report
 ``/events/{id}/agenda/{participant}``    one participant's day (the printed agendas' QR codes open it)
 ``/events/{id}/day``                     the event day console: check-in, previewed changes, log, undo
+``/me/profile``                          a participant keeps its own record: needs, or profile, products, photos
+``/events/{id}/profile/{participant}``   an event participant's public profile (no contact)
+``/photos/{id}`` (and ``/thumb``)       product photos and their thumbnails
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
 =======================================  ==============================================================
 
@@ -30,6 +33,8 @@ from service.web import (
     pages_events,
     pages_import,
     pages_outcomes,
+    pages_profile,
+    pages_public_profile,
     pages_search,
 )
 from service.web.render import STATIC_DIR
@@ -48,6 +53,8 @@ _PAGES = (
     pages_outcomes,
     pages_dashboard,
     pages_agenda,
+    pages_profile,
+    pages_public_profile,
 )
 for _module in _PAGES:
     router.include_router(_module.router)
