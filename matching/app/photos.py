@@ -15,6 +15,7 @@ random, so a photo's URL never changes meaning: pages may cache them for long.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import secrets
@@ -196,7 +197,5 @@ class Photos:
 
     def _unlink(self, photo: Photo) -> None:
         for thumb in (False, True):
-            try:
+            with contextlib.suppress(OSError, ValueError):  # a file unreadable: the record is what counts
                 self.path(photo, thumb=thumb).unlink(missing_ok=True)
-            except (OSError, ValueError):  # a file gone or unreadable: the record is what counts
-                pass

@@ -10,7 +10,7 @@
 ``/events/{id}/dashboard``               organisers see the event's figures as charts, download the report
 ``/events/{id}/agenda/{participant}``    one participant's day (the printed agendas' QR codes open it)
 ``/events/{id}/day``                     the event day console: check-in, previewed changes, log, undo
-``/me/profile``                          a participant keeps its own record: needs, or profile, products, photos
+``/me/profile``                          a participant keeps its own record (needs; profile, products, photos)
 ``/events/{id}/profile/{participant}``   an event participant's public profile (no contact)
 ``/photos/{id}`` (and ``/thumb``)       product photos and their thumbnails
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)

@@ -22,9 +22,9 @@ A saved change is re-indexed in the background, so searches find it without a re
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlencode
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
@@ -126,7 +126,9 @@ def _page(
         record = engine.store.get(entity, account.participant_id)
     except NotFoundError:
         t = translator(lang)
-        return not_found(request, t("myprofile_no_record", kind=t(f"role_{account.kind}"), id=account.participant_id))
+        return not_found(
+            request, t("myprofile_no_record", kind=t(f"role_{account.kind}"), id=account.participant_id)
+        )
     names = BUYER_FIELDS if account.kind == "buyer" else IKM_FIELDS
     values = typed if typed is not None else {n: _cell(getattr(record, n)) for n in names}
     context: dict[str, Any] = {
@@ -144,7 +146,8 @@ def _page(
         options = certificate_options(lang)
         known = {o["value"] for o in options}
         context |= {
-            "certificate_options": options + [{"value": c, "label": c} for c in chosen_certs if c not in known],
+            "certificate_options": options
+            + [{"value": c, "label": c} for c in chosen_certs if c not in known],
             "chosen_certs": chosen_certs,
             "chosen_provinces": [p.strip() for p in values["preferred_provinces"].split(";") if p.strip()],
             "province_options": provinces().names(),
@@ -176,7 +179,9 @@ def _back(msg: str, product_id: str | None = None) -> Response:
 
 
 def _ikm_only() -> Response:
-    return PlainTextResponse("403 Forbidden: only an IKM's users keep products and photos.\n", status_code=403)
+    return PlainTextResponse(
+        "403 Forbidden: only an IKM's users keep products and photos.\n", status_code=403
+    )
 
 
 @router.get(HERE)
@@ -239,7 +244,9 @@ async def remove_product(request: Request) -> Response:
         return _ikm_only()
     edits = request.app.state.engine.profile_edits
     try:
-        await run_in_threadpool(edits.remove_product, who.account.participant_id, str(form.get("product_id") or ""))
+        await run_in_threadpool(
+            edits.remove_product, who.account.participant_id, str(form.get("product_id") or "")
+        )
     except NotFoundError as exc:
         return not_found(request, exc)
     return _back("product_removed")
@@ -284,7 +291,9 @@ async def upload_photo(request: Request) -> Response:
     photos = request.app.state.engine.photos
     try:
         await run_in_threadpool(
-            lambda: photos.upload(who.account.participant_id, product_id, data, uploaded_by=who.account.user_id)
+            lambda: photos.upload(
+                who.account.participant_id, product_id, data, uploaded_by=who.account.user_id
+            )
         )
     except NotFoundError as exc:
         return not_found(request, exc)

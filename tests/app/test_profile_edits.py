@@ -5,8 +5,10 @@ contact."""
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -65,7 +67,9 @@ def test_refused_values_name_their_field_and_value_and_nothing_is_written(catalo
     assert catalogue.store.get(Entity.IKMS, "I0001") == before
     assert catalogue.store.revision() == revision
     with pytest.raises(ValidationFailed) as caught:
-        catalogue.profile_edits.update_buyer("B001", {"preferred_provinces": "Jawa Barta", "requirement": " "})
+        catalogue.profile_edits.update_buyer(
+            "B001", {"preferred_provinces": "Jawa Barta", "requirement": " "}
+        )
     found = problems(caught.value)
     assert "did you mean 'Jawa Barat'" in found["preferred_provinces"][1]
     assert "requirement" in found
@@ -82,7 +86,12 @@ def test_a_new_product_is_found_by_search_without_a_restart(catalogue: Engine) -
     built = catalogue.searcher_revision
     product = catalogue.profile_edits.save_product(
         "I0002",
-        {"name": "Lampu gantung eceng gondok", "material": "eceng gondok", "category": "lampu", "price_idr": "95.000"},
+        {
+            "name": "Lampu gantung eceng gondok",
+            "material": "eceng gondok",
+            "category": "lampu",
+            "price_idr": "95.000",
+        },
     )
     assert product.ikm_id == "I0002" and product.price_idr == 95_000
     catalogue.wait_for_refresh(60)  # the change started a background re-index
@@ -101,7 +110,9 @@ def test_an_ikm_reaches_only_its_own_products(catalogue: Engine) -> None:
     with pytest.raises(ValidationFailed) as caught:
         edits.save_product("I0001", {"name": "", "price_idr": "-5"})
     assert {"name", "price_idr"} <= set(problems(caught.value))
-    changed = edits.save_product("I0001", {"name": "Tas ketak besar", "material": "", "price_idr": "300000"}, "P001")
+    changed = edits.save_product(
+        "I0001", {"name": "Tas ketak besar", "material": "", "price_idr": "300000"}, "P001"
+    )
     assert changed.name == "Tas ketak besar" and changed.material is None  # a field sent empty is cleared
     assert changed.category == "tas"  # a field not sent stays
 
@@ -129,3 +140,27 @@ def test_the_public_profile_has_no_contact(catalogue: Engine) -> None:
     assert seen is not None and seen.requirement == buyer.requirement
     assert buyer.contact_email and buyer.contact_email not in repr(seen)
     assert public_profile(catalogue, "B001", "ikm") is None and public_profile(catalogue, "nobody") is None
+
+
+def test_a_change_saved_while_the_index_is_rebuilt_is_not_lost(
+    catalogue: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue.searcher()
+    building, go_on = threading.Event(), threading.Event()
+    build = catalogue._build_searcher
+
+    def slow_build() -> Any:  # built from the catalogue as it was, then slow to hand over
+        built = build()
+        building.set()
+        go_on.wait(30)
+        return built
+
+    monkeypatch.setattr(catalogue, "_build_searcher", slow_build)
+    catalogue.store.put(Entity.PRODUCTS, catalogue.store.get(Entity.PRODUCTS, "P003"), create=False)
+    catalogue.refresh(background=True)  # an import's re-index, say
+    assert building.wait(30)
+    saved = catalogue.profile_edits.save_product("I0002", {"name": "Tatakan gelas pandan"})  # meanwhile
+    go_on.set()
+    catalogue.wait_for_refresh(60)
+    assert catalogue.searcher_revision == catalogue.store.revision()
+    assert saved.product_id in catalogue.searcher(wait=False).catalogue.products  # the one in hand
