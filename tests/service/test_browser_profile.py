@@ -3,7 +3,6 @@ its profile and on its public profile; a refused upload says why; a buyer edits 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
