@@ -14,6 +14,7 @@ from matching import Engine
 from tests.service.conftest import (
     PHONE,
     TIMEOUT_MS,
+    log_in,
     no_horizontal_scroll,
     participant_session,
     shot,
@@ -100,6 +101,14 @@ def test_an_ikm_uploads_a_product_photo_and_sees_it(
     assert loaded(tab, "li.product-card .photo-list img")
     assert no_horizontal_scroll(tab)
     shot(tab, f"profile-public-{width}")
+
+    log_in(tab, web_engine.keys.create("organiser", f"Meja profil {width}")[1], f"profile-search-{width}")
+    tab.goto(f"/?q={product}")
+    result = tab.locator("li.match", has_text=product).first
+    expect(result.locator("img.match-photo")).to_be_visible()
+    assert loaded(tab, "li.match img.match-photo")
+    assert no_horizontal_scroll(tab)
+    shot(tab, f"profile-search-{width}")
 
 
 def test_a_buyer_edits_its_needs(tab: Page, server: str, web_engine: Engine, event: str) -> None:
