@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 
 from matching.store.database import Store
-from matching.store.tables import ProductPhotoRow, as_utc
+from matching.store.tables import ProductPhotoRow, ProductRow, as_utc
 
 __all__ = ["Photo", "PhotoRepository"]
 
@@ -105,13 +105,14 @@ class PhotoRepository:
             )
 
     def first_of(self, ikm_ids: Collection[str]) -> dict[str, Photo]:
-        """The oldest photo of each of these IKMs that has one."""
+        """The oldest photo of each of these IKMs that has one, of a product still in the catalogue."""
         if not ikm_ids:
             return {}
         found: dict[str, Photo] = {}
         with self._store.session() as session:
             rows = session.scalars(
                 select(ProductPhotoRow)
+                .join(ProductRow, ProductRow.product_id == ProductPhotoRow.product_id)
                 .where(ProductPhotoRow.ikm_id.in_(list(ikm_ids)))
                 .order_by(ProductPhotoRow.uploaded_at, ProductPhotoRow.photo_id)
             )

@@ -127,7 +127,7 @@ def _page(
     except NotFoundError:
         t = translator(lang)
         return not_found(
-            request, t("myprofile_no_record", kind=t(f"role_{account.kind}"), id=account.participant_id)
+            request, t("myprofile_no_record", kind=t(f"pubprofile_{account.kind}"), id=account.participant_id)
         )
     names = BUYER_FIELDS if account.kind == "buyer" else IKM_FIELDS
     values = typed if typed is not None else {n: _cell(getattr(record, n)) for n in names}

@@ -11,6 +11,7 @@ from PIL import Image
 
 from matching import Engine
 from matching.app.photos import MAX_BYTES, MAX_PER_PRODUCT, THUMB_SIDE, clean_image
+from matching.catalogue.schema import Entity
 from matching.errors import NotFoundError, PhotoRejected
 
 GPS_IFD = 0x8825
@@ -120,3 +121,10 @@ def test_a_product_holds_a_limited_number_of_photos(catalogue: Engine) -> None:
         catalogue.photos.upload("I0001", "P001", small, uploaded_by="u1")
     with pytest.raises(PhotoRejected, match="delete one first"):
         catalogue.photos.upload("I0001", "P001", small, uploaded_by="u1")
+
+
+def test_search_results_show_no_photo_of_a_product_gone_from_the_catalogue(catalogue: Engine) -> None:
+    photo = catalogue.photos.upload("I0001", "P001", image_bytes("PNG", (40, 40)), uploaded_by="u1")
+    assert catalogue.photos.first_of(["I0001"]) == {"I0001": photo}
+    catalogue.store.delete(Entity.PRODUCTS, "P001")  # an organiser's change, not the IKM's own page
+    assert catalogue.photos.first_of(["I0001"]) == {}

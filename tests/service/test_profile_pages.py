@@ -293,3 +293,9 @@ def test_the_public_profile_is_for_the_events_people_and_has_no_contact(app: Fas
     with client_as(app, engine) as key_only:
         key_only.cookies.set(COOKIE, buyer_key)  # a buyer's API key is not an event participant's session
         assert key_only.get("/events/fair/profile/I0003").status_code == 404
+
+
+def test_an_account_whose_record_is_gone_is_told_so(app: FastAPI, engine: Engine) -> None:
+    with client_as(app, engine, "ikm", "I9999") as lost:
+        page = lost.get("/me/profile")
+        assert page.status_code == 404 and "I9999" in page.text and "Hubungi penyelenggara" in page.text
