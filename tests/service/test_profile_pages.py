@@ -156,6 +156,8 @@ def test_the_buyer_edits_its_own_needs_only(app: FastAPI, engine: Engine) -> Non
         assert saved.status_code == 303 and "msg=profile_saved" in saved.headers["location"]
         for path in POSTS[1:]:  # products and photos are an IKM's
             assert buyer.post(path, data={"csrf_token": token, "product_id": "P00001"}).status_code == 403
+        english = buyer.get("/me/profile", params={"lang": "en"})
+        assert "<h1>My profile</h1>" in english.text and "What you are looking for" in english.text
     stored = engine.store.get(Entity.BUYERS, "B001")
     assert (stored.quantity, stored.max_unit_price_idr, stored.deadline_days) == (1500, 120_000, 30)
     assert stored.required_certifications == ["SVLK", "SNI"] and stored.preferred_provinces == [
