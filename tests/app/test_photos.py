@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from matching import Engine
+from matching import Engine, Settings
 from matching.app.photos import MAX_BYTES, MAX_PER_PRODUCT, THUMB_SIDE, clean_image
 from matching.catalogue.schema import Entity
 from matching.errors import NotFoundError, PhotoRejected
@@ -128,3 +128,19 @@ def test_search_results_show_no_photo_of_a_product_gone_from_the_catalogue(catal
     assert catalogue.photos.first_of(["I0001"]) == {"I0001": photo}
     catalogue.store.delete(Entity.PRODUCTS, "P001")  # an organiser's change, not the IKM's own page
     assert catalogue.photos.first_of(["I0001"]) == {}
+
+
+def test_photos_are_in_a_backup_and_come_back_with_a_restore(catalogue: Engine, tmp_path: Path) -> None:
+    from matching.app.backup import backup, restore
+
+    photo = catalogue.photos.upload("I0001", "P001", image_bytes("PNG", (80, 60)), uploaded_by="u1")
+    kept = catalogue.photos.path(photo).read_bytes()
+    backup(catalogue.settings, tmp_path / "copy")
+    again = Engine(Settings(home=tmp_path / "restored"))
+    try:
+        restore(again.settings, tmp_path / "copy")
+        back = again.photos.get(photo.photo_id)
+        assert back == photo and again.photos.path(back).read_bytes() == kept
+        assert again.photos.path(back, thumb=True).is_file()
+    finally:
+        again.close()
