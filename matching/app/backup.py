@@ -5,9 +5,9 @@ A backup is a folder (or the same as one ``.tar.gz``) holding
 - ``matching.sqlite``: a consistent online copy of the SQLite store (``sqlite3.Connection.backup``: readers
   and writers of the live store carry on meanwhile), or ``database.dump`` from ``pg_dump`` (custom format)
   when the store is PostgreSQL;
-- ``index/``, ``cache/``, ``models/``, ``events/`` and ``photos/`` of the home as they are (the dense index, the
-  embedding cache, trained models, event plans and exports, product photos); SQLite files among them are
-  copied online as well;
+- ``index/``, ``cache/``, ``models/``, ``events/`` and ``photos/`` of the home as they are (the dense
+  index, the embedding cache, trained models, event plans and exports, product photos); SQLite files among
+  them are copied online as well;
 - ``manifest.json``: the format, the engine version, when it was taken, the database kind, the catalogue's
   counts and revision, and the folders it holds.
 
