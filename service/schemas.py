@@ -354,6 +354,7 @@ class OutcomePublic(BaseModel):
     notes: str | None = None
     recorded_at: dt.datetime
     updated_at: dt.datetime
+    entered_by: str | None = Field(default=None, description="The organiser key's name that last rated it.")
 
 
 # -- errors -----------------------------------------------------------------------------------------

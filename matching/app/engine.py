@@ -41,13 +41,18 @@ from matching.store.events import EventRepository
 from matching.store.keys import ApiKeys
 from matching.store.outbox import Outbox
 from matching.store.outcomes import OutcomeRepository
+from matching.store.requests import MeetingRequests
 
 if TYPE_CHECKING:
     from matching.app.events import Events
+    from matching.app.my_agenda import MyAgendas
     from matching.app.participation import Participation
     from matching.app.photos import Photos
     from matching.app.profile_edits import ProfileEdits
+    from matching.app.ratings import Ratings
+    from matching.app.recommendations import Partner
     from matching.app.report import EventReport
+    from matching.app.requests import Requests
 
 __all__ = ["EMPTY_CATALOGUE", "Engine", "demo_data_dir", "make_private"]
 
@@ -225,6 +230,22 @@ class Engine:
         return Participation(self.events, EventSettingsRepository(self.store))
 
     @property
+    def my_agenda(self) -> MyAgendas:
+        """Participants' own agendas of the published plan (:mod:`matching.app.my_agenda`)."""
+        from matching.app.my_agenda import MyAgendas
+
+        return MyAgendas(self.events, self.participation, self.accounts, self.store)
+
+    @property
+    def ratings(self) -> Ratings:
+        """Participants' ratings of their meetings, and the outcomes training reads
+        (:mod:`matching.app.ratings`)."""
+        from matching.app.ratings import Ratings
+        from matching.store.ratings import ParticipantRatings
+
+        return Ratings(self.my_agenda, self.events, ParticipantRatings(self.store))
+
+    @property
     def photos(self) -> Photos:
         """Product photos: checked, cleaned, thumbnailed, under ``<home>/photos``
         (:mod:`matching.app.photos`)."""
@@ -258,6 +279,24 @@ class Engine:
             participants=self.participants,
             public_url=self.settings.public_url,
             days=DayRepository(self.store),
+            requests=MeetingRequests(self.store),
+        )
+
+    @property
+    def requests(self) -> Requests:
+        """Participants' meeting requests: send, answer, withdraw, the organiser's override
+        (:mod:`matching.app.requests`)."""
+        from matching.app.requests import Requests
+
+        events = self.events
+        return Requests(
+            MeetingRequests(self.store),
+            self.participation,
+            self.accounts,
+            self.outbox,
+            names=lambda: events.people().names,
+            event_name=lambda event_id: events.get(event_id).name,
+            public_url=self.settings.public_url,
         )
 
     def event_report(self, event_id: str, *, check_ins: Mapping[str, str] | None = None) -> EventReport:
@@ -322,6 +361,15 @@ class Engine:
         records = {b.buyer_id: b for b in self.store.buyers()}
         queries = self.encode_buyers([records[b] for b in buyers])
         return candidate_pairs(searcher, queries, ikms, top=top)
+
+    def recommend_partners(
+        self, event_id: str, kind: str, participant_id: str, *, query: str = "", k: int = 30
+    ) -> list[Partner]:
+        """A participant's recommended partners at an event, with the reasons to meet (public profiles
+        only; :mod:`matching.app.recommendations`)."""
+        from matching.app.recommendations import recommend_partners
+
+        return recommend_partners(self, event_id, kind, participant_id, query=query, k=k)
 
     @property
     def keys(self) -> ApiKeys:

@@ -29,6 +29,7 @@ from matching.app.agendas import ParticipantAgenda, participant_agenda
 from matching.app.day import EventDay
 from matching.app.planning import plan_event, write_exports
 from matching.app.replanning import RescheduleResult, reschedule_event, write_reschedule
+from matching.app.requests import honour_requests
 from matching.app.scoring import PairScorer, Participants
 from matching.common.yaml_files import read_data_text, validate_data
 from matching.errors import ConfigError, ConflictError, NotFoundError
@@ -45,6 +46,7 @@ from matching.learning.outcomes import (
 from matching.store.day import DayRepository
 from matching.store.events import EventRepository, StoredEvent, StoredPlan
 from matching.store.outcomes import MetMeeting, Outcome, OutcomeRepository
+from matching.store.requests import MeetingRequests
 
 __all__ = [
     "DAY_OUTCOMES",
@@ -104,6 +106,7 @@ class Events:
         participants: Callable[[], Participants],
         public_url: str | None = None,
         days: DayRepository | None = None,
+        requests: MeetingRequests | None = None,
     ) -> None:
         self.root = root
         self.public_url = (
@@ -114,6 +117,7 @@ class Events:
         self._scorer = scorer
         self._participants = participants
         self._days = days
+        self._requests = requests  # participants' answered meeting requests: plans honour them
 
     @property
     def day(self) -> EventDay:
@@ -262,11 +266,16 @@ class Events:
 
         ``event`` replaces the stored definition for this plan (the event with the day's state applied,
         :meth:`EventDay.plan_again`); ``changes`` is then the day's state the new plan carries on.
+        Participants' accepted meeting requests are must-meet pairs, declined ones no-thanks, unless the
+        organiser's own preference says otherwise (:func:`matching.app.requests.honour_requests`).
         """
         record = self.get(event_id)
-        result = plan_event(
-            event or record.event, self._scorer, self._participants(), top=top, time_limit=time_limit
-        )
+        people = self._participants()
+        chosen = event or record.event
+        if self._requests is not None:
+            answered = self._requests.for_event(event_id)
+            chosen = honour_requests(chosen, answered, buyers=people.buyers, ikms=people.ikms)
+        result = plan_event(chosen, self._scorer, people, top=top, time_limit=time_limit)
         result.agenda_link = self.agenda_link(event_id)
         staged = self._staging(event_id)
         try:
@@ -373,16 +382,19 @@ class Events:
         day_outcome: str | None = None,
         followup_outcome: str | None = None,
         notes: str | None = None,
+        entered_by: str | None = None,
     ) -> Outcome:
         """Record (or update) the rating of a meeting of the event's newest plan that holds the pair.
 
         Only the values given change (None leaves one as it is, ``""`` clears it); the meeting's plan, score
-        and model version are kept with it.
+        and model version are kept with it, and ``entered_by`` (the organiser key's name) with the row.
         """
         rating = OutcomeRecord(buyer_id, ikm_id, day_outcome, followup_outcome, notes)
-        return self.record_outcomes(event_id, [rating])[0]
+        return self.record_outcomes(event_id, [rating], entered_by=entered_by)[0]
 
-    def record_outcomes(self, event_id: str, ratings: Sequence[OutcomeRecord]) -> list[Outcome]:
+    def record_outcomes(
+        self, event_id: str, ratings: Sequence[OutcomeRecord], *, entered_by: str | None = None
+    ) -> list[Outcome]:
         """:meth:`record_outcome` for several meetings, in one transaction: all of them or none.
 
         :class:`ConfigError` names the first unknown outcome value, :class:`NotFoundError` the first pair
@@ -401,7 +413,7 @@ class Events:
                 raise NotFoundError(
                     f"event {event_id!r} has no meeting of buyer {r.buyer_id!r} with IKM {r.ikm_id!r}"
                 )
-        return self._outcomes.record(event_id, ratings, met)
+        return self._outcomes.record(event_id, ratings, met, entered_by=entered_by)
 
     def import_outcomes(self, event_id: str, path: str | Path) -> list[Outcome]:
         """Record every row of an outcomes CSV/XLSX (:func:`matching.learning.outcomes.read_outcomes_file`).

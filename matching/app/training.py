@@ -129,8 +129,9 @@ def train_ranker(
     """Fit the learned ranker and save it as ``<engine's models dir>/<name>`` with its model card.
 
     Labels: the TREC qrels file ``qrels`` (grades 0-3) judging the buyers of the CSV/XLSX file ``buyers``
-    (the two go together), and/or with ``use_outcomes`` the rated meeting outcomes in the engine's store,
-    which win over the qrels for their pairs; stored buyers known only from outcomes join the training
+    (the two go together), and/or with ``use_outcomes`` the rated meeting outcomes in the engine's store
+    (organisers' entries and participants' own ratings, one per pair: :mod:`matching.app.ratings`), which
+    win over the qrels for their pairs; stored buyers known only from outcomes join the training
     buyers, judged only on the IKMs they met. The engine's index is brought up to date first. Rows: the
     engine's candidates per buyer (``learning.training.training_set``); ``folds``-fold CV grouped by buyer
     picks the hyperparameters (trees seeded with ``seed``), and the hand-set weights are scored on the same
@@ -146,7 +147,7 @@ def train_ranker(
     labels: dict[str, dict[str, int]] = {}  # buyer -> IKM it met -> grade
     outcome_counts: dict[str, int] | None = None
     if use_outcomes:
-        stored = engine.events.all_outcomes()
+        stored = engine.ratings.training_outcomes()  # organisers' outcomes and participants' ratings
         labels = outcome_labels(stored)
         if not labels:
             raise ConfigError("the store holds no rated meeting outcome to learn from")

@@ -22,6 +22,12 @@ not_held                    (none) / no_further_contact     no label (the meetin
 
 :func:`merge_labels` puts outcome grades over curated qrels: what happened at a meeting outranks a
 judgement made without it.
+
+**Who rated** (:func:`combined_outcomes`): organisers enter outcomes, and each side of a meeting may rate it
+itself (buyer and IKM). For a pair, an organiser's entry wins; without one, the two sides' ratings give one
+outcome, each stage taken as the *lower* of the sides' values on its scale (the order of
+:data:`DAY_OUTCOMES` and :data:`FOLLOWUP_OUTCOMES`; a stage only one side rated takes its value). The lower
+value is the cautious reading: one side's "deal" is not a deal the other did not see.
 """
 
 from __future__ import annotations
@@ -43,8 +49,10 @@ __all__ = [
     "DAY_OUTCOMES",
     "FOLLOWUP_NAMES",
     "FOLLOWUP_OUTCOMES",
+    "CombinedOutcome",
     "OutcomeRecord",
     "OutcomesFileError",
+    "combined_outcomes",
     "merge_labels",
     "outcome_grade",
     "outcome_labels",
@@ -200,6 +208,48 @@ def outcome_labels(outcomes: Iterable[Any]) -> Qrels:
         if grade is not None:
             labels.setdefault(o.buyer_id, {})[o.ikm_id] = grade
     return labels
+
+
+@dataclass(frozen=True)
+class CombinedOutcome:
+    """The outcome a pair's meeting at an event counts as: from an organiser, or from its participants."""
+
+    event_id: str
+    buyer_id: str
+    ikm_id: str
+    day_outcome: str | None
+    followup_outcome: str | None
+    source: str  # "organiser" | "participants"
+
+
+def _lower(values: Iterable[str | None], scale: Sequence[str]) -> str | None:
+    given = [v for v in values if v in scale]
+    return min(given, key=scale.index) if given else None
+
+
+def combined_outcomes(organiser: Iterable[Any], participants: Iterable[Any]) -> list[CombinedOutcome]:
+    """One outcome per (event, buyer, IKM) from organiser entries and participant ratings (see the module
+    doc: an organiser entry that says something wins; else the lower of the sides' values per stage).
+
+    Both take anything with ``event_id``, ``buyer_id``, ``ikm_id``, ``day_outcome``, ``followup_outcome``;
+    pairs end sorted by event, buyer and IKM.
+    """
+    found: dict[tuple[str, str, str], CombinedOutcome] = {}
+    for o in organiser:
+        if o.day_outcome or o.followup_outcome:
+            key = (o.event_id, o.buyer_id, o.ikm_id)
+            found[key] = CombinedOutcome(*key, o.day_outcome, o.followup_outcome, "organiser")
+    sides: dict[tuple[str, str, str], list[Any]] = {}
+    for r in participants:
+        key = (r.event_id, r.buyer_id, r.ikm_id)
+        if key not in found:
+            sides.setdefault(key, []).append(r)
+    for key, ratings in sides.items():
+        day = _lower((r.day_outcome for r in ratings), DAY_OUTCOMES)
+        followup = _lower((r.followup_outcome for r in ratings), FOLLOWUP_OUTCOMES)
+        if day or followup:
+            found[key] = CombinedOutcome(*key, day, followup, "participants")
+    return [found[key] for key in sorted(found)]
 
 
 def merge_labels(

@@ -37,6 +37,7 @@ class Outcome:
     notes: str | None
     recorded_at: dt.datetime
     updated_at: dt.datetime
+    entered_by: str | None = None  # the organiser key's name that last rated it (None: a file import)
 
 
 class Rating(Protocol):
@@ -75,10 +76,15 @@ class OutcomeRepository:
         self._store = store
 
     def record(
-        self, event_id: str, ratings: Sequence[Rating], met: Mapping[tuple[str, str], MetMeeting]
+        self,
+        event_id: str,
+        ratings: Sequence[Rating],
+        met: Mapping[tuple[str, str], MetMeeting],
+        *,
+        entered_by: str | None = None,
     ) -> list[Outcome]:
         """Write every rating in one transaction; a new row takes its meeting from ``met`` (which must hold
-        every rated pair)."""
+        every rated pair). ``entered_by`` (who rated: an organiser key's name) is kept on each row written."""
         with self._store.session() as session:
             rows = []
             for r in ratings:
@@ -100,6 +106,8 @@ class OutcomeRepository:
                     row.followup_outcome = r.followup_outcome or None
                 if r.notes is not None:
                     row.notes = r.notes or None
+                if entered_by is not None:
+                    row.entered_by = entered_by
                 rows.append(row)
             session.commit()
             return [_outcome(row) for row in rows]

@@ -187,7 +187,7 @@ def list_outcomes(event_id: str, engine: EngineDep, _organiser: OrganiserDep) ->
 
 
 @router.put("/{event_id}/outcomes", response_model=OutcomePublic, responses=WITH_BODY)
-def record_outcome(event_id: str, body: OutcomeCreate, engine: EngineDep, _organiser: OrganiserDep) -> Any:
+def record_outcome(event_id: str, body: OutcomeCreate, engine: EngineDep, organiser: OrganiserDep) -> Any:
     """Rate one meeting (on the day and/or months later); fields left out keep their value."""
     outcome = engine.events.record_outcome(
         event_id,
@@ -196,5 +196,6 @@ def record_outcome(event_id: str, body: OutcomeCreate, engine: EngineDep, _organ
         day_outcome=body.day_outcome,
         followup_outcome=body.followup_outcome,
         notes=body.notes,
+        entered_by=organiser.key.name if organiser.key else None,
     )
     return outcome_public(outcome)

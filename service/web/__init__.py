@@ -10,6 +10,9 @@
 ``/events/{id}/dashboard``               organisers see the event's figures as charts, download the report
 ``/events/{id}/agenda/{participant}``    one participant's day (the printed agendas' QR codes open it)
 ``/events/{id}/day``                     the event day console: check-in, previewed changes, log, undo
+``/me/events/{id}`` (+ ``/requests``)     participants' recommended partners and meeting requests
+``/events/{id}/requests``                organisers see and override meeting requests, set mode/deadline
+``/me/events/{id}/agenda``, ``.../rate``  a signed-in participant's own agenda (+ ``.ics``) and ratings
 ``/me/profile``                          a participant keeps its own record (needs; profile, products, photos)
 ``/events/{id}/profile/{participant}``   an event participant's public profile (no contact)
 ``/photos/{id}`` (and ``/thumb``)       product photos and their thumbnails
@@ -32,9 +35,11 @@ from service.web import (
     pages_dashboard,
     pages_events,
     pages_import,
+    pages_my_agenda,
     pages_outcomes,
     pages_profile,
     pages_public_profile,
+    pages_requests,
     pages_search,
 )
 from service.web.render import STATIC_DIR
@@ -53,6 +58,8 @@ _PAGES = (
     pages_outcomes,
     pages_dashboard,
     pages_agenda,
+    pages_requests,
+    pages_my_agenda,
     pages_profile,
     pages_public_profile,
 )

@@ -2,13 +2,16 @@
 
 Mobile first: the meetings as a list (local time in the event's zone, table, the counterpart and what it
 makes or needs, a "moved" / "new" badge after a re-schedule) and the booth map drawn as SVG with the
-participant's tables shaded. For now only organisers may open it (a later issue gives participants their
-own sign-in); it never shows contact details.
+participant's tables shaded; it never shows contact details. Organisers see this page. A participant who
+scans the code goes to its own agenda (``/me/events/{id}/agenda``, :mod:`service.web.pages_my_agenda`):
+signed in as that participant, straight there; signed in as another one, not found; not signed in, to the
+sign-in page, which comes back here.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -16,13 +19,14 @@ from starlette.concurrency import run_in_threadpool
 from matching.app.agendas import ParticipantAgenda
 from matching.errors import NotFoundError
 from matching.events.agendas import UTC_OFFSETS, long_date
-from service.web.render import not_found, organiser_or_response, page_lang, render
+from service.web.participant_auth import participant_or_response, signed_in
+from service.web.render import forbidden, not_found, page_lang, redirect, render, web_principal
 
 router = APIRouter()
 _CELL, _GAP = 40, 6  # booth map: SVG units per cell and between cells
 
 
-def _booth(agenda: ParticipantAgenda) -> dict[str, Any] | None:
+def booth_map(agenda: ParticipantAgenda) -> dict[str, Any] | None:
     """The booth map as SVG boxes: each table's position, its label and whether it is the participant's."""
     layout = agenda.booth
     if not layout:
@@ -45,9 +49,20 @@ def _booth(agenda: ParticipantAgenda) -> dict[str, Any] | None:
 
 @router.get("/events/{event_id}/agenda/{participant_id:path}")
 async def agenda_page(request: Request, event_id: str, participant_id: str) -> Response:
-    who = organiser_or_response(request)
-    if isinstance(who, Response):
-        return who
+    principal = web_principal(request)
+    if principal is None or not principal.is_organiser:
+        participant = signed_in(request)
+        if participant is None and principal is not None:
+            return forbidden(request, principal)  # a buyer's or public key, not a participant's sign-in
+        who = participant_or_response(request)  # the sign-in page, coming back here
+        if isinstance(who, Response):
+            return who
+        mine = who.account.participant_id == participant_id and await run_in_threadpool(
+            request.app.state.engine.participation.takes_part, event_id, who.account.kind, participant_id
+        )
+        if not mine:
+            return not_found(request, f"event {event_id!r} has no agenda {participant_id!r} of yours")
+        return redirect(f"/me/events/{quote(event_id, safe='')}/agenda")
     events = request.app.state.engine.events
     try:
         agenda = await run_in_threadpool(events.agenda, event_id, participant_id)
@@ -63,7 +78,7 @@ async def agenda_page(request: Request, event_id: str, participant_id: str) -> R
         "day": long_date(event.date, lang, weekday=True),
         "zone": zone,
         "offset": UTC_OFFSETS.get(zone, 7),
-        "booth": _booth(agenda),
+        "booth": booth_map(agenda),
         "changes": sorted({i.change for i in agenda.items if i.change}, reverse=True),
         "pdf": f"agendas-{lang}.pdf",
     }

@@ -92,7 +92,8 @@ def _save(request: Request, event_id: str, form: dict[str, str]) -> Response:
         day, followup, notes = (w if w else ("" if c else None) for w, c in zip(wanted, current, strict=True))
         changed.append(OutcomeRecord(buyer, ikm, day, followup, notes))
     try:
-        events.record_outcomes(event_id, changed)  # one transaction: all rows or none
+        entered_by = who.key.name if who.key else None
+        events.record_outcomes(event_id, changed, entered_by=entered_by)  # one transaction: all or none
     except MatchingError as exc:
         return _page(request, event_id, status_code=422, error=str(exc))
     saved = len(changed)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from matching.learning.outcomes import (
     OutcomesFileError,
+    combined_outcomes,
     merge_labels,
     outcome_grade,
     outcome_labels,
@@ -80,6 +82,39 @@ def test_bad_rows_are_named_and_nothing_is_returned(tmp_path: Path) -> None:
 def test_observed_outcomes_win_over_curated_labels() -> None:
     merged = merge_labels({"B1": {"I1": 3, "I2": 1}}, {"B1": {"I1": 0}, "B2": {"I3": 2}})
     assert merged == {"B1": {"I1": 0, "I2": 1}, "B2": {"I3": 2}}
+
+
+def test_participant_ratings_count_where_no_organiser_rated() -> None:
+    def rated(
+        buyer: str, ikm: str, day: str | None, later: str | None = None, event: str = "e"
+    ) -> SimpleNamespace:
+        return SimpleNamespace(
+            event_id=event, buyer_id=buyer, ikm_id=ikm, day_outcome=day, followup_outcome=later
+        )
+
+    organiser = [rated("B1", "I1", "insufficient_interest"), rated("B3", "I3", None)]  # B3-I3: nothing said
+    sides = [
+        rated("B1", "I1", "deal_agreed"),  # the organiser's entry wins over it
+        rated("B2", "I2", "deal_agreed"),
+        rated("B2", "I2", "cooperation_possible", "agreement_reached"),  # the lower day, the only follow-up
+        rated("B3", "I3", "cooperation_possible"),
+        rated("B4", "I4", "deal_agreed", event="f"),
+        rated("B4", "I4", "not_held", event="f"),  # one side says it never took place: no label
+    ]
+    found = {(o.event_id, o.buyer_id, o.ikm_id): o for o in combined_outcomes(organiser, sides)}
+    assert (found[("e", "B1", "I1")].day_outcome, found[("e", "B1", "I1")].source) == (
+        "insufficient_interest",
+        "organiser",
+    )
+    b2 = found[("e", "B2", "I2")]
+    assert (b2.day_outcome, b2.followup_outcome, b2.source) == (
+        "cooperation_possible",
+        "agreement_reached",
+        "participants",
+    )
+    assert found[("e", "B3", "I3")].day_outcome == "cooperation_possible"
+    assert found[("f", "B4", "I4")].day_outcome == "not_held"
+    assert outcome_labels(found.values()) == {"B1": {"I1": 0}, "B2": {"I2": 3}, "B3": {"I3": 2}}
 
 
 def test_simulated_outcomes_follow_the_truth_and_are_seeded() -> None:
