@@ -58,7 +58,8 @@ def event_profile(request: Request, event_id: str, participant_id: str) -> Respo
     profile = public_profile(engine, participant_id, kind) if kind else None
     if profile is None:
         return not_found(request, NOT_HERE)
-    back = "/me" if principal is None or not principal.is_organiser else f"/events/{event_id}"
+    organiser = principal is not None and principal.is_organiser
+    back = f"/events/{event_id}" if organiser else f"/me/events/{event_id}"  # the event's page for them
     return render(request, "public_profile.html", {"profile": profile, "record": record, "back": back})
 
 
