@@ -18,8 +18,9 @@ from fastapi.responses import FileResponse, PlainTextResponse
 
 from matching.app.public_profiles import public_profile
 from matching.errors import NotFoundError
+from service.web.pages_search import certificate_name
 from service.web.participant_auth import participant_or_response, signed_in
-from service.web.render import not_found, render, web_principal
+from service.web.render import not_found, page_lang, render, web_principal
 
 router = APIRouter()
 CACHE = "public, max-age=31536000, immutable"  # a photo id never names another file
@@ -60,7 +61,10 @@ def event_profile(request: Request, event_id: str, participant_id: str) -> Respo
         return not_found(request, NOT_HERE)
     organiser = principal is not None and principal.is_organiser
     back = f"/events/{event_id}" if organiser else f"/me/events/{event_id}"  # the event's page for them
-    return render(request, "public_profile.html", {"profile": profile, "record": record, "back": back})
+    lang = page_lang(request)
+    context = {"profile": profile, "record": record, "back": back}
+    context["certificate"] = lambda code: certificate_name(code, lang)  # "SVLK (legalitas kayu)"
+    return render(request, "public_profile.html", context)
 
 
 def _photo(request: Request, photo_id: str, *, thumb: bool) -> Response:

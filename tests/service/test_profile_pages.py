@@ -274,6 +274,7 @@ def test_the_public_profile_is_for_the_events_people_and_has_no_contact(app: Fas
         page = buyer.get("/events/fair/profile/I0003")
         assert page.status_code == 200 and ikm.name in page.text
         assert not any(c in page.text for c in contacts)
+        engine.profile_edits.update_buyer("B002", {"required_certifications": "SVLK"})
         assert buyer.get("/events/fair/profile/I0004").status_code == 404  # not at this event
         assert buyer.get("/events/other/profile/I0004").status_code == 404  # not the buyer's event
         assert buyer.get("/events/nothing/profile/I0003").status_code == 404
@@ -281,6 +282,7 @@ def test_the_public_profile_is_for_the_events_people_and_has_no_contact(app: Fas
     with client_as(app, engine, "ikm", "I0035") as seller:
         page = seller.get("/events/fair/profile/B002")
         assert page.status_code == 200 and b002.company in page.text
+        assert "SVLK (legalitas kayu)" in page.text  # certificates in words
         assert not b002.contact_email or b002.contact_email not in page.text
         assert "Harga maksimum per buah" not in page.text  # the price ceiling field is the buyer's own
     with client_as(app, engine, "ikm", "I0004") as outsider:
