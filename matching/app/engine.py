@@ -44,7 +44,9 @@ from matching.store.outcomes import OutcomeRepository
 from matching.store.requests import MeetingRequests
 
 if TYPE_CHECKING:
+    from matching.app.accounts import SignIns
     from matching.app.events import Events
+    from matching.app.invitations import Invitations
     from matching.app.my_agenda import MyAgendas
     from matching.app.participation import Participation
     from matching.app.photos import Photos
@@ -244,6 +246,30 @@ class Engine:
         from matching.store.ratings import ParticipantRatings
 
         return Ratings(self.my_agenda, self.events, ParticipantRatings(self.store))
+
+    @property
+    def sign_ins(self) -> SignIns:
+        """Participants' passwords, one-time codes and the lockout (:mod:`matching.app.accounts`)."""
+        from matching.app.accounts import SignIns
+        from matching.store.sign_ins import SignInRecords
+
+        return SignIns(self.accounts, SignInRecords(self.store), self.outbox)
+
+    @property
+    def invitations(self) -> Invitations:
+        """Invitations to events and self-registrations (:mod:`matching.app.invitations`)."""
+        from matching.app.invitations import Invitations
+        from matching.store.invitations import InvitationRecords
+
+        return Invitations(
+            InvitationRecords(self.store),
+            self.accounts,
+            self.sign_ins,
+            self.outbox,
+            self.participation,
+            self.events,
+            self.store,
+        )
 
     @property
     def photos(self) -> Photos:

@@ -1,7 +1,7 @@
 """Catalogue commands of the ``matching`` CLI: ``ingest``, ``template``, ``stats`` and ``demo``.
 
 ``demo`` walks the whole flow on the bundled demo data: import, summary, index, a few buyers' matches, the
-demo event planned and exported.
+demo event planned and exported, and a buyer's and an IKM's login for the participant pages.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from matching.app import planning
+from matching.app.accounts import demo_logins
 from matching.app.engine import Engine, demo_data_dir
 from matching.catalogue.report import ImportReport
 from matching.catalogue.schema import Entity
@@ -163,6 +164,7 @@ def demo(
                 _demo_matches(engine, matches)
             if plan_event and event_out is not None:
                 _demo_event(engine, event_out)
+            _demo_logins(engine)
     finally:
         engine.close()
     where = f" --home {engine.settings.home}"
@@ -188,6 +190,14 @@ def _demo_event(engine: Engine, out_dir: Path) -> None:
         f"{len(summary['violations'])} violations; {len(written)} files in {out_dir}/ "
         "(meetings.csv, master-grid.xlsx, agendas-id.pdf, agendas/*.txt, calendars/*.ics ...)"
     )
+
+
+def _demo_logins(engine: Engine) -> None:
+    """The demo event's participant logins (the same on every run), for /signin."""
+    out.print("\n[bold]Participant logins[/] for the demo event (sign in at /signin):")
+    for login in demo_logins(engine):
+        side = "buyer" if login.kind == "buyer" else "IKM"
+        out.print(f"  {side:<5} {login.name} ({login.participant_id}): {login.email} / {login.password}")
 
 
 def _demo_matches(engine: Engine, count: int) -> None:

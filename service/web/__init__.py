@@ -13,6 +13,11 @@
 ``/me/events/{id}`` (+ ``/requests``)     participants' recommended partners and meeting requests
 ``/events/{id}/requests``                organisers see and override meeting requests, set mode/deadline
 ``/me/events/{id}/agenda``, ``.../rate``  a signed-in participant's own agenda (+ ``.ics``) and ratings
+``/signin``, ``/signin/code``            participants sign in (password or e-mailed code); ``/signout``
+``/invite/{token}``                      accept an invitation: name, password, signed in
+``/events/{id}/register``                register for an event whose registration is open
+``/events/{id}/participants``            organisers invite participants, add users, approve registrations
+``/me``                                  a signed-in participant's home: its events and their pages
 ``/me/profile``                          a participant keeps its own record (needs; profile, products, photos)
 ``/events/{id}/profile/{participant}``   an event participant's public profile (no contact)
 ``/photos/{id}`` (and ``/thumb``)       product photos and their thumbnails
@@ -35,12 +40,16 @@ from service.web import (
     pages_dashboard,
     pages_events,
     pages_import,
+    pages_invite,
+    pages_me_home,
     pages_my_agenda,
     pages_outcomes,
+    pages_participants,
     pages_profile,
     pages_public_profile,
     pages_requests,
     pages_search,
+    pages_signin,
 )
 from service.web.render import STATIC_DIR
 
@@ -60,6 +69,10 @@ _PAGES = (
     pages_agenda,
     pages_requests,
     pages_my_agenda,
+    pages_me_home,
+    pages_signin,
+    pages_invite,
+    pages_participants,
     pages_profile,
     pages_public_profile,
 )

@@ -15,6 +15,9 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from matching.catalogue.schema import Entity
+from matching.errors import NotFoundError
+from matching.store.accounts import SignedIn
 from matching.store.keys import Role
 from service.deps import COOKIE, Principal, key_limiter
 from service.web.i18n import DEFAULT_LANG, LANGS, TEXTS, translator
@@ -31,6 +34,7 @@ __all__ = [
     "not_found",
     "organiser_or_response",
     "page_lang",
+    "participant_company",
     "redirect",
     "render",
     "table_label",
@@ -121,6 +125,7 @@ def render(
         "is_organiser": principal is not None and principal.role is Role.ORGANISER,
         "participant": participant,  # a signed-in buyer's or IKM's user (SignedIn), or None
         "csrf_token": participant.csrf_token if participant else "",
+        "participant_company": participant_company(request, participant) if participant else "",
         "switch_url": _switch_url(request, other),
         "other_lang": other,
         "path": request.url.path,
@@ -131,6 +136,17 @@ def render(
     if request.query_params.get("lang") in LANGS and request.cookies.get(LANG_COOKIE) != lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=_YEAR, samesite="lax")
     return response
+
+
+def participant_company(request: Request, who: SignedIn) -> str:
+    """The company (buyer) or IKM name the signed-in participant acts for (its id if none)."""
+    account = who.account
+    entity = Entity.BUYERS if account.kind == "buyer" else Entity.IKMS
+    try:
+        record = request.app.state.engine.store.get(entity, account.participant_id)
+    except NotFoundError:
+        return account.participant_id
+    return str(record.company if account.kind == "buyer" else record.name)
 
 
 def redirect(url: str, **query: str | int) -> RedirectResponse:

@@ -303,3 +303,9 @@ def test_an_account_whose_record_is_gone_is_told_so(app: FastAPI, engine: Engine
     with client_as(app, engine, "ikm", "I9999") as lost:
         page = lost.get("/me/profile")
         assert page.status_code == 404 and "I9999" in page.text and "Hubungi penyelenggara" in page.text
+
+
+def test_the_participants_home_links_to_the_profile(app: FastAPI, engine: Engine) -> None:
+    with client_as(app, engine, "ikm", "I0035") as ikm:
+        home = ikm.get("/me")
+        assert home.status_code == 200 and 'href="/me/profile"' in home.text and "Profil saya" in home.text
