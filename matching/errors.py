@@ -10,6 +10,7 @@ service) can catch one class and show its message::
     ├── ImportFileError      an import file cannot be read at all (missing, wrong type, no header)
     │   └── ImportTooLarge   ... it is over one of the import limits (rows, columns, cell, unzipped size)
     ├── ValidationFailed     rows were read but some are invalid; carries the full report
+    ├── PhotoRejected        an uploaded photo is not a JPEG, PNG or WebP image, or is too large
     ├── StoreError           the database cannot be opened, migrated or written
     │   └── StoreBusy        ... because another writer holds it past the busy timeout (try again)
     ├── NotFoundError        a record, event, plan or key asked for by id does not exist
@@ -32,6 +33,7 @@ __all__ = [
     "ImportTooLarge",
     "MatchingError",
     "NotFoundError",
+    "PhotoRejected",
     "StoreBusy",
     "StoreError",
     "ValidationFailed",
@@ -63,6 +65,11 @@ class ValidationFailed(MatchingError):
     def __init__(self, report: ImportReport) -> None:
         self.report = report
         super().__init__(f"import rejected: {report.error_count:,} problem(s) found; nothing was written")
+
+
+class PhotoRejected(MatchingError):
+    """Raised when an uploaded product photo is refused: not a JPEG, PNG or WebP image by its content,
+    damaged, over the size limit in bytes or pixels, or one photo too many; the message says which."""
 
 
 class StoreError(MatchingError):

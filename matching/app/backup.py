@@ -5,8 +5,9 @@ A backup is a folder (or the same as one ``.tar.gz``) holding
 - ``matching.sqlite``: a consistent online copy of the SQLite store (``sqlite3.Connection.backup``: readers
   and writers of the live store carry on meanwhile), or ``database.dump`` from ``pg_dump`` (custom format)
   when the store is PostgreSQL;
-- ``index/``, ``cache/``, ``models/`` and ``events/`` of the home as they are (the dense index, the embedding
-  cache, trained models, event plans and exports); SQLite files among them are copied online as well;
+- ``index/``, ``cache/``, ``models/``, ``events/`` and ``photos/`` of the home as they are (the dense
+  index, the embedding cache, trained models, event plans and exports, product photos); SQLite files among
+  them are copied online as well;
 - ``manifest.json``: the format, the engine version, when it was taken, the database kind, the catalogue's
   counts and revision, and the folders it holds.
 
@@ -35,7 +36,7 @@ __all__ = ["FOLDERS", "MANIFEST", "backup", "read_manifest", "restore"]
 
 MANIFEST = "manifest.json"
 FORMAT = 1
-FOLDERS = ("index", "cache", "models", "events")
+FOLDERS = ("index", "cache", "models", "events", "photos")
 PG_DUMP = "database.dump"
 SQLITE_SUFFIXES = (".sqlite", ".db")
 

@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from matching.app.mailer import Mailer, MailSender
     from matching.app.my_agenda import MyAgendas
     from matching.app.participation import Participation
+    from matching.app.photos import Photos
+    from matching.app.profile_edits import ProfileEdits
     from matching.app.publication import Publication
     from matching.app.ratings import Ratings
     from matching.app.recommendations import Partner
@@ -92,6 +94,8 @@ class Engine:
         self._searcher_lock = threading.Lock()
         self._store_lock = threading.Lock()  # two threads opening the store would both migrate it
         self._refresh: threading.Thread | None = None
+        self._refresh_lock = threading.Lock()  # starting a refresh, and a refresh deciding it is done
+        self._refresh_done = threading.Event()
         self._keys: ApiKeys | None = None  # one instance: it holds key uses not yet written
         self._mail_senders: list[MailSender] = []  # the services' sender threads, woken by the outbox
 
@@ -310,6 +314,27 @@ class Engine:
         )
 
     @property
+    def photos(self) -> Photos:
+        """Product photos: checked, cleaned, thumbnailed, under ``<home>/photos``
+        (:mod:`matching.app.photos`)."""
+        from matching.app.photos import Photos  # Pillow: imported when photos are used
+        from matching.store.photos import PhotoRepository
+
+        return Photos(self.settings.home / "photos", PhotoRepository(self.store), self.store)
+
+    @property
+    def profile_edits(self) -> ProfileEdits:
+        """Participants' changes to their own records, re-indexed in the background
+        (:mod:`matching.app.profile_edits`)."""
+        from matching.app.profile_edits import ProfileEdits
+
+        return ProfileEdits(
+            self.store,
+            lambda: self.refresh(background=True),
+            remove_photos=lambda ikm_id, product_id: self.photos.delete_of_product(ikm_id, product_id),
+        )
+
+    @property
     def events(self) -> Events:
         """Stored events, their plans and exports, and meeting outcomes (:mod:`matching.app.events`)."""
         from matching.app.events import Events  # planning's solvers and export libraries: seconds to import
@@ -445,26 +470,39 @@ class Engine:
             return self._searcher
 
     def refresh(self, *, background: bool = False) -> None:
-        """Rebuild the searcher from the catalogue as it is now (in a daemon thread with ``background``)."""
+        """Rebuild the searcher from the catalogue as it is now (in a daemon thread with ``background``).
+
+        A background refresh asked for while one runs is not lost: the running one builds again when the
+        catalogue changed while it was building (a participant's save during an import's re-index)."""
         if not background:
             with self._searcher_lock:
                 self._searcher, self._searcher_revision = self._build_searcher()
             return
-        if self._refresh is not None and self._refresh.is_alive():
-            return
+        with self._refresh_lock:
+            if self._refresh is not None and not self._refresh_done.is_set():
+                return  # the running one looks at the revision again before it ends
 
-        def run() -> None:
-            try:
-                searcher, revision = self._build_searcher()
-                with self._searcher_lock:
-                    if revision > self._searcher_revision:
-                        self._searcher, self._searcher_revision = searcher, revision
-                log.info("search index refreshed to catalogue revision %d", revision)
-            except Exception:  # the old searcher keeps serving; the next request tries again
-                log.exception("refreshing the search index failed")
+            def run() -> None:
+                while True:
+                    try:
+                        searcher, revision = self._build_searcher()
+                        with self._searcher_lock:
+                            if revision > self._searcher_revision:
+                                self._searcher, self._searcher_revision = searcher, revision
+                        log.info("search index refreshed to catalogue revision %d", revision)
+                    except Exception:  # the old searcher keeps serving; the next request tries again
+                        log.exception("refreshing the search index failed")
+                        with self._refresh_lock:
+                            self._refresh_done.set()
+                        return
+                    with self._refresh_lock:
+                        if self.store.revision() <= revision:  # nothing changed while building
+                            self._refresh_done.set()
+                            return
 
-        self._refresh = threading.Thread(target=run, name="matching-refresh", daemon=True)
-        self._refresh.start()
+            self._refresh_done = threading.Event()
+            self._refresh = threading.Thread(target=run, name="matching-refresh", daemon=True)
+            self._refresh.start()
 
     def wait_for_refresh(self, timeout: float | None = None) -> None:
         """Wait until a background refresh (if any) has finished."""

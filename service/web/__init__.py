@@ -19,6 +19,9 @@
 ``/events/{id}/participants``            organisers invite participants, add users, approve registrations
 ``/me``                                  a signed-in participant's home: its events and their pages
 ``/events/{id}/publish``, ``.../outbox`` organisers open the event, publish agendas, see e-mails, WhatsApp
+``/me/profile``                          a participant keeps its own record (needs; profile, products, photos)
+``/events/{id}/profile/{participant}``   an event participant's public profile (no contact)
+``/photos/{id}`` (and ``/thumb``)       product photos and their thumbnails
 ``/static/...``                          the stylesheet, script and icon (nothing from other hosts)
 =======================================  ==============================================================
 
@@ -44,6 +47,8 @@ from service.web import (
     pages_notify,
     pages_outcomes,
     pages_participants,
+    pages_profile,
+    pages_public_profile,
     pages_requests,
     pages_search,
     pages_signin,
@@ -71,6 +76,8 @@ _PAGES = (
     pages_invite,
     pages_participants,
     pages_notify,
+    pages_profile,
+    pages_public_profile,
 )
 for _module in _PAGES:
     router.include_router(_module.router)

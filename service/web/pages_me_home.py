@@ -40,6 +40,7 @@ ME_LINKS: list[MeLink] = [
     MeLink("/me/events/{event_id}", "req_partners_title"),
     MeLink("/me/events/{event_id}/requests", "req_requests_title"),
     MeLink("/me/events/{event_id}/rate", "rate_title"),
+    MeLink("/me/profile", "myprofile_title", per_event=False),
 ]
 
 

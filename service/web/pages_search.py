@@ -258,6 +258,10 @@ async def search_page(request: Request) -> Response:
             weak = weak_match(ranked)
             page = ranked[body.offset : body.offset + body.limit]
             results = [result_view(body.offset + i + 1, e, lang) for i, e in enumerate(page)]
+            photos = request.app.state.engine.photos.first_of({e.ikm_id for e in page})
+            for result, explanation in zip(results, page, strict=True):  # the IKM's first product photo
+                found = photos.get(explanation.ikm_id)
+                result["photo_id"] = found.photo_id if found is not None else None
     offset, limit = (body.offset, body.limit) if body else (0, form["limit"])
     links = page_links(request, count, offset, limit) if count else []
     current = next((i for i, link in enumerate(links) if link["current"]), 0)
