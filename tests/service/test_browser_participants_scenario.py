@@ -25,14 +25,15 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from PIL import Image
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from PIL import Image, ImageDraw
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from matching import Engine, Settings
 from matching.catalogue.schema import Entity
@@ -54,26 +55,23 @@ PASSWORD = "ketak-lombok-2026"
 MAIL_WAIT_S = 30.0
 
 
+@dataclass(frozen=True)
 class Cast:
     """Who takes part in one run: each width has its own event and people (accounts are per address)."""
 
-    def __init__(
-        self,
-        buyer: str,
-        email: str,
-        needs: str,
-        quantity: str,
-        others: list[tuple[str, str, str]],
-        ikms: list[str],
-    ) -> None:
-        self.buyer, self.email, self.needs, self.quantity = buyer, email, needs, quantity
-        self.others = others  # (buyer id, its company, the message of its request)
-        self.ikms = ikms
+    buyer: str  # the buyer invited by e-mail: it edits its needs, requests 3 meetings, rates one
+    company: str
+    email: str  # its catalogue address, where the invitation goes
+    needs: str  # what it types as its requirement
+    quantity: str
+    others: list[tuple[str, str, str]]  # two more buyers (id, company, message) who ask the same IKM
+    ikms: list[str]
 
 
 CASTS = {
     1280: Cast(
         "B012",
+        "San Diego Artisan Supply",
         "admin@sandiegoartisansuppl.com",
         "Shopping totes woven from ketak fern for our stores in California. Natural colour, sturdy handles. "
         "Ideally made in Bali or Lombok.",
@@ -90,6 +88,7 @@ CASTS = {
     ),
     390: Cast(
         "B064",
+        "Haus & Natur München",
         "purchasing@hausnaturmunchen.com",
         "Bags woven from ketak fern for our shop in Munich. Natural colours, delivery within 90 days.",
         "400",
@@ -207,11 +206,16 @@ ikms: [{", ".join(cast.ikms)}]
 """
 
 
-def mail(smtp: LocalSmtp, address: str, subject: str) -> EmailMessage:
-    """The newest e-mail to ``address`` whose subject holds ``subject``, waiting for the sender's run."""
+def mail(smtp: LocalSmtp, address: str, subject: str, *, greeting: str = "") -> EmailMessage:
+    """The newest e-mail to ``address`` (any, when empty) whose subject holds ``subject`` and whose text
+    holds ``greeting``, waiting for the sender's run."""
     deadline = time.monotonic() + MAIL_WAIT_S
     while True:
-        found = [m for m in smtp.to(address) if subject in str(m["Subject"])]
+        found = [
+            m
+            for m in (smtp.to(address) if address else list(smtp.messages))
+            if subject in str(m["Subject"]) and greeting in text(m)
+        ]
         if found:
             return found[-1]
         if time.monotonic() > deadline:
@@ -220,19 +224,38 @@ def mail(smtp: LocalSmtp, address: str, subject: str) -> EmailMessage:
         time.sleep(0.1)
 
 
-def links(message: EmailMessage) -> list[str]:
-    """The web addresses in the e-mail's plain-text part."""
+def text(message: EmailMessage) -> str:
+    """The e-mail's plain-text part."""
     body = message.get_body(("plain",))
     assert body is not None, message["Subject"]
-    return re.findall(r"https?://[^\s<>\"]+", body.get_content())
+    return str(body.get_content())
+
+
+def links(message: EmailMessage) -> list[str]:
+    """The web addresses in the e-mail's plain-text part."""
+    return re.findall(r"https?://[^\s<>\"]+", text(message))
+
+
+def loaded(image: Locator) -> bool:
+    """Whether the browser fetched and decoded the image (not a broken one)."""
+    return bool(image.evaluate("img => img.complete && img.naturalWidth > 0"))
 
 
 def photo_file(folder: Path) -> Path:
-    """A real PNG: woven-looking stripes of a ketak bag's natural brown."""
-    image = Image.new("RGB", (800, 600), (150, 105, 60))
-    stripes = Image.linear_gradient("L").rotate(90).resize((800, 600)).convert("RGB")
+    """A real PNG (made with Pillow): a basket weave in the browns of ketak."""
+    image = Image.new("RGB", (800, 600), (92, 60, 32))
+    draw = ImageDraw.Draw(image)
+    cell = 40
+    for row in range(600 // cell):
+        for col in range(800 // cell):
+            x, y = col * cell, row * cell
+            for i in range(0, cell, 10):  # strands across, then strands down: the over-under of a weave
+                if (row + col) % 2:
+                    draw.rectangle((x + 1, y + i + 1, x + cell - 2, y + i + 7), fill=(176, 128, 76))
+                else:
+                    draw.rectangle((x + i + 1, y + 1, x + i + 7, y + cell - 2), fill=(138, 96, 54))
     path = folder / "tas-ketak.png"
-    Image.blend(image, stripes, 0.3).save(path, "PNG")
+    image.save(path, "PNG")
     return path
 
 
@@ -323,17 +346,16 @@ def test_participants_from_the_invitation_to_the_rating(
     expect(cards).to_have_count(len(cast.ikms))
     expect(cards.first.get_by_text("Mengapa bertemu")).to_be_visible()
     top = [(cards.nth(i).get_attribute("id") or "").removeprefix("partner-") for i in range(3)]
-    ikm_names = [cards.nth(i).locator("h3").inner_text() for i in range(3)]
     ikm = top[0]  # the partner at the top of the list: its user answers the requests below
+    ikm_name = cards.first.locator("h3").inner_text()
+    wanted = cards.first.locator(".partner-products .tag").first.inner_text()  # its best-fitting product
     assert set(top) <= set(cast.ikms)
     step(buyer, "buyer-partners")
 
     # -- 4a. that IKM's user accepts its own invitation and uploads a product photo -------------------------
-    ikm_address = web_engine.invitations.contact_email("ikm", ikm)
-    assert ikm_address
-    (ikm_link,) = {
-        u for u in links(mail(smtp_server, ikm_address, "Undangan temu bisnis")) if "/invite/" in u
-    }
+    ikm_invitation = mail(smtp_server, "", "Undangan temu bisnis", greeting=f"Yth. {ikm_name},")
+    ikm_address = str(ikm_invitation["To"])
+    (ikm_link,) = {u for u in links(ikm_invitation) if "/invite/" in u}
     maker = tabs(viewport)
     maker.goto(ikm_link)
     maker.get_by_label("Nama Anda").fill("Baiq Sumiati")
@@ -342,14 +364,23 @@ def test_participants_from_the_invitation_to_the_rating(
     expect(maker.get_by_text("Akun Anda sudah siap")).to_be_visible()
     step(maker, "ikm-me")
     maker.get_by_role("link", name="Profil saya").click()
-    product = maker.locator("li.product-card").first
+    product = maker.locator("li.product-card").filter(
+        has=maker.get_by_role("heading", name=wanted, exact=True)
+    )
     product.locator("input[type=file]").set_input_files(photo_file(tmp_path))
     product.get_by_role("button", name="Unggah foto").click()
     expect(maker.get_by_text("Foto diunggah.")).to_be_visible()
-    photo = maker.locator("li.product-card").first.locator(".photo-list img").first
-    expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(product.locator(".photo-list img")).to_have_count(1)
+    assert loaded(product.locator(".photo-list img"))
     step(maker, "ikm-photo")
+
+    buyer.locator(f"#partner-{ikm} h3 a").click()  # the buyer looks at the IKM's public profile
+    expect(buyer.get_by_role("heading", level=1)).to_have_text(ikm_name)
+    shown = buyer.locator("li.product-card").filter(has=buyer.get_by_role("heading", name=wanted, exact=True))
+    expect(shown.locator(".photo-list img")).to_have_count(1)
+    assert loaded(shown.locator(".photo-list img"))
+    step(buyer, "buyer-sees-photo")
+    buyer.go_back()
 
     # -- 3b. the buyer requests its top 3 partners; two other buyers ask the same IKM ----------------------
     message = "Kami mencari mitra ketak untuk pesanan rutin; boleh kami lihat sampel di meja Anda?"
@@ -370,7 +401,7 @@ def test_participants_from_the_invitation_to_the_rating(
 
     # -- 4b. the IKM opens its requests from the e-mail, accepts 2 and declines 1 --------------------------
     requests_link = f"{server}/me/events/{event_id}/requests"
-    company = web_engine.store.get(Entity.BUYERS, cast.buyer).company
+    company = cast.company
     for sender in [company, *(c for _, c, _ in cast.others)]:
         request_mail = mail(smtp_server, ikm_address, f"Permintaan pertemuan dari {sender}")
         assert requests_link in links(request_mail), sender
@@ -390,7 +421,7 @@ def test_participants_from_the_invitation_to_the_rating(
     agreed = mail(smtp_server, cast.email, "menerima permintaan Anda")
     assert requests_link in links(agreed)
     buyer.goto(requests_link)
-    expect(buyer.locator("li.req", has_text=ikm_names[0]).locator(".badge")).to_have_text("Disetujui")
+    expect(buyer.locator("li.req", has_text=ikm_name).locator(".badge")).to_have_text("Disetujui")
     step(buyer, "buyer-agreed")
 
     # -- 5. the organiser plans and publishes ---------------------------------------------------------------
