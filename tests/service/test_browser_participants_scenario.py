@@ -260,7 +260,7 @@ def photo_file(folder: Path) -> Path:
 
 
 def other_buyer_asks(
-    tab: Page, server: str, engine: Engine, event_id: str, buyer: str, ikm: str, text: str
+    tab: Page, server: str, engine: Engine, event_id: str, buyer: str, ikm: str, message: str
 ) -> None:
     """A buyer already signed in (a session made by the setup) asks ``ikm`` through its partners page."""
     _, token = participant_session(engine, "buyer", buyer, name=f"Staf {buyer}")
@@ -268,7 +268,7 @@ def other_buyer_asks(
     tab.goto(f"/me/events/{event_id}")
     card = tab.locator(f"#partner-{ikm}")
     card.get_by_text("Ajukan pertemuan").click()
-    card.get_by_label("Pesan singkat").fill(text)
+    card.get_by_label("Pesan singkat").fill(message)
     card.get_by_role("button", name="Kirim permintaan").click()
     expect(tab.get_by_text("Permintaan pertemuan terkirim.")).to_be_visible()
     expect(tab.locator(f"#partner-{ikm} .badge")).to_have_text("Menunggu jawaban")
@@ -311,7 +311,7 @@ def test_participants_from_the_invitation_to_the_rating(
     desk.get_by_role("button", name="Kirim undangan").click()
     expect(desk.get_by_text(f"{1 + len(cast.ikms)} undangan dibuat.")).to_be_visible()
     step(desk, "invited")
-    desk.goto(f"/events/{event_id}")
+    desk.get_by_role("link", name="Kembali ke acara").click()
     desk.get_by_role("link", name="Buka & terbitkan untuk peserta").click()
     desk.get_by_role("button", name="Buka untuk peserta").click()
     expect(desk.get_by_text("Acara dibuka untuk peserta")).to_be_visible()
@@ -394,9 +394,9 @@ def test_participants_from_the_invitation_to_the_rating(
         expect(buyer.get_by_text("Permintaan pertemuan terkirim.")).to_be_visible()
         expect(buyer.locator(f"#partner-{pid} .badge")).to_have_text("Menunggu jawaban")
     step(buyer, "buyer-requested")
-    for other, _, text in cast.others:
+    for other, _, asked in cast.others:
         asker = tabs(viewport)
-        other_buyer_asks(asker, server, web_engine, event_id, other, ikm, text)
+        other_buyer_asks(asker, server, web_engine, event_id, other, ikm, asked)
         step(asker, f"{other.lower()}-requested")
 
     # -- 4b. the IKM opens its requests from the e-mail, accepts 2 and declines 1 --------------------------
@@ -420,12 +420,14 @@ def test_participants_from_the_invitation_to_the_rating(
     step(maker, "ikm-answered")
     agreed = mail(smtp_server, cast.email, "menerima permintaan Anda")
     assert requests_link in links(agreed)
+    declined = mail(smtp_server, f"{third.lower()}@peserta.example", "menolak permintaan Anda")
+    assert requests_link in links(declined)
     buyer.goto(requests_link)
     expect(buyer.locator("li.req", has_text=ikm_name).locator(".badge")).to_have_text("Disetujui")
     step(buyer, "buyer-agreed")
 
     # -- 5. the organiser plans and publishes ---------------------------------------------------------------
-    desk.goto(f"/events/{event_id}")
+    desk.get_by_role("link", name="Kembali ke acara").click()  # from the publish page, still open
     desk.get_by_label("Batas waktu penjadwal (detik)").first.fill("3")
     desk.get_by_role("button", name="Susun rencana").click()
     expect(desk.get_by_text("Rencana 1 selesai disusun.")).to_be_visible(timeout=PLAN_TIMEOUT_MS)
@@ -439,7 +441,7 @@ def test_participants_from_the_invitation_to_the_rating(
     assert (third, ikm) not in held, held
     agenda_link = f"{server}/me/events/{event_id}/agenda"
     agenda_mail = mail(smtp_server, cast.email, "Jadwal temu bisnis Anda")
-    assert agenda_link in links(agenda_mail)
+    assert agenda_link in links(agenda_mail) and "WITA" in text(agenda_mail)
     assert agenda_link in links(mail(smtp_server, ikm_address, "Jadwal temu bisnis Anda"))
 
     # -- 6. the buyer opens its agenda on a phone, signs in and rates the meeting with the IKM ---------------
