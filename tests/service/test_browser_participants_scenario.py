@@ -113,12 +113,15 @@ def port() -> int:
 def web_engine(
     tmp_path_factory: pytest.TempPathFactory,
     request: pytest.FixtureRequest,
+    e5_models: Path,
     smtp_server: LocalSmtp,
     port: int,
 ) -> Iterator[Engine]:
-    """The demo catalogue indexed with the real model (the embeddings kept in pytest's cache, as in
+    """The demo catalogue indexed with the real model (its folder and the embeddings shared as in
     ``conftest.web_engine``), a mail server, and links in e-mails pointing at this module's server."""
     home = tmp_path_factory.mktemp("participants-scenario-home")
+    (home / "models").mkdir()
+    (home / "models" / e5_models.name).symlink_to(e5_models, target_is_directory=True)
     cache = home / "cache" / "embeddings.sqlite"
     kept = request.config.cache.mkdir("e5-embeddings") / "embeddings.sqlite" if request.config.cache else None
     if kept is not None and kept.exists():
