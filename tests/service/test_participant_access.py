@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -663,6 +664,63 @@ def test_public_routes_show_no_contact_details(world: World) -> None:
     assert client(world).get("/invite/not-a-token").status_code == 404
 
 
+def _probe_pairs(w: World) -> list[tuple[str, str, Call, Call, tuple[str, str]]]:
+    """(actor, method, someone else's, made up, the two ids): answers that must not tell them apart."""
+    return [
+        ("buyer", "GET", Call("/me/events/lain"), Call("/me/events/tidak-ada"), ("lain", "tidak-ada")),
+        (
+            "buyer",
+            "GET",
+            Call("/events/ev/profile/I0070"),
+            Call("/events/ev/profile/I9999"),
+            ("I0070", "I9999"),
+        ),
+        ("buyer", "GET", Call("/events/ev/agenda/B003"), Call("/events/ev/agenda/B999"), ("B003", "B999")),
+        (
+            "buyer",
+            "POST",
+            Call(f"/me/events/ev/requests/{w.peer_request}/withdraw"),
+            Call("/me/events/ev/requests/987654/withdraw"),
+            (str(w.peer_request), "987654"),
+        ),
+        (
+            "ikm",
+            "POST",
+            Call("/me/profile/products/delete", {"product_id": w.peer_product}),
+            Call("/me/profile/products/delete", {"product_id": "P99999"}),
+            (w.peer_product, "P99999"),
+        ),
+        (
+            "ikm",
+            "POST",
+            Call("/me/profile/photos/delete", {"photo_id": w.peer_photo}),
+            Call("/me/profile/photos/delete", {"photo_id": "f" * 32}),
+            (w.peer_photo, "f" * 32),
+        ),
+        (
+            "buyer",
+            "POST",
+            Call("/me/events/ev/rate", {"with": w.unmet, "day_outcome": "deal_agreed"}),
+            Call("/me/events/ev/rate", {"with": "I9999", "day_outcome": "deal_agreed"}),
+            (w.unmet, "I9999"),
+        ),
+    ]
+
+
+def _masked(text: str, value: str) -> str:
+    return re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "ID", text)
+
+
+def test_someone_elses_ids_cannot_be_told_from_made_up_ones(world: World) -> None:
+    """A refusal of another participant's id reads like the answer for an id that does not exist."""
+    for actor, method, theirs, made_up, (their_id, made_up_id) in _probe_pairs(world):
+        c = client(world, actor)
+        one = send(c, method, theirs, csrf=world.csrf[actor])
+        two = send(c, method, made_up, csrf=world.csrf[actor])
+        assert one.status_code == two.status_code == 404, (theirs.path, one.status_code, two.status_code)
+        assert _masked(one.text, their_id) == _masked(two.text, made_up_id), theirs.path
+
+
 # -- contact details before and after a request is accepted ---------------------------------------------
 
 
@@ -735,6 +793,10 @@ def test_a_client_cycling_through_addresses_is_slowed(world: World) -> None:
     ]
     assert statuses[:10] == [401] * 10  # no address failed five times: only the client's count stops it
     assert statuses[10:] == [429, 429]
+    account, _token = participant_session(world.engine, "ikm", "I0061", email="benar@example.id")
+    world.engine.sign_ins.set_password(account.user_id, "kata-sandi-yang-benar-456")
+    right = c.post("/signin", data={"email": "benar@example.id", "password": "kata-sandi-yang-benar-456"})
+    assert right.status_code == 429 and SESSION_COOKIE not in right.cookies  # a right password waits too
     other_client = client(world, fresh=True)  # another app: as another client address, counted apart
     assert (
         other_client.post("/signin", data={"email": "tebak0@example.id", "password": "x"}).status_code == 401
