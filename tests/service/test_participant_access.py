@@ -349,7 +349,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/signin/code"): Rule(
         PUBLIC,
-        lambda w: Call("/signin/code", {"email": "b003@peserta.example", "code": "000000"}),
+        lambda w: Call("/signin/code", {"email": "b003@peserta.example", "code": "12345"}),
         public="signs in with a code",
     ),
     ("GET", "/invite/{token}"): Rule(
@@ -783,6 +783,19 @@ def test_five_wrong_passwords_lock_the_address(world: World) -> None:
     assert TEXTS["id"]["signin_locked"].format(minutes=15) in right.text
     english = c.post("/signin?lang=en", data={"email": "kunci@example.id", "password": password})
     assert english.status_code == 429
+
+
+def test_five_wrong_codes_lock_the_address_too(world: World) -> None:
+    participant_session(world.engine, "ikm", "I0061", email="kode-kunci@example.id")
+    c = client(world, fresh=True)
+    assert c.post("/signin/code/send", data={"email": "kode-kunci@example.id"}).status_code == 200
+    wrong = [
+        c.post("/signin/code", data={"email": "kode-kunci@example.id", "code": "12345"}).status_code
+        for _ in range(5)
+    ]
+    assert wrong == [401, 401, 401, 401, 429]
+    again = c.post("/signin/code/send", data={"email": "kode-kunci@example.id"})
+    assert again.status_code == 429 and TEXTS["id"]["signin_locked"].format(minutes=15) in again.text
 
 
 def test_a_client_cycling_through_addresses_is_slowed(world: World) -> None:
