@@ -54,6 +54,7 @@ MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 CODE_LIFETIME = dt.timedelta(minutes=10)
 CODE_TRIES = 5
+CODE_COOLDOWN = dt.timedelta(seconds=60)  # one code e-mail an address a minute: no inbox flooding
 
 
 class PasswordRejected(ConfigError):
@@ -171,8 +172,9 @@ class SignIns:
     # --- one-time codes ---------------------------------------------------------------------------------
 
     def send_code(self, email: str) -> dt.datetime | None:
-        """E-mail a new code to an active account's address (nothing for an unknown one: the page says the
-        same). Returns the lockout's end instead when the address is locked out."""
+        """E-mail a new code to an active account's address (nothing for an unknown one, nor within a minute
+        of the last code: the page says the same). Returns the lockout's end instead when the address is
+        locked out."""
         now = self._clock()
         locked = self._records.locked_until(email, now)
         if locked is not None:
@@ -180,6 +182,9 @@ class SignIns:
         account = self._accounts.by_email(email)
         if account is None or not account.active:
             return None
+        last = self._records.last_code_at(account.email)
+        if last is not None and now - last < CODE_COOLDOWN:
+            return None  # the code sent a moment ago still works; the page says the same either way
         code = f"{secrets.randbelow(10**6):06d}"
         self._records.add_code(account.email, digest(code), now, now + CODE_LIFETIME)
         subject, body = code_message(code)

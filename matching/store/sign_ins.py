@@ -83,6 +83,17 @@ class SignInRecords:
             )
             session.commit()
 
+    def last_code_at(self, email: str) -> dt.datetime | None:
+        """When the address's newest code was made (None: never)."""
+        with self._store.session() as session:
+            made = session.scalar(
+                select(SignInCodeRow.created_at)
+                .where(SignInCodeRow.email == normal_email(email))
+                .order_by(SignInCodeRow.code_id.desc())
+                .limit(1)
+            )
+            return as_utc(made) if made is not None else None
+
     def use_code(self, email: str, code_sha256: str, now: dt.datetime, *, max_tries: int) -> CodeCheck:
         """Check a code against the address's live one: ``ok`` uses it up; ``wrong`` spends one try."""
         address = normal_email(email)

@@ -137,14 +137,28 @@ def test_a_code_expires_after_ten_minutes(engine: Engine, sign_ins: SignIns, clo
     assert sign_ins.with_code(account.email, fresh).ok
 
 
-def test_a_new_code_voids_the_old_one(engine: Engine, sign_ins: SignIns) -> None:
+def test_a_new_code_voids_the_old_one(engine: Engine, sign_ins: SignIns, clock: Clock) -> None:
     account = engine.accounts.create("sari@anyaman.example", "Sari", "ikm", "I0003")
     sign_ins.send_code(account.email)
+    clock.forward(seconds=61)
     sign_ins.send_code(account.email)
     with engine.store.session() as session:
         rows = session.scalars(select(SignInCodeRow).order_by(SignInCodeRow.code_id)).all()
     assert [r.used_at is not None for r in rows] == [True, False]
     assert sign_ins.with_code(account.email, _sent_code(engine, account.email)).ok
+
+
+def test_codes_are_sent_at_most_once_a_minute(engine: Engine, sign_ins: SignIns, clock: Clock) -> None:
+    account = engine.accounts.create("sari@anyaman.example", "Sari", "ikm", "I0003")
+    for _ in range(5):  # someone pressing "send" again and again, or flooding the inbox
+        assert sign_ins.send_code(account.email) is None
+        clock.forward(seconds=10)
+    codes = [m for m in _outbox(engine) if m.kind == "code"]
+    assert len(codes) == 1
+    assert sign_ins.with_code(account.email, _sent_code(engine, account.email)).ok  # the first still works
+    clock.forward(seconds=20)
+    sign_ins.send_code(account.email)
+    assert len([m for m in _outbox(engine) if m.kind == "code"]) == 2
 
 
 def test_a_code_has_five_tries(engine: Engine) -> None:
