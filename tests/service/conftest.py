@@ -16,8 +16,9 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -63,22 +64,28 @@ def e5_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def web_engine(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, e5_models: Path
-) -> Iterator[Engine]:
-    home = tmp_path_factory.mktemp("browser-home")
+def demo_engine(home: Path, request: pytest.FixtureRequest, e5_models: Path, **settings: Any) -> Engine:
+    """The demo catalogue in ``home``, indexed with the real model: its folder linked from ``e5_models``, the
+    embeddings copied from (and back to) pytest's cache. ``settings`` add to the engine's settings."""
     (home / "models").mkdir()
     (home / "models" / e5_models.name).symlink_to(e5_models, target_is_directory=True)
     cache = home / "cache" / "embeddings.sqlite"
     kept = request.config.cache.mkdir("e5-embeddings") / "embeddings.sqlite" if request.config.cache else None
     if kept is not None and kept.exists():
         _copy_sqlite(kept, cache)
-    eng = Engine(Settings(home=home, encoder="e5-small", ranker="weights"))
+    eng = Engine(Settings(home=home, encoder="e5-small", ranker="weights", **settings))
     eng.import_demo()
     eng.index()
     if kept is not None:
         _copy_sqlite(cache, kept)
+    return eng
+
+
+@pytest.fixture(scope="module")
+def web_engine(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, e5_models: Path
+) -> Iterator[Engine]:
+    eng = demo_engine(tmp_path_factory.mktemp("browser-home"), request, e5_models)
     yield eng
     eng.close()
 
@@ -89,11 +96,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(web_engine: Engine) -> Iterator[str]:
-    """The real app served by uvicorn in a thread; its base URL once ``/api/v1/ready`` says 200."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(engine=web_engine), host="127.0.0.1", port=port, log_level="warning")
+@contextmanager
+def serve(engine: Engine, port: int | None = None) -> Iterator[str]:
+    """The real app served by uvicorn in a thread on ``port`` (a free one if None); its base URL once
+    ``/api/v1/ready`` says 200."""
+    port = port or _free_port()
+    config = uvicorn.Config(create_app(engine=engine), host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, name="uvicorn-test", daemon=True)
     thread.start()
@@ -108,9 +116,17 @@ def server(web_engine: Engine) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the test server did not become ready within 120 s")
         time.sleep(0.2)
-    yield base
-    uv.should_exit = True
-    thread.join(timeout=15)
+    try:
+        yield base
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def server(web_engine: Engine) -> Iterator[str]:
+    with serve(web_engine) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -22,31 +22,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
-from matching import Engine, Settings
+from matching import Engine
 from matching.catalogue.schema import Entity
 from tests.mail_server import LocalSmtp
 from tests.service.conftest import (
     PHONE,
     PLAN_TIMEOUT_MS,
     TIMEOUT_MS,
-    _copy_sqlite,
     _free_port,
+    demo_engine,
     log_in,
     no_horizontal_scroll,
     participant_session,
+    serve,
     shot,
     sign_in_browser,
 )
@@ -117,55 +115,25 @@ def web_engine(
     smtp_server: LocalSmtp,
     port: int,
 ) -> Iterator[Engine]:
-    """The demo catalogue indexed with the real model (its folder and the embeddings shared as in
-    ``conftest.web_engine``), a mail server, and links in e-mails pointing at this module's server."""
-    home = tmp_path_factory.mktemp("participants-scenario-home")
-    (home / "models").mkdir()
-    (home / "models" / e5_models.name).symlink_to(e5_models, target_is_directory=True)
-    cache = home / "cache" / "embeddings.sqlite"
-    kept = request.config.cache.mkdir("e5-embeddings") / "embeddings.sqlite" if request.config.cache else None
-    if kept is not None and kept.exists():
-        _copy_sqlite(kept, cache)
-    settings = Settings(
-        home=home,
-        encoder="e5-small",
-        ranker="weights",
+    """The demo catalogue indexed with the real model (as ``conftest.web_engine``), a mail server, and links
+    in e-mails pointing at this module's server."""
+    eng = demo_engine(
+        tmp_path_factory.mktemp("participants-scenario-home"),
+        request,
+        e5_models,
         public_url=f"http://127.0.0.1:{port}",
         smtp_host="127.0.0.1",
         smtp_port=smtp_server.port,
     )
-    eng = Engine(settings)
-    eng.import_demo()
-    eng.index()
-    if kept is not None:
-        _copy_sqlite(cache, kept)
     yield eng
     eng.close()
 
 
 @pytest.fixture(scope="module")
 def server(web_engine: Engine, port: int) -> Iterator[str]:
-    """The real app (uvicorn in a thread) on ``port``, the address the e-mails' links name."""
-    from service import create_app
-
-    config = uvicorn.Config(create_app(engine=web_engine), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, name="uvicorn-scenario", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not become ready within 120 s")
-        time.sleep(0.2)
-    yield base
-    uv.should_exit = True
-    thread.join(timeout=15)
+    """The real app on ``port``, the address the e-mails' links name."""
+    with serve(web_engine, port) as base:
+        yield base
 
 
 @pytest.fixture(params=sorted(CASTS), ids=str)
