@@ -173,10 +173,9 @@ def main(argv: list[str] | None = None) -> None:
     shutil.rmtree(out, ignore_errors=True)
 
     t0 = time.perf_counter()
-    plan = plan_event(event, engine, engine.participants(), time_limit=args.time_limit)
+    link = None if args.no_qr else "http://localhost:8000/events/bench/agenda/"
+    plan = plan_event(event, engine, engine.participants(), time_limit=args.time_limit, agenda_link=link)
     plan_s = time.perf_counter() - t0
-    if not args.no_qr:
-        plan.agenda_link = "http://localhost:8000/events/bench/agenda/"
     written = write_exports(plan, out / "plan")
     total_s = time.perf_counter() - t0
     summary = plan.summary()

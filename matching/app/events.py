@@ -265,9 +265,13 @@ class Events:
         """
         record = self.get(event_id)
         result = plan_event(
-            event or record.event, self._scorer, self._participants(), top=top, time_limit=time_limit
+            event or record.event,
+            self._scorer,
+            self._participants(),
+            top=top,
+            time_limit=time_limit,
+            agenda_link=self.agenda_link(event_id),
         )
-        result.agenda_link = self.agenda_link(event_id)
         staged = self._staging(event_id)
         try:
             write_exports(result, staged)
@@ -300,8 +304,8 @@ class Events:
             scores=scores,
             reasons=reasons,
             time_limit=time_limit,
+            agenda_link=self.agenda_link(event_id),
         )
-        result.plan.agenda_link = self.agenda_link(event_id)
         return result
 
     def reschedule(self, event_id: str, changes_source: str, *, time_limit: float = 4.0) -> PlanRecord:
