@@ -19,7 +19,7 @@ def empty_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_background_codes_are_the_ones_qr_path_makes_and_are_kept() -> None:
-    made = QrCodes([*URLS, URLS[0]], min_background=1)
+    made = QrCodes([*URLS, URLS[0]], min_background=1)  # forked: this is the only thread
     assert made.urls == URLS
     assert cached_codes(URLS) == {}  # nothing made here yet: the background process makes them
     codes = made.result()
@@ -29,6 +29,16 @@ def test_background_codes_are_the_ones_qr_path_makes_and_are_kept() -> None:
     qr_codes._QR.clear()
     assert {url: qr_path(url) for url in URLS} == codes  # made here, one by one: the very same codes
     assert made.covers(URLS[:2]) and not made.covers([LINK + "B9"])
+
+
+def test_codes_made_from_a_threaded_process_come_from_a_fork_server() -> None:
+    """As in the service, whose threads a forked child must not inherit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        made = pool.submit(QrCodes, URLS, min_background=1).result()
+    assert type(made._process).__name__ == "ForkServerProcess"
+    assert made.result() == {url: qr_codes._make_qr(url) for url in URLS}
 
 
 def test_codes_this_process_keeps_start_no_process() -> None:
