@@ -395,7 +395,10 @@ def write_agenda_pdf(
 PARALLEL_MIN_PARTICIPANTS = 200  # below this, starting processes costs more than it saves
 
 
-def _write_one(path: Path, lang: str, organiser: bool, common: dict[str, Any]) -> Path:
+def _write_one(
+    path: Path, lang: str, organiser: bool, common: dict[str, Any], codes: Mapping[str, Code]
+) -> Path:
+    keep_codes(codes)
     return write_agenda_pdf(path, lang=lang, organiser=organiser, **common)
 
 
@@ -418,10 +421,9 @@ def start_agenda_pdfs(
     """Start writing several agenda PDFs, each (path, lang, organiser copy); call the result for the paths.
 
     With several files, several cores and at least ``min_participants`` participants (default
-    :data:`PARALLEL_MIN_PARTICIPANTS`), a pool
-    of ``workers`` processes (default: one per core, at most one per file) writes the files while the
-    caller goes on with other exports. Otherwise the files are written one after the other when the result
-    is called. Either way the files are the same.
+    :data:`PARALLEL_MIN_PARTICIPANTS`), a pool of ``workers`` processes (default: one per core, at most one
+    per file) writes the files while the caller goes on with other exports. Otherwise the files are written
+    one after the other when the result is called. Either way the files are the same.
 
     ``codes`` are QR codes of ``links`` already made (url -> :func:`qr_path`, e.g.
     :meth:`~matching.events.qr_codes.QrCodes.result`): they and those this process keeps are handed to the
@@ -439,18 +441,18 @@ def start_agenda_pdfs(
         "grouped": dict(grouped if grouped is not None else meetings_by_participant(meetings)),
     }
     known = dict(codes or {})
-    keep_codes(known)
     known |= cached_codes(url for url in common["links"].values() if url not in known)
     size = min(len(files), workers or os.cpu_count() or 1)
     least = PARALLEL_MIN_PARTICIPANTS if min_participants is None else min_participants
     if size < 2 or len(participants) < least:
-        return lambda: [_write_one(p, lang, org, common) for p, lang, org in files]
+        return lambda: [_write_one(p, lang, org, common, known) for p, lang, org in files]
     from concurrent.futures import ProcessPoolExecutor
 
-    # forked workers share this process's codes as they are; a fork server's get them pickled, once each
-    pool = ProcessPoolExecutor(size, mp_context=process_context(), initializer=keep_codes, initargs=(known,))
+    # the codes go with each file's task, pickled by the pool's feeder thread: handed to a starting worker
+    # (initargs) they would hold this thread until the worker reads them
+    pool = ProcessPoolExecutor(size, mp_context=process_context())
     try:
-        futures = [pool.submit(_write_one, p, lang, org, common) for p, lang, org in files]
+        futures = [pool.submit(_write_one, p, lang, org, common, known) for p, lang, org in files]
     except BaseException:
         pool.shutdown(cancel_futures=True)
         raise
