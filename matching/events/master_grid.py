@@ -129,7 +129,7 @@ def write_master_grid(
                 kind = cells.get((slot.index, c - 1), ("", None))[1] if c else None
                 made = styles.get((c == 0, kind))
                 if made is not None:  # copied: setting each part finds it among the workbook's styles again
-                    cell._style = copy(made)
+                    cell._style = copy(made)  # type: ignore[union-attr]  # (the stubs omit it)
                     continue
                 cell.border = border
                 cell.alignment = wrap if c else centre
@@ -137,7 +137,7 @@ def write_master_grid(
                     cell.fill = fills[kind]
                 if not c:
                     cell.font = Font(bold=True)
-                styles[(c == 0, kind)] = copy(cell._style)
+                styles[(c == 0, kind)] = copy(cell._style)  # type: ignore[union-attr]
         if number < len(order):
             nxt = sessions[order[number]][0]
             if session < len(session_windows) and session + 1 < len(session_windows):
