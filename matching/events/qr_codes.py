@@ -110,8 +110,13 @@ class QrCodes:
             context = process_context()
             receive, send = context.Pipe(duplex=False)
             process = context.Process(target=_make_all, args=(todo, send), name="qr-codes", daemon=True)
-            process.start()
-            send.close()
+            try:
+                process.start()
+            except (OSError, RuntimeError):  # no process to be had: the codes are made here when asked for
+                receive.close()
+                return
+            finally:
+                send.close()
             self._todo, self._process, self._conn = todo, process, receive
             self._finalizer = weakref.finalize(self, _stop, process, receive)
 

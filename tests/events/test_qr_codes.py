@@ -59,3 +59,14 @@ def test_a_pickled_plans_codes_travel_finished() -> None:
     copy = pickle.loads(pickle.dumps(made))
     qr_codes._QR.clear()
     assert copy.result() == made.result() == {url: qr_codes._make_qr(url) for url in URLS}
+
+
+def test_without_a_process_the_codes_are_made_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from multiprocessing.process import BaseProcess
+
+    def refuse(self: BaseProcess) -> None:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(BaseProcess, "start", refuse)
+    made = QrCodes(URLS, min_background=1)
+    assert made.result() == {url: qr_codes._make_qr(url) for url in URLS}
