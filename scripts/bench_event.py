@@ -9,7 +9,8 @@ e5-small; replicated products reuse cached embeddings, so only the first run emb
 ``--slots`` 20-minute slots in two sessions, ``--tables`` tables, caps of 8 meetings per buyer and 6 per
 IKM, a fairness floor of 1 meeting per IKM, one buyer in five and one IKM in ten attending half a day, and
 a few preferences and confirmed meetings. The agendas carry QR codes linking to each participant's agenda
-page, as the service prints them (``--no-qr`` leaves them out, as a plan made from the command line does).
+page, as the service prints them: the link is given to ``plan_event``, which makes the codes in the
+background while it plans (``--no-qr`` leaves them out, as a plan made from the command line does).
 
 Timed: ``plan_event`` (scoring, match list, schedule, check), ``write_exports`` (CSV, XLSX, PDF, text, ICS),
 then the re-schedule after ``--no-shows`` of the buyers and IKMs (drawn at random) do not come, as
