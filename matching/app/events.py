@@ -277,8 +277,8 @@ class Events:
         if self._requests is not None:
             answered = self._requests.for_event(event_id)
             chosen = honour_requests(chosen, answered, buyers=people.buyers, ikms=people.ikms)
-        result = plan_event(chosen, self._scorer, people, top=top, time_limit=time_limit)
-        result.agenda_link = self.agenda_link(event_id)
+        link = self.agenda_link(event_id)
+        result = plan_event(chosen, self._scorer, people, top=top, time_limit=time_limit, agenda_link=link)
         staged = self._staging(event_id)
         try:
             write_exports(result, staged)
@@ -311,8 +311,8 @@ class Events:
             scores=scores,
             reasons=reasons,
             time_limit=time_limit,
+            agenda_link=self.agenda_link(event_id),
         )
-        result.plan.agenda_link = self.agenda_link(event_id)
         return result
 
     def reschedule(self, event_id: str, changes_source: str, *, time_limit: float = 4.0) -> PlanRecord:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from matching.app.scoring import PairScorer, Participants, ProfileSource
 from matching.common.file_names import file_stem, inside
 from matching.events.checking import Violation, check_schedule
 from matching.events.exports import (
+    QrCodes,
     agenda_text,
     meetings_by_participant,
     start_agenda_pdfs,
@@ -38,9 +39,15 @@ __all__ = [
     "PairScorer",
     "Participants",
     "PlanResult",
+    "agenda_links",
     "plan_event",
     "write_exports",
 ]
+
+
+def agenda_links(agenda_link: str | None, people: Iterable[str]) -> dict[str, str]:
+    """Participant -> its agenda page, ``agenda_link`` + the quoted id (none without ``agenda_link``)."""
+    return {p: agenda_link + quote(p, safe="") for p in people} if agenda_link else {}
 
 
 @dataclass
@@ -63,6 +70,7 @@ class PlanResult:
     replaced: list[tuple[Meeting, str]] = field(default_factory=list)  # tried, no place, replaced
     profiles: ProfileSource | None = None  # what agendas say about participants (products, needs, contacts)
     agenda_link: str | None = None  # "<public URL>/events/<id>/agenda/": the agendas' QR codes link there
+    qr_codes: QrCodes | None = field(default=None, repr=False, compare=False)  # started by plan_event
 
     @property
     def meetings(self) -> list[Meeting]:
@@ -107,11 +115,19 @@ def plan_event(
     top: int = 50,
     time_limit: float = 10.0,
     drop_unplaceable: bool = False,
+    agenda_link: str | None = None,
 ) -> PlanResult:
-    """Choose and schedule the event's meetings; see the module docstring."""
+    """Choose and schedule the event's meetings; see the module docstring.
+
+    ``agenda_link`` (``<public URL>/events/<id>/agenda/``) gives the agendas QR codes to each participant's
+    page; their codes are made in a background process while the plan is made (on one core) and are ready
+    when :func:`write_exports` writes them.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     buyers, ikms = event.resolve_participants(participants.buyers, participants.ikms)
+    links = agenda_links(agenda_link, [*buyers, *ikms])
+    qr_codes = QrCodes(links.values()) if links else None
     slots = event.slots()
     tables = event.table_names()
     scores, reasons = scorer.score_pairs(buyers, ikms, top=top)
@@ -186,6 +202,8 @@ def plan_event(
         planned.rounds,
         planned.replaced,
         profiles=participants.profiles,
+        agenda_link=agenda_link,
+        qr_codes=qr_codes,
     )
 
 
@@ -209,16 +227,19 @@ def write_exports(
     are highlighted (a marker and a colour) in the PDF and text agendas and the master grid. With
     ``plan.agenda_link`` every agenda carries a QR code (the text a link) to the participant's agenda page.
     """
+    event, people = plan.event, [*plan.buyers, *plan.ikms]
+    links = agenda_links(plan.agenda_link, people)
+    qr_codes = plan.qr_codes  # each code made once, in a background process while the files below are written
+    if links and (qr_codes is None or not qr_codes.covers(links.values())):
+        qr_codes = QrCodes(links.values())
     out_dir.mkdir(parents=True, exist_ok=True)
     meetings_path = write_meetings_csv(out_dir / "meetings.csv", plan.meetings, plan.slots)
     scores_path = write_scores_csv(out_dir / "scores.csv", plan.scores, plan.reasons)
     summary_path = out_dir / "plan.json"
     summary_path.write_text(json.dumps(plan.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written = [meetings_path, scores_path, summary_path]
-    event, people = plan.event, [*plan.buyers, *plan.ikms]
     grouped = meetings_by_participant(plan.meetings)
     profiles = dict(plan.profiles(people)) if plan.profiles is not None else {}
-    links = {p: plan.agenda_link + quote(p, safe="") for p in people} if plan.agenda_link else {}
     pdfs = start_agenda_pdfs(  # in parallel with what follows where that is safe
         [
             (out_dir / f"agendas-{copy}{lang}.pdf", lang, copy == "organiser-")
@@ -234,6 +255,7 @@ def write_exports(
         profiles=profiles,
         links=links,
         grouped=grouped,
+        codes=qr_codes.result() if links and qr_codes is not None else None,
     )
     written.append(
         write_master_grid(

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from matching.app.planning import PlanResult, write_exports
+from matching.app.planning import PlanResult, agenda_links, write_exports
 from matching.app.scoring import PairScorer, Participants
 from matching.common.file_names import file_stem, inside
 from matching.common.spreadsheet import csv_text
-from matching.events.exports import changes_text, meetings_by_participant
+from matching.events.exports import QrCodes, changes_text, meetings_by_participant
 from matching.events.meetings import Meeting, Pair
 from matching.events.model import Event, EventFileError
 from matching.events.repair import Changes, Replan, replan
@@ -47,13 +47,15 @@ def reschedule_event(
     top: int = 50,
     time_limit: float = 4.0,
     model_version: str | None = None,
+    agenda_link: str | None = None,
 ) -> RescheduleResult:
     """Repair ``current`` after ``changes`` (see :mod:`matching.events.repair`).
 
     ``scores``/``reasons`` are the plan's candidate pairs (its ``scores.csv``); when missing they are
     computed again. Late registrants are scored against the event's other side with the ranker.
     ``model_version`` names the ranker that made ``scores``; the result reports it unless pairs were scored
-    now, by the scorer's ranker.
+    now, by the scorer's ranker. ``agenda_link`` gives the agendas QR codes (see
+    :func:`~matching.app.planning.plan_event`), made in the background during the repair.
     """
     started = time.perf_counter()
     known_buyers, known_ikms = participants.buyers, participants.ikms
@@ -74,6 +76,10 @@ def reschedule_event(
             scores |= more
             reasons |= why
     buyers, ikms = [*buyers, *new_buyers], [*ikms, *new_ikms]
+    absent = set(changes.no_shows)
+    buyers_left, ikms_left = [b for b in buyers if b not in absent], [i for i in ikms if i not in absent]
+    links = agenda_links(agenda_link, [*buyers_left, *ikms_left])
+    qr_codes = QrCodes(links.values()) if links else None
     timings = {"scoring": time.perf_counter() - started}
     repaired = replan(
         event,
@@ -87,12 +93,11 @@ def reschedule_event(
     )
     timings["replan"] = repaired.seconds
     timings["total"] = time.perf_counter() - started
-    absent = set(changes.no_shows)
     plan = PlanResult(
         event,
         event.slots(),
-        [b for b in buyers if b not in absent],
-        [i for i in ikms if i not in absent],
+        buyers_left,
+        ikms_left,
         scores,
         reasons,
         repaired.match,
@@ -102,6 +107,8 @@ def reschedule_event(
         participants.names,
         scorer.ranker_version if rescored or model_version is None else model_version,
         profiles=participants.profiles,
+        agenda_link=agenda_link,
+        qr_codes=qr_codes,
     )
     return RescheduleResult(plan, repaired)
 

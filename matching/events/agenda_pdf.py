@@ -10,16 +10,14 @@ never carry them.
 Text is set in DejaVu Sans Condensed (vendored under ``matching/resources/fonts``, Unicode, so names keep
 their accents). Speed matters (2,500 participants x 2 languages x 2 copies = 10,000 pages): text is placed
 by :class:`_Canvas` (``FPDF.text``'s output at a fraction of its cost), the booth map is drawn once per
-document as an image the PDF embeds once and every page refers to, and each QR code is computed once
-(:func:`qr_path`, cached) and drawn as a vector path.
+document as an image the PDF embeds once and every page refers to, and each QR code is made once per
+export (:mod:`matching.events.qr_codes`) and drawn as a vector path.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-import threading
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from matching.common.processes import process_context
 from matching.events.agendas import (
     CHANGE_COLOURS,
     WORDS,
@@ -40,6 +39,7 @@ from matching.events.agendas import (
 )
 from matching.events.meetings import Meeting
 from matching.events.model import Event, Slot
+from matching.events.qr_codes import Code, cached_codes, keep_codes, qr_path
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -58,47 +58,6 @@ def font_file(bold: bool = False) -> Path:
     """The vendored Unicode font (see ``matching/resources/fonts/README.md``)."""
     name = "DejaVuSansCondensed-Bold.ttf" if bold else "DejaVuSansCondensed.ttf"
     return Path(str(resources.files("matching") / "resources" / "fonts" / name))
-
-
-_QR: dict[str, tuple[int, str]] = {}  # url -> qr_path(url): kept for the next export (re-schedules)
-_QR_KEEP = 50_000
-
-
-def qr_path(url: str) -> tuple[int, str]:
-    """A QR code of ``url`` as (size in modules with the quiet zone, PDF path of its dark modules).
-
-    The path is in module units, y up, one rectangle per run of dark modules in a row; drawn with a ``cm``
-    transform it prints crisp at any size. segno is pure Python: mask 0 instead of trying all eight makes
-    a code about 4x faster (every mask is valid; the choice only tunes contrast patterns), and codes are
-    kept for the next export of the same event (re-schedules) in this process.
-    """
-    found = _QR.get(url)
-    if found is None:
-        if len(_QR) >= _QR_KEEP:
-            _QR.clear()
-        found = _QR[url] = _make_qr(url)
-    return found
-
-
-def _make_qr(url: str) -> tuple[int, str]:
-    import segno
-
-    matrix = segno.make(url, error="m", micro=False, mask=0, boost_error=False).matrix
-    n = len(matrix)
-    size = n + 8
-    parts: list[str] = []
-    for r, row in enumerate(matrix):
-        y = size - 4 - r - 1
-        c = 0
-        while c < n:
-            if row[c]:
-                start = c
-                while c < n and row[c]:
-                    c += 1
-                parts.append(f"{start + 4} {y} {c - start} 1 re")
-            else:
-                c += 1
-    return size, " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -436,17 +395,10 @@ def write_agenda_pdf(
 PARALLEL_MIN_PARTICIPANTS = 200  # below this, starting processes costs more than it saves
 
 
-def _context() -> Any:
-    """The process start method: ``fork`` while this is the only thread (the CLI, scripts: nothing to
-    pickle back and forth that fork does not share), else ``forkserver`` (a clean process forks the
-    workers, so locks held by a server's threads are never inherited); ``spawn`` where neither exists."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
-def _write_one(path: Path, lang: str, organiser: bool, common: dict[str, Any]) -> Path:
+def _write_one(
+    path: Path, lang: str, organiser: bool, common: dict[str, Any], codes: Mapping[str, Code]
+) -> Path:
+    keep_codes(codes)
     return write_agenda_pdf(path, lang=lang, organiser=organiser, **common)
 
 
@@ -462,15 +414,20 @@ def start_agenda_pdfs(
     profiles: Mapping[str, Profile] | None = None,
     links: Mapping[str, str] | None = None,
     grouped: Mapping[str, list[Meeting]] | None = None,
+    codes: Mapping[str, Code] | None = None,
     workers: int | None = None,
-    min_participants: int = PARALLEL_MIN_PARTICIPANTS,
+    min_participants: int | None = None,
 ) -> Callable[[], list[Path]]:
     """Start writing several agenda PDFs, each (path, lang, organiser copy); call the result for the paths.
 
-    With several files, several cores and at least ``min_participants`` participants, a pool
-    of ``workers`` processes (default: one per core, at most one per file) writes the files while the
-    caller goes on with other exports; each worker keeps its QR codes for its next file. Otherwise the files
-    are written one after the other when the result is called. Either way the files are the same.
+    With several files, several cores and at least ``min_participants`` participants (default
+    :data:`PARALLEL_MIN_PARTICIPANTS`), a pool of ``workers`` processes (default: one per core, at most one
+    per file) writes the files while the caller goes on with other exports. Otherwise the files are written
+    one after the other when the result is called. Either way the files are the same.
+
+    ``codes`` are QR codes of ``links`` already made (url -> :func:`qr_path`, e.g.
+    :meth:`~matching.events.qr_codes.QrCodes.result`): they and those this process keeps are handed to the
+    workers, which make only codes still missing (each worker its own, kept for its next file).
     """
     common: dict[str, Any] = {
         "participants": list(participants),
@@ -483,14 +440,19 @@ def start_agenda_pdfs(
         "links": dict(links or {}),
         "grouped": dict(grouped if grouped is not None else meetings_by_participant(meetings)),
     }
+    known = dict(codes or {})
+    known |= cached_codes(url for url in common["links"].values() if url not in known)
     size = min(len(files), workers or os.cpu_count() or 1)
-    if size < 2 or len(participants) < min_participants:
-        return lambda: [_write_one(p, lang, org, common) for p, lang, org in files]
+    least = PARALLEL_MIN_PARTICIPANTS if min_participants is None else min_participants
+    if size < 2 or len(participants) < least:
+        return lambda: [_write_one(p, lang, org, common, known) for p, lang, org in files]
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(size, mp_context=_context())
+    # the codes go with each file's task, pickled by the pool's feeder thread: handed to a starting worker
+    # (initargs) they would hold this thread until the worker reads them
+    pool = ProcessPoolExecutor(size, mp_context=process_context())
     try:
-        futures = [pool.submit(_write_one, p, lang, org, common) for p, lang, org in files]
+        futures = [pool.submit(_write_one, p, lang, org, common, known) for p, lang, org in files]
     except BaseException:
         pool.shutdown(cancel_futures=True)
         raise

@@ -2,6 +2,7 @@
 
 - :mod:`matching.events.agendas`: words, dates, WhatsApp-ready text agendas and re-scheduling notices;
 - :mod:`matching.events.agenda_pdf`: printable agendas (participant and organiser copies, QR code, booth map);
+- :mod:`matching.events.qr_codes`: the agendas' QR codes, each made once (in the background while planning);
 - :mod:`matching.events.master_grid`: the XLSX master grid, one printable page per session;
 - :mod:`matching.events.calendars`: an ICS calendar per participant, in the event's time zone.
 
@@ -23,11 +24,13 @@ from matching.events.agendas import (
 )
 from matching.events.calendars import write_calendars
 from matching.events.master_grid import write_master_grid
+from matching.events.qr_codes import QrCodes
 
 __all__ = [
     "CHANGE_COLOURS",
     "Changed",
     "Profile",
+    "QrCodes",
     "agenda_text",
     "changes_text",
     "long_date",

@@ -10,6 +10,7 @@ legend then explains the colours. Times are the event's local times (WIB / WITA 
 
 from __future__ import annotations
 
+from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from matching.events.meetings import Meeting
 from matching.events.model import Event, Slot
 
 if TYPE_CHECKING:
+    from openpyxl.styles.cell_style import StyleArray
     from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["write_master_grid"]
@@ -63,6 +65,7 @@ def write_master_grid(
     wrap = Alignment(wrap_text=True, vertical="top")
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     column = {t: i for i, t in enumerate(tables)}
+    styles: dict[tuple[bool, str | None], StyleArray] = {}  # (time column, change) -> a grid cell's style
     cells: dict[tuple[int, int], tuple[str, str | None]] = {}
     for m in meetings:
         if m.slot is not None and m.table in column:
@@ -123,12 +126,18 @@ def write_master_grid(
             r = sheet.max_row
             sheet.row_dimensions[r].height = 48
             for c, cell in enumerate(sheet[r]):
+                kind = cells.get((slot.index, c - 1), ("", None))[1] if c else None
+                made = styles.get((c == 0, kind))
+                if made is not None:  # copied: setting each part finds it among the workbook's styles again
+                    cell._style = copy(made)  # type: ignore[union-attr]  # (the stubs omit it)
+                    continue
                 cell.border = border
                 cell.alignment = wrap if c else centre
-                kind = cells.get((slot.index, c - 1), ("", None))[1] if c else None
                 if kind:
                     cell.fill = fills[kind]
-            sheet.cell(row=r, column=1).font = Font(bold=True)
+                if not c:
+                    cell.font = Font(bold=True)
+                styles[(c == 0, kind)] = copy(cell._style)  # type: ignore[union-attr]
         if number < len(order):
             nxt = sessions[order[number]][0]
             if session < len(session_windows) and session + 1 < len(session_windows):

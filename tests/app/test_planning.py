@@ -181,3 +181,52 @@ def test_changed_meetings_are_highlighted_in_agendas_and_grid(
     # each meeting is on two agendas: a tag on its row and the legend below
     assert pdf.count("DIPINDAH: waktu atau meja berubah") == 2 and pdf.count("DIPINDAH") == 4
     assert pdf.count("BARU: pertemuan baru") == 2 and pdf.count("BARU") == 4
+
+
+def test_each_qr_code_is_made_once_per_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With an agenda link, plan_event makes the codes in a background process and the four PDFs, written by
+    two worker processes, print them without making any again; a later export (a re-schedule in the same
+    process) finds them kept. Calls are counted in a file, which every forked process appends to."""
+    import multiprocessing
+    from dataclasses import replace
+    from urllib.parse import quote
+
+    from pypdf import PdfReader
+
+    from matching.events import agenda_pdf, qr_codes
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("counts the calls of forked processes")
+    fork = multiprocessing.get_context("fork")  # even beside a progress bar's thread left by another test
+    monkeypatch.setattr(qr_codes, "process_context", lambda: fork)
+    monkeypatch.setattr(agenda_pdf, "process_context", lambda: fork)
+    calls = tmp_path / "calls.txt"
+    make = qr_codes._make_qr
+
+    def counted(url: str) -> tuple[int, str]:
+        with calls.open("a", encoding="utf-8") as handle:
+            handle.write(url + "\n")
+        return make(url)
+
+    monkeypatch.setattr(qr_codes, "_make_qr", counted)
+    monkeypatch.setattr(qr_codes, "_QR", {})
+    monkeypatch.setattr(qr_codes, "BACKGROUND_MIN_LINKS", 1)
+    monkeypatch.setattr(agenda_pdf, "PARALLEL_MIN_PARTICIPANTS", 1)  # a pool of workers, as for a big event
+    engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", ranker="weights"))
+    engine.import_demo()
+    link = "http://venue.example:8000/events/demo-2027/agenda/"
+    result = plan_event(load_event(EVENT), engine, engine.participants(), time_limit=3, agenda_link=link)
+    people = [*result.buyers, *result.ikms]
+    urls = [link + quote(p, safe="") for p in people]
+    assert result.agenda_link == link and len(people) == 80
+    write_exports(result, tmp_path / "out")
+    assert sorted(calls.read_text().splitlines()) == sorted(urls)
+    for name in ("agendas-id.pdf", "agendas-organiser-en.pdf"):
+        first = PdfReader(tmp_path / "out" / name).pages[0].get_contents()
+        assert first is not None and qr_codes.qr_path(urls[0])[1].encode() in first.get_data()
+
+    calls.write_text("")
+    again = replace(result, qr_codes=None)  # as a re-schedule's plan: the same links, no codes of its own
+    write_exports(again, tmp_path / "again")
+    assert calls.read_text() == ""
+    engine.close()
