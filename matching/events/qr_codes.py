@@ -9,7 +9,9 @@ made on the other core before the exports need them. The agenda PDF workers are 
 
 from __future__ import annotations
 
+import json
 import weakref
+import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -73,10 +75,10 @@ def _make_qr(url: str) -> Code:
     return size, " ".join(parts)
 
 
-def _make_all(urls: list[str], conn: Any) -> None:
-    """The background process: the codes of ``urls``, in order, sent back as one message."""
+def _make_all(packed: bytes, conn: Any) -> None:
+    """The background process: the codes of the packed links, in order, sent back as one message."""
     try:
-        conn.send([_make_qr(url) for url in urls])
+        conn.send([_make_qr(url) for url in json.loads(zlib.decompress(packed))])
     finally:
         conn.close()
 
@@ -109,7 +111,10 @@ class QrCodes:
         if todo and len(todo) >= least:
             context = process_context()
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_make_all, args=(todo, send), name="qr-codes", daemon=True)
+            # packed: links share their start, and a fork server's child is handed its arguments through a
+            # pipe that holds the starting thread until the child reads them unless they fit its buffer
+            packed = zlib.compress(json.dumps(todo).encode())
+            process = context.Process(target=_make_all, args=(packed, send), name="qr-codes", daemon=True)
             try:
                 process.start()
             except (OSError, RuntimeError):  # no process to be had: the codes are made here when asked for
