@@ -17,12 +17,12 @@ again); the next published plan is compared with what this one showed.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matching.app.agendas import AgendaItem, ParticipantAgenda, participant_agenda
+from matching.app.whatsapp import whatsapp_number
 from matching.catalogue.schema import Entity
 from matching.common.file_names import file_stem
 from matching.errors import NotFoundError
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from matching.store.accounts import Account, Accounts
     from matching.store.database import Store
 
-__all__ = ["Contact", "MyAgenda", "MyAgendas", "MyMeeting", "meeting_start", "whatsapp_number"]
+__all__ = ["Contact", "MyAgenda", "MyAgendas", "MyMeeting", "meeting_start"]
 
 
 @dataclass(frozen=True)
@@ -85,24 +85,6 @@ class MyAgenda:
     @property
     def changed(self) -> bool:
         return bool(self.cancelled) or any(m.change for m in self.meetings)
-
-
-_NOT_DIGITS = re.compile(r"\D+")
-
-
-def whatsapp_number(phone: str | None) -> str | None:
-    """An Indonesian phone number as WhatsApp wants it: digits with the country code (``0812-3456 789`` ->
-    ``628123456789``, ``+62 812...`` -> ``62812...``); None when it has too few digits to be one."""
-    if not phone:
-        return None
-    digits = _NOT_DIGITS.sub("", phone)
-    if digits.startswith("00"):  # 0062 ...: international prefix
-        digits = digits[2:]
-    elif digits.startswith("0"):
-        digits = "62" + digits[1:]
-    elif digits.startswith("8"):  # 812 ...: a mobile number written without its leading 0
-        digits = "62" + digits
-    return digits if 9 <= len(digits) <= 15 else None
 
 
 def meeting_start(event: Event, clock: str, published_at: dt.datetime | None) -> dt.datetime | None:

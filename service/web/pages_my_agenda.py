@@ -25,6 +25,7 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from matching.app.my_agenda import MyAgenda, MyMeeting
+from matching.app.whatsapp import whatsapp_link
 from matching.errors import ConfigError, ConflictError, NotFoundError
 from matching.events.agendas import UTC_OFFSETS, long_date
 from matching.learning.outcomes import DAY_OUTCOMES, FOLLOWUP_OUTCOMES
@@ -61,7 +62,7 @@ def _whatsapp(request: Request, who: SignedIn, mine: MyAgenda, meeting: MyMeetin
         zone=mine.record.event.time_zone,
         table=table_label(meeting.item.table, t),
     )
-    return f"https://wa.me/{meeting.whatsapp}?text={quote(text, safe='')}"
+    return whatsapp_link(meeting.whatsapp, text)
 
 
 def _mine(request: Request, event_id: str, *, remember: bool) -> Response | tuple[SignedIn, MyAgenda]:

@@ -13,7 +13,7 @@ import icalendar
 import pytest
 
 from matching import Engine, Settings
-from matching.app.my_agenda import whatsapp_number
+from matching.app.whatsapp import whatsapp_number
 from matching.errors import ConfigError, ConflictError, NotFoundError
 from matching.events.plan_files import MEETING_COLUMNS, read_plan_rows
 from matching.learning.outcomes import outcome_labels
