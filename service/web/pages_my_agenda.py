@@ -33,19 +33,9 @@ from matching.store.accounts import SignedIn
 from service.web.i18n import translator
 from service.web.pages_agenda import booth_map
 from service.web.participant_auth import csrf_refusal, participant_or_response
-from service.web.render import not_found, page_lang, redirect, render, table_label
+from service.web.render import local_moment, not_found, page_lang, redirect, render, table_label
 
 router = APIRouter()
-
-
-def _when(mine: MyAgenda, lang: str) -> str:
-    """When the plan was published, in the event's zone ("10 Maret 2027 08:10 WITA")."""
-    moment = mine.settings.published_at
-    if moment is None:
-        return ""
-    event = mine.record.event
-    local = event.local_time(moment)
-    return f"{long_date(local.date(), lang)} {local:%H:%M} {event.time_zone}"
 
 
 def _whatsapp(request: Request, who: SignedIn, mine: MyAgenda, meeting: MyMeeting) -> str | None:
@@ -86,7 +76,7 @@ def _context(request: Request, who: SignedIn, mine: MyAgenda) -> dict[str, Any]:
         "day": long_date(event.date, lang, weekday=True),
         "zone": event.time_zone,
         "offset": UTC_OFFSETS.get(event.time_zone, 7),
-        "published_when": _when(mine, lang),
+        "published_when": local_moment(mine.record.event, mine.settings.published_at, lang),
         "booth": booth_map(mine.agenda) if mine.agenda is not None else None,
         "account": who.account,
     }

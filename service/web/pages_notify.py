@@ -13,16 +13,16 @@ Organisers only (the key cookie; a buyer key gets 403, no key the login page). T
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from matching.errors import NotFoundError
-from matching.events.agendas import long_date
 from service.deps import Principal
 from service.web.i18n import TEXTS
-from service.web.render import not_found, organiser_or_response, page_lang, redirect, render
+from service.web.render import local_moment, not_found, organiser_or_response, page_lang, redirect, render
 
 router = APIRouter()
 SHOWN = 500  # messages listed on the outbox page (newest first)
@@ -32,17 +32,9 @@ def _who(principal: Principal) -> str:
     return principal.key.name if principal.key is not None else principal.role.value
 
 
-def _clock(record: Any, lang: str) -> Any:
-    """A function writing a stored UTC time in the event's zone: ``10 Maret 2027 09:05 WITA``."""
-    event = record.event
-
-    def clock(moment: dt.datetime | None) -> str:
-        if moment is None:
-            return ""
-        local = event.local_time(moment)
-        return f"{long_date(local.date(), lang)} {local:%H:%M} {event.time_zone}"
-
-    return clock
+def _clock(record: Any, lang: str) -> Callable[[dt.datetime | None], str]:
+    """A function writing a stored time in the event's zone (:func:`local_moment`), for the templates."""
+    return lambda moment: local_moment(record.event, moment, lang)
 
 
 def _publish_page(request: Request, event_id: str) -> Response:

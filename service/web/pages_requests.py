@@ -23,29 +23,16 @@ from fastapi import APIRouter, Form, Request, Response
 
 from matching.app.requests import MAX_MESSAGE, RequestRefused
 from matching.errors import ConfigError, ConflictError, NotFoundError
-from matching.events.agendas import UTC_OFFSETS, long_date
+from matching.events.agendas import long_date
 from matching.store.accounts import SignedIn
 from matching.store.requests import STATUSES, MeetingRequest
 from service.web.participant_auth import csrf_refusal, participant_or_response
-from service.web.render import not_found, organiser_or_response, page_lang, redirect, render
+from service.web.render import local_moment, not_found, organiser_or_response, page_lang, redirect, render
 
-__all__ = ["local_time", "router"]
+__all__ = ["router"]
 
 router = APIRouter()
 PARTNERS = 20  # recommended partners shown
-
-
-def _zone(name: str) -> dt.timezone:
-    return dt.timezone(dt.timedelta(hours=UTC_OFFSETS.get(name, 7)))
-
-
-def local_time(at: dt.datetime | None, zone: str, lang: str) -> str:
-    """``10 Maret 2027, 17.00 WITA`` / ``10 March 2027, 17:00 WITA`` (empty for None)."""
-    if at is None:
-        return ""
-    here = at.astimezone(_zone(zone))
-    clock = here.strftime("%H:%M" if lang == "en" else "%H.%M")
-    return f"{long_date(here.date(), lang)}, {clock} {zone}"
 
 
 def _member(request: Request, event_id: str) -> tuple[SignedIn, Any] | Response:
@@ -63,11 +50,11 @@ def _member(request: Request, event_id: str) -> tuple[SignedIn, Any] | Response:
 def _state(request: Request, record: Any) -> dict[str, Any]:
     """Whether the event takes requests now, and the notes to show about it."""
     settings = request.app.state.engine.participation.settings(record.event_id)
-    zone, lang = record.event.time_zone, page_lang(request)
+    lang = page_lang(request)
     return {
         "settings": settings,
         "can_request": settings.requests_open(dt.datetime.now(dt.UTC)),
-        "deadline": local_time(settings.request_deadline, zone, lang),
+        "deadline": local_moment(record.event, settings.request_deadline, lang),
         "event_date": long_date(record.event.date, lang),
     }
 
@@ -164,11 +151,11 @@ def _requests_page(
     rows = [_row(r, names, mine) for r in engine.requests.of(event_id, account)]
     agreed = {row["other"] for row in rows if row["request"].status == "accepted"}
     profiles = engine.profiles(agreed) if agreed else {}
-    lang, zone = page_lang(request), record.event.time_zone
+    lang = page_lang(request)
     for row in rows:
         profile = profiles.get(row["other"]) if row["other"] in agreed else None
         row["contacts"] = list(profile.contacts) if profile is not None else None
-        row["sent_at"] = local_time(row["request"].created_at, zone, lang)
+        row["sent_at"] = local_moment(record.event, row["request"].created_at, lang)
     context = {
         "record": record,
         "me": account,
@@ -233,7 +220,7 @@ def _organiser_page(
     chosen = request.query_params.get("status", "")
     chosen = chosen if chosen in STATUSES else ""
     names = engine.events.people().names
-    lang, zone = page_lang(request), record.event.time_zone
+    lang = page_lang(request)
     rows = []
     for r in engine.requests.for_event(event_id, status=chosen or None):
         rows.append(
@@ -241,21 +228,21 @@ def _organiser_page(
                 "request": r,
                 "sender": names.get(r.sender_id, r.sender_id),
                 "receiver": names.get(r.receiver_id, r.receiver_id),
-                "sent_at": local_time(r.created_at, zone, lang),
-                "decided_at": local_time(r.decided_at, zone, lang),
+                "sent_at": local_moment(record.event, r.created_at, lang),
+                "decided_at": local_moment(record.event, r.decided_at, lang),
             }
         )
     settings = engine.participation.settings(event_id)
-    deadline = settings.request_deadline.astimezone(_zone(zone)) if settings.request_deadline else None
+    deadline = settings.request_deadline.astimezone(record.event.tz()) if settings.request_deadline else None
     context = {
         "record": record,
         "rows": rows,
         "statuses": STATUSES,
         "chosen": chosen,
         "settings": settings,
-        "zone": zone,
+        "zone": record.event.time_zone,
         "deadline_value": deadline.strftime("%Y-%m-%dT%H:%M") if deadline else "",
-        "opened_at": local_time(settings.opened_at, zone, lang),
+        "opened_at": local_moment(record.event, settings.opened_at, lang),
         "error": error,
     }
     return render(request, "requests_organiser.html", context, status_code=status_code)
@@ -287,7 +274,7 @@ def save_request_settings(
     when: dt.datetime | None = None
     if deadline.strip():
         try:
-            when = dt.datetime.fromisoformat(deadline.strip()).replace(tzinfo=_zone(record.event.time_zone))
+            when = dt.datetime.fromisoformat(deadline.strip()).replace(tzinfo=record.event.tz())
         except ValueError:
             return _organiser_page(request, event_id, error="req_org_bad_deadline", status_code=422)
     try:

@@ -6,6 +6,7 @@ remembered in the cookie. The key comes from the ``matching_key`` cookie set by 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from fastapi.templating import Jinja2Templates
 
 from matching.catalogue.schema import Entity
 from matching.errors import NotFoundError
+from matching.events.agendas import long_date
+from matching.events.model import Event
 from matching.store.accounts import SignedIn
 from matching.store.keys import Role
 from service.deps import COOKIE, Principal, key_limiter
@@ -30,6 +33,7 @@ __all__ = [
     "TEMPLATES",
     "flash",
     "forbidden",
+    "local_moment",
     "login_redirect",
     "not_found",
     "organiser_or_response",
@@ -64,6 +68,16 @@ def table_label(name: object, t: Callable[..., str]) -> str:
     stays as the organiser wrote it, so no page says "Meja Meja 3"."""
     text = str(name)
     return t("table_n", name=text) if text.isdigit() else text
+
+
+def local_moment(event: Event, moment: dt.datetime | None, lang: str) -> str:
+    """A stored time in the event's zone, as the pages write it: ``10 Maret 2027, 17.00 WITA`` /
+    ``10 March 2027, 17:00 WITA`` (empty for None)."""
+    if moment is None:
+        return ""
+    here = event.local_time(moment)
+    clock = here.strftime("%H:%M" if lang == "en" else "%H.%M")
+    return f"{long_date(here.date(), lang)}, {clock} {event.time_zone}"
 
 
 def page_lang(request: Request) -> str:
