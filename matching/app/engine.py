@@ -271,7 +271,7 @@ class Engine:
         (:mod:`matching.app.participation`)."""
         from matching.app.participation import Participation
 
-        return Participation(self.events, EventSettingsRepository(self.store))
+        return Participation(self.events, EventSettingsRepository(self.store), self.store)
 
     @property
     def my_agenda(self) -> MyAgendas:

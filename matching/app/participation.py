@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from matching.catalogue.schema import Entity
 from matching.errors import NotFoundError
+from matching.store.database import Store
 from matching.store.event_settings import EventSettings, EventSettingsRepository
 
 if TYPE_CHECKING:
@@ -22,9 +24,10 @@ __all__ = ["Participation"]
 class Participation:
     """Events seen from a participant's side (over :class:`~matching.app.events.Events`)."""
 
-    def __init__(self, events: Events, settings: EventSettingsRepository) -> None:
+    def __init__(self, events: Events, settings: EventSettingsRepository, store: Store) -> None:
         self._events = events
         self._settings = settings
+        self._store = store
 
     def settings(self, event_id: str) -> EventSettings:
         self._events.get(event_id)  # NotFoundError for an unknown event
@@ -41,12 +44,17 @@ class Participation:
         return set(known) if chosen == "all" else set(chosen) & set(known)
 
     def takes_part(self, event_id: str, kind: str, participant_id: str) -> bool:
-        """Whether the buyer or IKM is one of the event's participants (False for an unknown event)."""
+        """Whether the buyer or IKM is one of the event's participants (False for an unknown event). Asked
+        on every participant page: it looks up the one record, not the whole catalogue."""
         try:
             record = self._events.get(event_id)
         except NotFoundError:
             return False
-        return participant_id in self._members(record, kind, self._events.people())
+        chosen = record.event.buyers if kind == "buyer" else record.event.ikms
+        if chosen != "all" and participant_id not in chosen:
+            return False
+        entity = Entity.BUYERS if kind == "buyer" else Entity.IKMS
+        return self._store.has(entity, participant_id)
 
     def events_of(self, kind: str, participant_id: str) -> list[EventRecord]:
         """The events the buyer or IKM takes part in, oldest first."""

@@ -272,6 +272,11 @@ class Store:
         if not changed.rowcount:  # type: ignore[attr-defined]
             session.add(MetaRow(key=REVISION, value=1))
 
+    def has(self, entity: Entity, record_id: str) -> bool:
+        """Whether ``entity`` holds the record ``record_id`` (one primary-key lookup)."""
+        with self.session() as session:
+            return session.get(ROW_TYPES[entity], record_id) is not None
+
     def get(self, entity: Entity, record_id: str) -> Any:
         """The record ``record_id`` of ``entity``; :class:`NotFoundError` when there is none."""
         row_type = ROW_TYPES[entity]
