@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from matching.events.agendas import UTC_OFFSETS, long_date
 from service.web.participant_auth import participant_or_response
-from service.web.render import page_lang, participant_company, render
+from service.web.render import page_lang, render
 
 __all__ = ["ME_LINKS", "MeLink", "router"]
 
@@ -69,7 +69,6 @@ async def me_home(request: Request) -> Response:
     ]
     context = {
         "account": account,
-        "company": participant_company(request, who),
         "events": events,
         "links": [{"href": link.path, "text": link.text} for link in ME_LINKS if not link.per_event],
     }
