@@ -205,7 +205,9 @@ def build(listings: list[Listing], queries: dict[str, list[Query]]) -> dict[str,
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--source", type=Path, required=True, help="the raw 'PRDECT-ID Dataset.csv'")
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).parent / "prdect", help="folder of the queries and output"
