@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=default_home)
     database_url: str | None = None
     encoder: str = "e5-small"
+    # the second text encoder (multilingual USE, matching.retrieval.use_encoder): "auto" uses it unless the
+    # encoder is the test-only "hashing" one; "use"; "none"
+    second_encoder: Literal["auto", "use", "none"] = "auto"
     index_kind: Literal["auto", "flat", "hnsw"] = "auto"
     constraints: Literal["penalty", "filter", "ignore"] = "penalty"
     ranker: str = "auto"

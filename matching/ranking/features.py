@@ -56,7 +56,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     # text evidence that needs no lexicon, relative to the other IKMs scored for the query
     "bm25_text",  # best BM25 of its products on the query's own words (no concept terms), min-max scaled
     "dense_norm",  # dense_max, min-max scaled over the IKMs scored
-    "text_score",  # (dense_norm + bm25_text) / 2: what BM25 and the encoder say together
+    "second_norm",  # best cosine of the second encoder (USE) with one of its products, min-max scaled
+    "text_score",  # mean of dense_norm, bm25_text (and second_norm): what BM25 and the encoders say together
     "lexicon_trust",  # share of the 10 best IKMs by text_score the lexicon also matches; 0 if nothing stated
 )
 TRUST_DEPTH = 10  # how many of the best IKMs by text_score lexicon_trust looks at
@@ -228,14 +229,17 @@ def build_features(
     product_bm25: Mapping[str, float],
     lex: Lexicon,
     product_bm25_text: Mapping[str, float] | None = None,
+    product_second: Mapping[str, float] | None = None,
 ) -> tuple[np.ndarray, list[PairEvidence]]:
     """Feature matrix ``(len(ikm_ids), len(FEATURE_NAMES))`` and per-IKM evidence for explanations.
 
     ``product_dense`` holds the query's cosine with (at least) every product of the candidate IKMs;
     ``product_bm25`` the BM25 scores of lexical hits (missing = 0); ``product_bm25_text`` those of the
-    query's own words without the lexicon's concept terms (missing = 0; when not given, no text hits).
+    query's own words without the lexicon's concept terms (missing = 0; when not given, no text hits);
+    ``product_second`` the second encoder's cosines, like ``product_dense`` (None: no second encoder).
     """
     text_hits = product_bm25_text or {}
+    second = product_second or {}
     quantity = needs.monthly_quantity
     bm25_top = max(product_bm25.values(), default=0.0) or 1.0
     matcher = _Matcher(needs, lex)
@@ -276,14 +280,17 @@ def build_features(
                 (ikm.ovop_stars or 0) / 5.0,
                 1.0 if ikm.export_markets else 0.0,
                 max((text_hits.get(pid, 0.0) for pid in profile.product_ids), default=0.0),
-                0.0,  # dense_norm, text_score and lexicon_trust: relative_columns below
-                0.0,
+                0.0,  # dense_norm: relative_columns below
+                max((second.get(pid, -1.0) for pid in profile.product_ids), default=-1.0),
+                0.0,  # text_score and lexicon_trust: relative_columns below
                 0.0,
             ]
         )
         evidence.append(_evidence(profile, assessment))
     matrix = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))
-    relative_columns(matrix, stated=bool(needs.materials or needs.products))
+    relative_columns(
+        matrix, stated=bool(needs.materials or needs.products), second=product_second is not None
+    )
     return matrix, evidence
 
 
@@ -292,11 +299,13 @@ def _min_max(values: np.ndarray) -> np.ndarray:
     return (values - low) / (high - low) if high > low else np.zeros_like(values)
 
 
-def relative_columns(matrix: np.ndarray, *, stated: bool) -> None:
+def relative_columns(matrix: np.ndarray, *, stated: bool, second: bool) -> None:
     """Fill the columns that compare an IKM with the others scored for the same query, in place.
 
     Rows must be in IKM-id order (both feature paths keep them so), which breaks ties in the text order.
-    ``bm25_text`` arrives raw and leaves min-max scaled. ``lexicon_trust`` says how far the lexicon's reading
+    ``bm25_text`` and ``second_norm`` (the second encoder's best cosine, when ``second``) arrive raw and
+    leave min-max scaled; without a second encoder ``second_norm`` is 0 and ``text_score`` averages two parts.
+    ``lexicon_trust`` says how far the lexicon's reading
     of the query can be trusted for this catalogue: of the IKMs that BM25 and the encoder together rank
     best, the share the lexicon also finds right (``joint_max`` > 0). A craft catalogue described in the
     lexicon's words scores near 1; a catalogue of keyboards and snacks, or a query whose one known word is
@@ -310,7 +319,13 @@ def relative_columns(matrix: np.ndarray, *, stated: bool) -> None:
     matrix[:, column["dense_gap"]] = dense - dense.max()
     matrix[:, column["dense_norm"]] = _min_max(dense)
     matrix[:, column["bm25_text"]] = _min_max(matrix[:, column["bm25_text"]])
-    text = (matrix[:, column["dense_norm"]] + matrix[:, column["bm25_text"]]) / 2.0
+    parts = [matrix[:, column["dense_norm"]], matrix[:, column["bm25_text"]]]
+    if second:
+        matrix[:, column["second_norm"]] = _min_max(matrix[:, column["second_norm"]])
+        parts.append(matrix[:, column["second_norm"]])
+    else:
+        matrix[:, column["second_norm"]] = 0.0
+    text = sum(parts) / len(parts)
     matrix[:, column["text_score"]] = text
     trust = 0.0
     if stated:

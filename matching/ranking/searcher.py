@@ -54,6 +54,16 @@ class DenseIndex(Protocol):
     def vectors(self, ids: Sequence[str]) -> np.ndarray: ...
 
 
+class _Candidates(NamedTuple):
+    """What :meth:`Searcher.candidates` found: IKM ids (sorted) and per product the signals of each."""
+
+    ikm_ids: list[str]
+    dense: dict[str, float]  # cosine of every product of the candidates
+    bm25: dict[str, float]  # BM25 hits (with the lexicon's concept terms)
+    text: dict[str, float]  # BM25 hits of the query's own words
+    second: dict[str, float] | None  # the second encoder's cosine of every product, or None
+
+
 class _Ranking(NamedTuple):
     """Ranker scores and constraint handling of a feature matrix."""
 
@@ -93,6 +103,7 @@ class Searcher:
         constraint_mode: ConstraintMode = "penalty",
         fetch_factor: int = 5,
         max_concept_candidates: int = 150,
+        second: tuple[Encoder, DenseIndex] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.encoder = encoder
@@ -109,6 +120,15 @@ class Searcher:
         # and for each lexicon concept the rows that carry it
         self._pids = list(catalogue.products)
         self._matrix = dense.vectors(self._pids) if self._pids else np.zeros((0, 1), dtype=np.float32)
+        # the second encoder (USE): its index adds candidates, its cosines join the text evidence
+        self.second = second
+        self._second_matrix: np.ndarray | None = None
+        self._second_memo: dict[str, np.ndarray] = {}
+        if second is not None:
+            dim = second[0].dim
+            self._second_matrix = (
+                second[1].vectors(self._pids) if self._pids else np.zeros((0, dim), np.float32)
+            )
         ikm_ids = sorted(catalogue.ikms)
         self._ikm_ids = np.array(ikm_ids, dtype=object)
         position = {ikm: i for i, ikm in enumerate(ikm_ids)}
@@ -119,7 +139,9 @@ class Searcher:
         # the features of many IKMs at once, and each of its products' row in the vector matrix
         self._table = FeatureTable(catalogue, lex)
         self._vector_row = np.array([row_of[p] for p in self._table.product_ids], dtype=np.int64)
-        self._last_participants: tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._last_participants: (
+            tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None
+        ) = None
         by_concept: dict[tuple[str, str], list[int]] = defaultdict(list)
         for row, pid in enumerate(self._pids):
             product = catalogue.products[pid]
@@ -145,11 +167,32 @@ class Searcher:
             return np.intersect1d(materials, types, assume_unique=True)
         return materials if needs.materials else types
 
+    def second_vector(self, text: str) -> np.ndarray | None:
+        """The second encoder's query vector of ``text`` (None without a second encoder); the last few
+        thousand are kept (event planning asks again for the buyers it explains)."""
+        if self.second is None:
+            return None
+        vector = self._second_memo.get(text)
+        if vector is None:
+            vector = self.second[0].encode_queries([text])[0]
+            if len(self._second_memo) >= 4096:
+                self._second_memo.clear()
+            self._second_memo[text] = vector
+        return vector
+
     def candidates(
-        self, needs: BuyerNeeds, query_vector: np.ndarray, k: int, *, extra: Collection[str] = ()
-    ) -> tuple[list[str], dict[str, float], dict[str, float], dict[str, float]]:
-        """Candidate IKM ids, the query's cosine with every product of them, the BM25 hits, and the BM25
-        hits of the query's own words (no concept terms: what carries a query the lexicon cannot read).
+        self,
+        needs: BuyerNeeds,
+        query_vector: np.ndarray,
+        k: int,
+        *,
+        extra: Collection[str] = (),
+        second_vector: np.ndarray | None = None,
+    ) -> _Candidates:
+        """Candidate IKM ids, the query's cosine with every product of them, the BM25 hits, the BM25 hits
+        of the query's own words (no concept terms: what carries a query the lexicon cannot read), and the
+        second encoder's cosines with every product of them (None without a second encoder; its vector is
+        computed from ``needs.text`` when not given).
 
         ``extra`` IKMs join the candidates when they are in the catalogue (a pair that met at an event
         although this search would not have proposed it)."""
@@ -161,6 +204,11 @@ class Searcher:
         ikm_ids = {products[pid].ikm_id for pid, _ in dense_hits if pid in products}
         ikm_ids.update(products[pid].ikm_id for pid in bm25_hits if pid in products)
         ikm_ids.update(products[pid].ikm_id for pid in text_hits if pid in products)
+        if self.second is not None:
+            if second_vector is None:
+                second_vector = self.second_vector(needs.text)
+            second_hits = self.second[1].search(second_vector.reshape(1, -1), fetch)[0]
+            ikm_ids.update(products[pid].ikm_id for pid, _ in second_hits if pid in products)
         rows = self._concept_rows(needs)
         if rows.size:
             # every IKM with an exact material + product-type match is a candidate; the best by cosine
@@ -178,12 +226,23 @@ class Searcher:
         product_rows = self._table.product_rows(np.asarray(positions, dtype=np.int64))
         cosines = (self._matrix[self._vector_row[product_rows]] @ query_vector).tolist()
         product_ids = [self._table.product_ids[r] for r in product_rows.tolist()]
-        return ordered, dict(zip(product_ids, cosines, strict=True)), bm25_hits, text_hits
+        second = None
+        if self._second_matrix is not None and second_vector is not None:
+            values = (self._second_matrix[self._vector_row[product_rows]] @ second_vector).tolist()
+            second = dict(zip(product_ids, values, strict=True))
+        dense = dict(zip(product_ids, cosines, strict=True))
+        return _Candidates(ordered, dense, bm25_hits, text_hits, second)
 
     # -- ranking ---------------------------------------------------------------------------------------
 
     def rank(
-        self, needs: BuyerNeeds, k: int = 10, *, query_vector: np.ndarray | None = None, hard: bool = False
+        self,
+        needs: BuyerNeeds,
+        k: int = 10,
+        *,
+        query_vector: np.ndarray | None = None,
+        hard: bool = False,
+        second_vector: np.ndarray | None = None,
     ) -> list[Match]:
         """The ``k`` best IKMs for ``needs``, best first; ties broken by IKM id. ``hard``: drop IKMs that
         fail a stated requirement (see the module docstring).
@@ -192,13 +251,10 @@ class Searcher:
         spinning on the second core slowed the encoder by a third (measured at 100k products).
         """
         with _blas().limit(limits=1, user_api="blas"):
-            return self._rank(needs, k, query_vector, hard)
-
-    def _rank(self, needs: BuyerNeeds, k: int, query_vector: np.ndarray | None, hard: bool) -> list[Match]:
-        if query_vector is None:
-            query_vector = self.encoder.encode_queries([needs.text])[0]
-        ikm_ids, dense, bm25, text = self.candidates(needs, query_vector, k)
-        return self._order(needs, ikm_ids, dense, bm25, text, k, hard)
+            if query_vector is None:
+                query_vector = self.encoder.encode_queries([needs.text])[0]
+            found = self.candidates(needs, query_vector, k, second_vector=second_vector)
+            return self._order(needs, found, k, hard)
 
     def score(
         self,
@@ -208,6 +264,7 @@ class Searcher:
         k: int | None = None,
         query_vector: np.ndarray | None = None,
         all_scores: dict[str, float] | None = None,
+        second_vector: np.ndarray | None = None,
     ) -> list[Match]:
         """The IKMs of ``ikm_ids`` (those the catalogue knows) scored for ``needs``: the ``k`` best, or all.
 
@@ -224,14 +281,19 @@ class Searcher:
             if query_vector is None:
                 query_vector = self.encoder.encode_queries([needs.text])[0]
             table = self._table
-            positions, products, vectors = self._participants(ikm_ids)
+            positions, products, vectors, second_vectors = self._participants(ikm_ids)
             if not positions.size:
                 return []
             cosines = vectors @ query_vector
+            second = None
+            if second_vectors is not None:
+                if second_vector is None:
+                    second_vector = self.second_vector(needs.text)
+                second = second_vectors @ second_vector
             fetch = max(50, 10 * self.fetch_factor)
             bm25 = dict(self.lexical.search([needs.text], fetch)[0])
             text = dict(self.lexical.search([needs.text], fetch, concepts=False)[0])
-            matrix = table.matrix(needs, positions, cosines, bm25, text)
+            matrix = table.matrix(needs, positions, cosines, bm25, text, second)
             ranking = self._ranking(matrix)
             if all_scores is not None:  # the rows kept (all but filtered-out infeasible ones), with scores
                 kept = ranking.order.tolist()
@@ -251,8 +313,11 @@ class Searcher:
             evidence = pair_evidence(needs, shown_ids, self.catalogue, dense, self.lex)
             return self._matches(shown_ids, matrix, ranking, top, evidence)
 
-    def _participants(self, ikm_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Positions of the IKMs, rows of their products in the feature table and the products' vectors.
+    def _participants(
+        self, ikm_ids: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Positions of the IKMs, rows of their products in the feature table and the products' vectors
+        (the encoder's, and the second encoder's or None).
 
         Kept for the last set of IKMs: event planning scores the same IKMs for every buyer, and gathering
         thousands of vectors costs ten times the matrix-vector product itself.
@@ -263,25 +328,21 @@ class Searcher:
             positions = self._table.positions(key)
             products = self._table.product_rows(positions)
             vectors = self._matrix[self._vector_row[products]]
+            second = None
+            if self._second_matrix is not None:
+                second = self._second_matrix[self._vector_row[products]]
+                second.flags.writeable = False
             for array in (positions, products, vectors):
                 array.flags.writeable = False
-            last = self._last_participants = (key, positions, products, vectors)
-        return last[1], last[2], last[3]
+            last = self._last_participants = (key, positions, products, vectors, second)
+        return last[1], last[2], last[3], last[4]
 
-    def _order(
-        self,
-        needs: BuyerNeeds,
-        ikm_ids: list[str],
-        dense: dict[str, float],
-        bm25: dict[str, float],
-        text: dict[str, float],
-        k: int,
-        hard: bool = False,
-    ) -> list[Match]:
-        """Features, ranker scores and constraint handling of the IKMs (sorted by id); the k best first."""
+    def _order(self, needs: BuyerNeeds, found: _Candidates, k: int, hard: bool = False) -> list[Match]:
+        """Features, ranker scores and constraint handling of the candidates; the k best first."""
+        ikm_ids = found.ikm_ids
         if not ikm_ids:
             return []
-        matrix, evidence = build_features(needs, ikm_ids, self.catalogue, dense, bm25, self.lex, text)
+        matrix, evidence = self._features(needs, found)
         ranking = self._ranking(matrix, hard=hard)
         top = ranking.order[:k]
         shown = top.tolist()
@@ -331,23 +392,38 @@ class Searcher:
             for rank, (i, ikm_id, proof) in enumerate(rows, start=1)
         ]
 
+    def _features(self, needs: BuyerNeeds, found: _Candidates) -> tuple[np.ndarray, list[PairEvidence]]:
+        return build_features(
+            needs, found.ikm_ids, self.catalogue, found.dense, found.bm25, self.lex, found.text, found.second
+        )
+
     def rank_many(
         self, needs: Sequence[BuyerNeeds], k: int = 10, *, hard: Sequence[bool] | None = None
     ) -> list[list[Match]]:
         """:meth:`rank` for each of ``needs`` (one encoder batch); ``hard`` per needs (default: all soft)."""
-        vectors = self.encoder.encode_queries([n.text for n in needs]) if needs else np.zeros((0, 1))
+        texts = [n.text for n in needs]
+        vectors = self.encoder.encode_queries(texts) if needs else np.zeros((0, 1))
+        seconds: Sequence[np.ndarray | None] = [None] * len(needs)
+        if self.second is not None and needs:
+            seconds = list(self.second[0].encode_queries(texts))
         modes = list(hard) if hard is not None else [False] * len(needs)
-        rows = zip(needs, vectors, modes, strict=True)
-        return [self.rank(n, k, query_vector=v, hard=h) for n, v, h in rows]
+        rows = zip(needs, vectors, modes, seconds, strict=True)
+        return [self.rank(n, k, query_vector=v, hard=h, second_vector=s) for n, v, h, s in rows]
 
     def training_rows(
-        self, needs: BuyerNeeds, k: int, *, query_vector: np.ndarray, extra: Collection[str] = ()
+        self,
+        needs: BuyerNeeds,
+        k: int,
+        *,
+        query_vector: np.ndarray,
+        extra: Collection[str] = (),
+        second_vector: np.ndarray | None = None,
     ) -> tuple[list[str], np.ndarray]:
         """Every candidate IKM of ``needs`` (and the ``extra`` ones) with its feature row: what a learned
         ranker trains on."""
-        ikm_ids, dense, bm25, text = self.candidates(needs, query_vector, k, extra=extra)
-        matrix, _ = build_features(needs, ikm_ids, self.catalogue, dense, bm25, self.lex, text)
-        return ikm_ids, matrix
+        found = self.candidates(needs, query_vector, k, extra=extra, second_vector=second_vector)
+        matrix, _ = self._features(needs, found)
+        return found.ikm_ids, matrix
 
     # -- baselines (same candidates' products, one signal each) -----------------------------------------
 
