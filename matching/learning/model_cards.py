@@ -349,8 +349,17 @@ def loso_card(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
     best, weights = summary[selected], summary["weights"]
     if selected == "weights":
         default = "the hand-set weights (`weights`): no learned candidate beat them held out"
+        runner_up = summary[artifact]
+        tie = round(runner_up["mean"], 3) == round(best["mean"], 3)
         why = (
-            f"The hand-set weights won (mean {best['mean']:.3f}, worst {best['worst']:.3f}); this folder "
+            f"The hand-set weights won (mean {best['mean']:.4f}, worst {best['worst']:.3f}"
+            + (
+                f"; the best learned mean, {runner_up['mean']:.4f}, ties it to three decimals and "
+                "loses on the worst set"
+                if tie
+                else ""
+            )
+            + "); this folder "
             f"holds the best learned candidate, `{artifact}` (mean {summary[artifact]['mean']:.3f}, worst "
             f"{summary[artifact]['worst']:.3f}), retrained on every set, for comparison only: keep ranking "
             "with `weights`."

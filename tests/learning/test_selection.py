@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -55,7 +55,7 @@ def _quick(seed: int) -> dict[str, Any]:
 class _Spy(RegressorMixin, BaseEstimator):
     """Records the set markers (column 0) of the rows it was fitted on; scores by ``joint_max``."""
 
-    fitted: list[set[float]] = []
+    fitted: ClassVar[list[set[float]]] = []
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> _Spy:
         _Spy.fitted.append(set(np.unique(X[:, 0]).tolist()))
