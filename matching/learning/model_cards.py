@@ -360,7 +360,7 @@ def loso_card(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
                 else ""
             )
             + "); this folder "
-            f"holds the best learned candidate, `{artifact}` (mean {summary[artifact]['mean']:.3f}, worst "
+            f"holds the best learned candidate, `{artifact}` (mean {summary[artifact]['mean']:.4f}, worst "
             f"{summary[artifact]['worst']:.3f}), retrained on every set, for comparison only: keep ranking "
             "with `weights`."
         )
