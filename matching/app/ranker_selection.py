@@ -5,8 +5,9 @@ with the given encoder) and builds its candidate rows; :func:`select_ranker` doe
 registry (:data:`matching.learning.judged_sets.JUDGED_SETS`, so a new set joins without code changes), runs
 :func:`matching.learning.selection.leave_one_set_out` over the candidates, picks the default
 (:func:`~matching.learning.selection.select`), retrains it on every set and saves it with its model card
-(``learning.model_cards.loso_card``). When the hand-set weights win, the best learned candidate is saved for
-comparison and the card and the result say the default stays the weights.
+(``learning.model_cards.loso_card``). When the hand-set weights win, the saved version is the hand-set
+weights (a :class:`~matching.ranking.rankers.WeightedRanker`), so ``matching models use newest`` keeps
+ranking as the selection says, and the card says the default stays the weights.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from matching.learning.selection import (
 )
 from matching.learning.training import code_version, file_sha256, today, training_set
 from matching.ranking.model_registry import model_versions, save_ranker
+from matching.ranking.rankers import WeightedRanker
 
 __all__ = ["RankerSelection", "judged_rows", "next_ranker_name", "select_ranker"]
 
@@ -59,6 +61,13 @@ class RankerSelection:
     @property
     def default_is_weights(self) -> bool:
         return self.selected == WEIGHTS
+
+
+def _params(model: Any) -> dict[str, Any]:
+    """The saved ranker's hyperparameters (the hand-set weights: the non-zero weights it holds)."""
+    if isinstance(model, WeightedRanker):
+        return {"weights": {n: float(w) for n, w in zip(model.feature_names, model.coef_, strict=True) if w}}
+    return {k: v for k, v in model.get_params().items() if k not in ("feature_names", "prior_weights")}
 
 
 def next_ranker_name(models_dir: Path) -> str:
@@ -149,10 +158,7 @@ def select_ranker(
     log(f"leave-one-set-out: {len(estimators)} candidates x {len(rows)} held-out sets")
     results = leave_one_set_out(rows, estimators, progress=log)
     selected, summary = select(results)
-    artifact = selected
-    if selected == WEIGHTS:  # keep the best learned candidate for comparison; the default stays the weights
-        learned = {c: v for c, v in results.items() if c != WEIGHTS}
-        artifact = select(learned)[0]
+    artifact = selected  # the weights too: a version that ranks as the selection says
     log(f"chosen: {selected} (mean {summary[selected]['mean']:.4f}, worst {summary[selected]['worst']:.4f})")
     with threadpool_limits(limits=1, user_api="openmp"):
         model = clone(estimators[artifact]).fit(
@@ -166,7 +172,7 @@ def select_ranker(
         selected=selected,
         artifact=artifact,
         kind=type(model).__name__,
-        params={k: v for k, v in model.get_params().items() if k not in ("feature_names", "prior_weights")},
+        params=_params(model),
         sets=infos,
         encoder=next(iter(infos.values()))["encoder"],
         code_version=code_version(),

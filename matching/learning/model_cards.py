@@ -159,7 +159,6 @@ def ranker_card(config: Mapping[str, Any], metrics: Mapping[str, Any], *, n_buye
         n_features=len(FEATURE_NAMES),
         n_buyers=n_buyers,
         data="; ".join(sources),
-        n_rows=config["rows"],
         encoder=config["encoder"],
         code=config["code_version"],
         date=config["trained"],
@@ -177,9 +176,8 @@ _LOSO_CARD = """# {name}: learned IKM ranker chosen by leave-one-set-out
 
 **Default ranker: {default}**
 
-{kind} over the {n_features} named features of `matching.ranking.features`, trained on the candidate rows of
-every judged set together ({n_rows} (buyer, IKM) rows = each set's own engine's candidates per judged buyer;
-unjudged = grade 0). Hyperparameters: `{params}`; seed {seed}.
+{kind} over the {n_features} named features of `matching.ranking.features`. {fitted}
+Parameters: `{params}`; seed {seed}.
 
 - **Judged sets** (each imported and indexed in its own data home; registry
   `matching.learning.judged_sets.JUDGED_SETS`):
@@ -244,7 +242,7 @@ def loso_config(
     command: str,
 ) -> dict[str, Any]:
     """The ``config.json`` of a ranker chosen by leave-one-set-out: the candidate LOSO selected, the one
-    saved (``artifact``: the selected one, or the best learned one when the hand-set weights won), its
+    saved (``artifact``: the selected one; the hand-set weights when they won), its
     hyperparameters and, per judged set (``sets``), catalogue, qrels file and hash, buyers and rows."""
     return {
         "name": name,
@@ -349,20 +347,20 @@ def loso_card(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
     best, weights = summary[selected], summary["weights"]
     if selected == "weights":
         default = "the hand-set weights (`weights`): no learned candidate beat them held out"
-        runner_up = summary[artifact]
-        tie = round(runner_up["mean"], 3) == round(best["mean"], 3)
-        why = (
-            f"The hand-set weights won (mean {best['mean']:.4f}, worst {best['worst']:.3f}"
-            + (
-                f"; the best learned mean, {runner_up['mean']:.4f}, ties it to three decimals and "
-                "loses on the worst set"
-                if tie
-                else ""
+        learned = {c: row for c, row in summary.items() if c != "weights"}
+        runner = min(learned, key=lambda c: (-learned[c]["mean"], -learned[c]["worst"])) if learned else None
+        close = ""
+        if runner is not None:
+            tie = round(learned[runner]["mean"], 3) == round(best["mean"], 3)
+            close = (
+                f"; the best learned candidate, `{runner}`, has mean {learned[runner]['mean']:.4f} and worst "
+                f"{learned[runner]['worst']:.3f}"
+                + (": a tie to three decimals, lost on the worst set" if tie else "")
             )
-            + "); this folder "
-            f"holds the best learned candidate, `{artifact}` (mean {summary[artifact]['mean']:.4f}, worst "
-            f"{summary[artifact]['worst']:.3f}), retrained on every set, for comparison only: keep ranking "
-            "with `weights`."
+        why = (
+            f"The hand-set weights won (mean {best['mean']:.4f}, worst {best['worst']:.3f}{close}). This "
+            "version is the hand-set weights themselves (a `WeightedRanker`; nothing to retrain), so "
+            "`matching models use newest` ranks as the selection says."
         )
     else:
         default = f"`{config['name']}` (`{selected}`), retrained on every set"
@@ -376,9 +374,15 @@ def loso_card(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
         default=default,
         kind="Gradient-boosted trees (scikit-learn `HistGradientBoostingRegressor`, pointwise on the grade)"
         if config["kind"] == "LearnedRanker"
-        else "Hand-set linear weights",
+        else "The hand-set linear weights (`WeightedRanker`)",
+        fitted=(
+            "Trained on the candidate rows of every judged set together"
+            if config["kind"] == "LearnedRanker"
+            else "Scored, not fitted, on the candidate rows of every judged set"
+        )
+        + f" ({config['rows']} (buyer, IKM) rows = each set's own engine's candidates per judged buyer; "
+        "unjudged = grade 0).",
         n_features=len(config["features"]),
-        n_rows=config["rows"],
         params=config["params"],
         seed=config["seed"],
         set_rows="\n".join(set_rows),
