@@ -237,8 +237,8 @@ def _train_loso(
     out.print(table)
     if result.default_is_weights:
         out.print(
-            f"chosen: the hand-set weights (the default stays `weights`); saved {result.directory} "
-            f"({result.config['artifact']}, the best learned candidate) for comparison only"
+            f"chosen: the hand-set weights, the default stays `weights`; saved {result.directory} "
+            "(the weights themselves, with the card)"
         )
     else:
         out.print(

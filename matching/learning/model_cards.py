@@ -172,7 +172,7 @@ def ranker_card(config: Mapping[str, Any], metrics: Mapping[str, Any], *, n_buye
 
 # ------------------------------------------------------------------------------------- LOSO-chosen ranker
 
-_LOSO_CARD = """# {name}: learned IKM ranker chosen by leave-one-set-out
+_LOSO_CARD = """# {name}: IKM ranker chosen by leave-one-set-out
 
 **Default ranker: {default}**
 
