@@ -1,6 +1,7 @@
 """Ranking benchmarks: quality on the dev set, index-build throughput, and in-process query latency.
 
-    .venv/bin/python scripts/bench_ranking.py quality  [--set dev|dev2] [--encoder e5-small] [--json out.json]
+    .venv/bin/python scripts/bench_ranking.py quality  [--set dev|dev2|prdect-id|prdect-en]
+                                                       [--encoder e5-small] [--json out.json]
     .venv/bin/python scripts/bench_ranking.py throughput [--repeats 3]
     .venv/bin/python scripts/bench_ranking.py latency [--products 100000] [--queries 300]
 
@@ -27,7 +28,7 @@ from matching import Engine, Settings, demo_data_dir
 from matching.catalogue.schema import IKM, Product
 from matching.lab.analysis import open_judged_set
 from matching.learning.baselines import evaluate_systems, metrics_table, system_runs
-from matching.learning.judged_sets import JUDGED_SETS
+from matching.learning.judged_sets import JUDGED_SETS, judged_set
 from matching.ranking.searcher import Searcher
 from matching.retrieval.dense_index import VectorIndex
 from matching.retrieval.documents import Catalogue
@@ -49,15 +50,18 @@ def _rrf(*rankings: list[tuple[str, float]], k: int = 10, c: int = 60) -> list[t
 
 
 def quality(args: argparse.Namespace) -> dict[str, Any]:
-    home = args.home / "dev2" if args.set == "dev2" else args.home  # dev2 has its own catalogue
+    # every set but dev (the demo catalogue the other benchmarks use) has its own catalogue: its own home
+    home = args.home if args.set == "dev" else args.home / args.set
     engine, buyers, qrels = open_judged_set(
         args.set, Settings(home=home, encoder=args.encoder, ranker="weights")
     )
     runs = system_runs(engine.searcher(), engine.encode_buyers(buyers, cached=False), k=100)
     runs.runs["hybrid"] = {q: _rrf(runs.runs["dense"][q], runs.runs["bm25"][q]) for q in runs.runs["dense"]}
-    runs.runs = {name: {q: r[:10] for q, r in run.items()} for name, run in runs.runs.items()}
+    condensed = judged_set(args.set).condensed  # condensed lists are cut at 10 after unjudged items go
+    if not condensed:
+        runs.runs = {name: {q: r[:10] for q, r in run.items()} for name, run in runs.runs.items()}
     runs.runs["engine (weights)"] = runs.runs.pop("engine")
-    rows = metrics_table(evaluate_systems(runs, qrels))
+    rows = metrics_table(evaluate_systems(runs, qrels, condensed=condensed))
     engine.close()
     return {"set": args.set, "encoder": args.encoder, "rows": rows}
 

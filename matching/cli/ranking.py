@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from matching.app.engine import Engine
 from matching.cli._app import (
     HomeOption,
     app,
@@ -25,9 +26,11 @@ from matching.cli._app import (
     out,
     print_matches,
     progress,
+    settings_for,
 )
 from matching.common.spreadsheet import csv_text
 from matching.learning.baselines import evaluate_systems, metrics_table, system_runs
+from matching.learning.judged_sets import JUDGED_SETS, judged_set
 from matching.learning.metrics import read_qrels, write_run
 from matching.ranking.explanations import Explanation
 
@@ -162,30 +165,65 @@ def rank(
     err.print(f"wrote {sum(len(x) for x in results.values())} rows for {len(results)} buyers to {out_file}")
 
 
+def _judged_set_engine(name: str, home: Path | None) -> tuple[Engine, Path, Path, bool]:
+    """An engine with judged set ``name``'s catalogue imported into its own data home
+    (``<home>/judged-sets/<name>``, beside the user's store, never in it), its buyers file, its qrels file
+    and whether its lists are scored condensed. The encoder, ranker and models are the home's."""
+    files = judged_set(name)
+    base = settings_for(home)
+    settings = base.model_copy(update={"home": base.home / "judged-sets" / name, "database_url": None})
+    engine = Engine(settings)
+    engine.import_files([files.catalogue / "ikms.csv", files.catalogue / "products.csv", files.buyers])
+    return engine, files.buyers, files.qrels, files.condensed
+
+
 @app.command()
 def evaluate(
-    buyers: Annotated[Path, typer.Option(help="Buyers CSV/XLSX.", exists=True)],
-    qrels: Annotated[Path, typer.Option(help="TREC qrels: `qid 0 docno grade`.", exists=True)],
+    buyers: Annotated[
+        Path | None, typer.Option(help="Buyers CSV/XLSX (or --set).", exists=True, dir_okay=False)
+    ] = None,
+    qrels: Annotated[
+        Path | None, typer.Option(help="TREC qrels: `qid 0 docno grade` (or --set).", exists=True)
+    ] = None,
+    judged: Annotated[
+        str | None,
+        typer.Option(
+            "--set",
+            help=f"A bundled judged set ({', '.join(JUDGED_SETS)}) instead of --buyers/--qrels: its "
+            "catalogue is imported into <home>/judged-sets/<name>, never into the home's own store.",
+        ),
+    ] = None,
     top: Annotated[int, typer.Option("--top", "-k", help="Cut-off k.", min=1)] = 10,
     json_output: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
     home: HomeOption = None,
 ) -> None:
     """nDCG@10, MRR@10 and recall@10 of the engine beside BM25-only and dense-only, by query language."""
-    engine = open_engine(home)
+    if judged is not None and (buyers is not None or qrels is not None):
+        err.print("[bold red]error:[/] give either --set or --buyers with --qrels, not both")
+        raise typer.Exit(2)
+    condensed = False
+    if judged is not None:
+        with errors():
+            engine, buyers_file, qrels_file, condensed = _judged_set_engine(judged, home)
+    elif buyers is not None and qrels is not None:
+        engine, buyers_file, qrels_file = open_engine(home), buyers, qrels
+    else:
+        err.print("[bold red]error:[/] give --set, or --buyers with --qrels")
+        raise typer.Exit(2)
     try:
         with errors():
-            records = engine.read_buyers(buyers)
-            judged = read_qrels(qrels)
+            records = engine.read_buyers(buyers_file)
+            grades = read_qrels(qrels_file)
             ensure_index(engine)
             with progress("ranking buyers") as (advance, set_total):
                 set_total(len(records))
                 runs = system_runs(
                     engine.searcher(),
                     engine.encode_buyers(records, cached=False),
-                    k=top,
+                    k=top * 10 if condensed else top,  # condensed lists drop unjudged items before the cut
                     progress=advance,
                 )
-            rows = metrics_table(evaluate_systems(runs, judged, k=top))
+            rows = metrics_table(evaluate_systems(runs, grades, k=top, condensed=condensed))
     finally:
         engine.close()
     if json_output:

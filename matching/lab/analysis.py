@@ -25,7 +25,7 @@ from matching.catalogue.schema import Buyer
 from matching.common.regions import provinces
 from matching.config import Settings
 from matching.learning.baselines import SystemRuns
-from matching.learning.judged_sets import judged_set_files
+from matching.learning.judged_sets import judged_set
 from matching.learning.metrics import Qrels, mrr_at_k, ndcg_at_k, read_qrels, recall_best_at_k
 
 __all__ = [
@@ -169,10 +169,10 @@ class DevSet:
 def open_judged_set(name: str, settings: Settings) -> tuple[Engine, list[Buyer], Qrels]:
     """An engine on ``settings.home`` with judged set ``name``'s catalogue imported (all or nothing: a bad
     row raises, naming it), its buyers and its qrels. Not indexed: the caller indexes when it needs to."""
-    folder, qrels = judged_set_files(name)
+    files = judged_set(name)
     engine = Engine(settings)
-    engine.import_files([folder / f"{entity}.csv" for entity in ("ikms", "products", "buyers")])
-    return engine, engine.read_buyers(folder / "buyers.csv"), read_qrels(qrels)
+    engine.import_files([files.catalogue / "ikms.csv", files.catalogue / "products.csv", files.buyers])
+    return engine, engine.read_buyers(files.buyers), read_qrels(files.qrels)
 
 
 def load_dev_set(buyers_path: Path | None = None, dev_dir: Path | None = None) -> DevSet:

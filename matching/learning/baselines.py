@@ -46,13 +46,19 @@ def system_runs(
     return SystemRuns(runs, dict(queries.languages))
 
 
-def evaluate_systems(runs: SystemRuns, qrels: Qrels, *, k: int = 10) -> dict[str, dict[str, Metrics]]:
-    """Metrics per system for all buyers and per language (``all``, ``en``, ``id``)."""
+def evaluate_systems(
+    runs: SystemRuns, qrels: Qrels, *, k: int = 10, condensed: bool = False
+) -> dict[str, dict[str, Metrics]]:
+    """Metrics per system for all buyers and per language (``all``, ``en``, ``id``); ``condensed`` for a
+    set with sparse judgements (:func:`matching.learning.metrics.condense`)."""
     splits: dict[str, list[str]] = {"all": list(runs.languages)}
     for lang in ("en", "id"):
         splits[lang] = [q for q, language in runs.languages.items() if language == lang]
     return {
-        system: {name: evaluate_run(run, qrels, k=k, queries=ids) for name, ids in splits.items()}
+        system: {
+            name: evaluate_run(run, qrels, k=k, queries=ids, condensed=condensed)
+            for name, ids in splits.items()
+        }
         for system, run in runs.runs.items()
     }
 

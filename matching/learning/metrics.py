@@ -4,6 +4,8 @@
 - Qrels: ``qid 0 docno grade`` per line; unlisted pairs are grade 0.
 - nDCG@k with gain ``2^grade - 1`` and discount ``log2(rank + 1)``; MRR@k of the first relevant result
   (grade >= 1); recall@k of the best grade present for the query.
+- Condensed lists (for sparse judgements, Sakai 2007): unjudged items are dropped from a ranking before
+  it is cut at k; a judged item of grade 0 must then be listed in the qrels with grade 0.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from matching.errors import ImportFileError
 
 __all__ = [
     "Metrics",
+    "condense",
     "evaluate_run",
     "mrr_at_k",
     "ndcg_at_k",
@@ -69,6 +72,11 @@ def write_run(run: Mapping[str, Sequence[tuple[str, float]]], path: Path, *, tag
                 handle.write(f"{qid} Q0 {docno} {rank} {score:.6f} {tag}\n")
 
 
+def condense(ranking: Sequence[str], judged: Mapping[str, int]) -> list[str]:
+    """``ranking`` without the items that have no judgement (of any grade, 0 included)."""
+    return [doc for doc in ranking if doc in judged]
+
+
 def ndcg_at_k(ranking: Sequence[str], grades: Mapping[str, int], k: int = 10) -> float:
     dcg = sum((2 ** grades.get(doc, 0) - 1) / math.log2(rank + 1) for rank, doc in enumerate(ranking[:k], 1))
     ideal = sorted(grades.values(), reverse=True)[:k]
@@ -110,10 +118,12 @@ def evaluate_run(
     *,
     k: int = 10,
     queries: Iterable[str] | None = None,
+    condensed: bool = False,
 ) -> Metrics:
     """Mean nDCG@k, MRR@k and recall@k over ``queries`` (default: every judged query with a relevant doc).
 
-    A judged query missing from the run counts as zero, as in trec_eval.
+    A judged query missing from the run counts as zero, as in trec_eval. ``condensed`` scores each ranking
+    with its unjudged items dropped (:func:`condense`), for sets whose judgements are sparse.
     """
     pool = queries if queries is not None else qrels
     chosen = [q for q in pool if max(qrels.get(q, {}).values(), default=0) > 0]
@@ -123,6 +133,8 @@ def evaluate_run(
     for qid in chosen:
         ranking = [item if isinstance(item, str) else item[0] for item in run.get(qid, [])]
         grades = qrels[qid]
+        if condensed:
+            ranking = condense(ranking, grades)
         totals[0] += ndcg_at_k(ranking, grades, k)
         totals[1] += mrr_at_k(ranking, grades, k)
         totals[2] += recall_best_at_k(ranking, grades, k)

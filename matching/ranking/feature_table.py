@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from matching.ranking.features import FEATURE_NAMES, concept_match
+from matching.ranking.features import FEATURE_NAMES, concept_match, relative_columns
 from matching.retrieval.documents import Catalogue
 from matching.retrieval.lexicon import Lexicon
 from matching.retrieval.query import BuyerNeeds
@@ -132,40 +132,49 @@ class FeatureTable:
         positions: np.ndarray,
         dense: np.ndarray,
         bm25: Mapping[str, float],
+        bm25_text: Mapping[str, float] | None = None,
     ) -> np.ndarray:
         """Feature rows ``(len(positions), len(FEATURE_NAMES))`` of the IKMs at ``positions``.
 
         ``dense`` holds the query's cosine with each product of :meth:`product_rows` (same order);
-        ``bm25`` the BM25 scores of lexical hits (missing = 0), as for ``build_features``.
+        ``bm25`` and ``bm25_text`` the BM25 scores of lexical hits (missing = 0), as for ``build_features``.
         """
         out = np.zeros((len(positions), len(FEATURE_NAMES)), dtype=np.float64)
         if not len(positions):
             return out
         products = _Products(self.product_rows(positions), self._count[positions], dense)
         self._product_columns(out, needs, products, bm25)
+        out[:, _COLUMN["bm25_text"]] = products.per_ikm(
+            np.maximum, self._hits(products.rows, bm25_text or {})
+        )
         self._constraint_columns(out, needs, positions)
+        relative_columns(out, stated=bool(needs.materials or needs.products))
         return out
+
+    def _hits(self, rows: np.ndarray, scores: Mapping[str, float]) -> np.ndarray:
+        """Each of ``rows``' products' score in ``scores`` (0 for the others)."""
+        values = np.zeros(rows.size, dtype=np.float64)
+        hits = [(self._row_of[pid], value) for pid, value in scores.items() if pid in self._row_of]
+        if hits and rows.size:
+            at = np.array([h[0] for h in hits], dtype=np.int64)
+            local = np.minimum(np.searchsorted(rows, at), rows.size - 1)  # rows are increasing
+            inside = rows[local] == at
+            values[local[inside]] = np.array([h[1] for h in hits], dtype=np.float64)[inside]
+        return values
 
     def _product_columns(
         self, out: np.ndarray, needs: BuyerNeeds, products: _Products, bm25: Mapping[str, float]
     ) -> None:
         """Cosine, BM25 and concept-match columns: the IKM's products aggregated."""
         dense, rows = products.dense, products.rows
-        out[:, _COLUMN["dense_max"]] = products.per_ikm(np.maximum, dense)
-        out[:, _COLUMN["dense_gap"]] = out[:, _COLUMN["dense_max"]] - out[:, _COLUMN["dense_max"]].max()
+        out[:, _COLUMN["dense_max"]] = products.per_ikm(np.maximum, dense)  # dense_gap: relative_columns
         rank = products.rank(-dense, ties=False)  # each IKM's products by cosine, best first
         total = np.zeros(len(products.counts), dtype=np.float64)
         for r in range(3):  # added best first, as sum() over the sorted cosines does
             pick = np.flatnonzero(rank == r)
             total[products.ikm[pick]] += dense[pick]
         out[:, _COLUMN["dense_top3"]] = total / np.clip(products.counts, 1, 3)
-        lexical = np.zeros(rows.size, dtype=np.float64)
-        hits = [(self._row_of[pid], value) for pid, value in bm25.items() if pid in self._row_of]
-        if hits and rows.size:
-            at = np.array([h[0] for h in hits], dtype=np.int64)
-            local = np.minimum(np.searchsorted(rows, at), rows.size - 1)  # rows are increasing
-            inside = rows[local] == at
-            lexical[local[inside]] = np.array([h[1] for h in hits], dtype=np.float64)[inside]
+        lexical = self._hits(rows, bm25)
         bm25_top = max(bm25.values(), default=0.0) or 1.0
         out[:, _COLUMN["bm25_max"]] = products.per_ikm(np.maximum, lexical) / bm25_top
 

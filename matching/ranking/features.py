@@ -18,7 +18,15 @@ from matching.retrieval.documents import Catalogue, IkmProfile, ProductProfile
 from matching.retrieval.lexicon import Lexicon
 from matching.retrieval.query import BuyerNeeds
 
-__all__ = ["FEATURE_NAMES", "Check", "PairEvidence", "build_features", "concept_match", "pair_evidence"]
+__all__ = [
+    "FEATURE_NAMES",
+    "Check",
+    "PairEvidence",
+    "build_features",
+    "concept_match",
+    "pair_evidence",
+    "relative_columns",
+]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "dense_max",  # best cosine of the query with one of the IKM's products
@@ -45,7 +53,13 @@ FEATURE_NAMES: tuple[str, ...] = (
     "feasible",  # capacity and certificates met (or not asked)
     "ovop_stars",  # stars / 5
     "exporter",  # has export markets
+    # text evidence that needs no lexicon, relative to the other IKMs scored for the query
+    "bm25_text",  # best BM25 of its products on the query's own words (no concept terms), min-max scaled
+    "dense_norm",  # dense_max, min-max scaled over the IKMs scored
+    "text_score",  # (dense_norm + bm25_text) / 2: what BM25 and the encoder say together
+    "lexicon_trust",  # share of the 10 best IKMs by text_score the lexicon also matches; 0 if nothing stated
 )
+TRUST_DEPTH = 10  # how many of the best IKMs by text_score lexicon_trust looks at
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,12 +227,15 @@ def build_features(
     product_dense: Mapping[str, float],
     product_bm25: Mapping[str, float],
     lex: Lexicon,
+    product_bm25_text: Mapping[str, float] | None = None,
 ) -> tuple[np.ndarray, list[PairEvidence]]:
     """Feature matrix ``(len(ikm_ids), len(FEATURE_NAMES))`` and per-IKM evidence for explanations.
 
     ``product_dense`` holds the query's cosine with (at least) every product of the candidate IKMs;
-    ``product_bm25`` the BM25 scores of lexical hits (missing = 0).
+    ``product_bm25`` the BM25 scores of lexical hits (missing = 0); ``product_bm25_text`` those of the
+    query's own words without the lexicon's concept terms (missing = 0; when not given, no text hits).
     """
+    text_hits = product_bm25_text or {}
     quantity = needs.monthly_quantity
     bm25_top = max(product_bm25.values(), default=0.0) or 1.0
     matcher = _Matcher(needs, lex)
@@ -258,10 +275,45 @@ def build_features(
                 1.0 if feasible else 0.0,
                 (ikm.ovop_stars or 0) / 5.0,
                 1.0 if ikm.export_markets else 0.0,
+                max((text_hits.get(pid, 0.0) for pid in profile.product_ids), default=0.0),
+                0.0,  # dense_norm, text_score and lexicon_trust: relative_columns below
+                0.0,
+                0.0,
             ]
         )
         evidence.append(_evidence(profile, assessment))
     matrix = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))
-    if len(rows):
-        matrix[:, 1] = matrix[:, 0] - matrix[:, 0].max()
+    relative_columns(matrix, stated=bool(needs.materials or needs.products))
     return matrix, evidence
+
+
+def _min_max(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
+
+
+def relative_columns(matrix: np.ndarray, *, stated: bool) -> None:
+    """Fill the columns that compare an IKM with the others scored for the same query, in place.
+
+    Rows must be in IKM-id order (both feature paths keep them so), which breaks ties in the text order.
+    ``bm25_text`` arrives raw and leaves min-max scaled. ``lexicon_trust`` says how far the lexicon's reading
+    of the query can be trusted for this catalogue: of the IKMs that BM25 and the encoder together rank
+    best, the share the lexicon also finds right (``joint_max`` > 0). A craft catalogue described in the
+    lexicon's words scores near 1; a catalogue of keyboards and snacks, or a query whose one known word is
+    beside the point ("shorts, cool fabric" read as fabric), scores near 0, and the ranking then rests on
+    the text evidence (:class:`~matching.ranking.rankers.WeightedRanker`).
+    """
+    if not len(matrix):
+        return
+    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    dense = matrix[:, column["dense_max"]]
+    matrix[:, column["dense_gap"]] = dense - dense.max()
+    matrix[:, column["dense_norm"]] = _min_max(dense)
+    matrix[:, column["bm25_text"]] = _min_max(matrix[:, column["bm25_text"]])
+    text = (matrix[:, column["dense_norm"]] + matrix[:, column["bm25_text"]]) / 2.0
+    matrix[:, column["text_score"]] = text
+    trust = 0.0
+    if stated:
+        best = np.argsort(-text, kind="stable")[:TRUST_DEPTH]
+        trust = float((matrix[best, column["joint_max"]] > 0).mean())
+    matrix[:, column["lexicon_trust"]] = trust

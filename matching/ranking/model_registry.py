@@ -25,7 +25,7 @@ import numpy as np
 
 from matching.errors import ConfigError
 from matching.ranking.features import FEATURE_NAMES
-from matching.ranking.rankers import WeightedRanker
+from matching.ranking.rankers import ColumnsRanker, WeightedRanker
 
 __all__ = [
     "ACTIVE_FILE",
@@ -61,16 +61,19 @@ def save_ranker(
 
 
 def load_ranker(directory: Path) -> tuple[Any, dict[str, Any]]:
-    """A saved ranker and its config; refuses one trained on other features."""
+    """A saved ranker and its config; one trained on fewer of today's features is fed those columns
+    (:class:`~matching.ranking.rankers.ColumnsRanker`); refuses one trained on features no longer computed."""
     import joblib
 
     path = directory / RANKER_FILE
     if not path.is_file():
         raise ConfigError(f"{directory} holds no {RANKER_FILE}")
     config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-    if tuple(config.get("features", ())) != FEATURE_NAMES:
+    features = tuple(config.get("features", ()))
+    if not features or not set(features) <= set(FEATURE_NAMES):
         raise ConfigError(f"{directory} was trained on other features; retrain it with `matching train`")
-    return joblib.load(path), config
+    ranker = joblib.load(path)
+    return (ranker if features == FEATURE_NAMES else ColumnsRanker(ranker, features)), config
 
 
 def model_versions(models_dir: Path, *, bundled: Path | None = BUNDLED_MODELS) -> list[Path]:

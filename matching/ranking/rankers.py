@@ -2,7 +2,10 @@
 
 - :class:`WeightedRanker` — hand-set weights, the fallback that needs no training. Its default weights put
   a right-product-in-right-material IKM that meets the buyer's quantity and certificates first, one outside
-  the preferred province next, near misses after, unrelated IKMs last.
+  the preferred province next, near misses after, unrelated IKMs last. How much the lexicon's reading counts
+  is itself read from the query (``lexicon_trust``): the lexicon and relevance features are weighed by it,
+  and the text evidence that needs no lexicon (``text_score``, BM25 and the encoder together) by the rest,
+  so a query or catalogue the lexicon knows little of is ranked by its text; constraints always count.
 - :class:`LearnedRanker` — gradient-boosted trees fitted on graded labels (qrels, meeting outcomes). With
   ``prior=True`` it starts from the fallback: the grade is first regressed on the hand-set score (a slope
   and an intercept), and the trees only learn the correction. Labels from meetings cover the pairs the
@@ -25,7 +28,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
 from matching.ranking.features import FEATURE_NAMES
 
-__all__ = ["DEFAULT_WEIGHTS", "LearnedRanker", "WeightedRanker"]
+__all__ = ["DEFAULT_WEIGHTS", "GATED", "ColumnsRanker", "LearnedRanker", "WeightedRanker"]
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "joint_max": 1.0,
@@ -42,17 +45,28 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "lead_time_ok": 0.1,
     "ovop_stars": 0.05,
     "exporter": 0.03,
+    "text_score": 0.75,  # weighed by 1 - lexicon_trust (see GATED)
 }
+# weighed by lexicon_trust: what rests on the lexicon's reading of the query and the IKM's relevance
+GATED = frozenset({"joint_max", "joint_exact", "dense_gap", "dense_top3", "bm25_max", "coverage"})
+GATE = "lexicon_trust"
 
 
 class WeightedRanker(RegressorMixin, BaseEstimator):
-    """Linear score with hand-set weights per feature name (unnamed features weigh 0)."""
+    """Linear score with hand-set weights per feature name (unnamed features weigh 0).
+
+    With ``gate`` (the default) and features that include ``lexicon_trust`` and ``text_score``, the features
+    of :data:`GATED` are weighed by ``lexicon_trust`` and ``text_score`` by ``1 - lexicon_trust``."""
 
     def __init__(
-        self, weights: Mapping[str, float] | None = None, feature_names: tuple[str, ...] = FEATURE_NAMES
+        self,
+        weights: Mapping[str, float] | None = None,
+        feature_names: tuple[str, ...] = FEATURE_NAMES,
+        gate: bool = True,
     ):
         self.weights = weights
         self.feature_names = feature_names
+        self.gate = gate
 
     def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> WeightedRanker:
         X = check_array(X)
@@ -63,18 +77,32 @@ class WeightedRanker(RegressorMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"weights for unknown features: {sorted(unknown)}")
         self.coef_ = np.array([weights.get(n, 0.0) for n in self.feature_names], dtype=np.float64)
+        gated = self.gate and GATE in self.feature_names and "text_score" in self.feature_names
+        self.gate_ = self.feature_names.index(GATE) if gated else -1
+        self.gated_ = np.array([gated and n in GATED for n in self.feature_names], dtype=bool)
+        self.text_ = self.feature_names.index("text_score") if gated else -1
         self.n_features_in_ = X.shape[1]
         return self
 
+    def _parts(self, X: np.ndarray) -> np.ndarray:
+        """Each feature's part of each row's score: ``(n, features)``."""
+        parts: np.ndarray = X * self.coef_
+        if getattr(self, "gate_", -1) >= 0:
+            trust = X[:, self.gate_ : self.gate_ + 1]
+            parts[:, self.gated_] *= trust
+            parts[:, self.text_] *= 1.0 - trust[:, 0]
+        return parts
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "coef_")
-        scores: np.ndarray = check_array(X) @ self.coef_
+        scores: np.ndarray = self._parts(check_array(X)).sum(axis=1)
         return scores
 
     def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:
         """Each feature's share of the score of one row (for explanations); ``score`` is not needed."""
         check_is_fitted(self, "coef_")
-        return {n: float(v * w) for n, v, w in zip(self.feature_names, row, self.coef_, strict=True) if w}
+        parts = self._parts(np.asarray(row, dtype=np.float64).reshape(1, -1))[0]
+        return {n: float(p) for n, p in zip(self.feature_names, parts, strict=True) if p}
 
 
 class LearnedRanker(RegressorMixin, BaseEstimator):
@@ -151,3 +179,26 @@ class LearnedRanker(RegressorMixin, BaseEstimator):
             return {"learned_score": float(score)}
         base = float(self._prior_score(row.reshape(1, -1))[0])
         return {"fallback_score": base, "learned_correction": float(score) - base}
+
+
+class ColumnsRanker:
+    """A ranker fitted on some of today's features, fed those columns only (a model trained before features
+    were added keeps working: its features are still computed, in today's order)."""
+
+    def __init__(
+        self, ranker: object, feature_names: tuple[str, ...], all_names: tuple[str, ...] = FEATURE_NAMES
+    ):
+        missing = [n for n in feature_names if n not in all_names]
+        if missing:
+            raise ValueError(f"features no longer computed: {missing}")
+        self.ranker = ranker
+        self.feature_names = tuple(feature_names)
+        self.columns = np.array([all_names.index(n) for n in feature_names], dtype=np.int64)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        scores: np.ndarray = self.ranker.predict(np.asarray(X)[:, self.columns])  # type: ignore[attr-defined]
+        return scores
+
+    def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:
+        shares: dict[str, float] = self.ranker.contributions(np.asarray(row)[self.columns], score)  # type: ignore[attr-defined]
+        return shares

@@ -147,17 +147,20 @@ class Searcher:
 
     def candidates(
         self, needs: BuyerNeeds, query_vector: np.ndarray, k: int, *, extra: Collection[str] = ()
-    ) -> tuple[list[str], dict[str, float], dict[str, float]]:
-        """Candidate IKM ids, the query's cosine with every product of them, and the BM25 hits.
+    ) -> tuple[list[str], dict[str, float], dict[str, float], dict[str, float]]:
+        """Candidate IKM ids, the query's cosine with every product of them, the BM25 hits, and the BM25
+        hits of the query's own words (no concept terms: what carries a query the lexicon cannot read).
 
         ``extra`` IKMs join the candidates when they are in the catalogue (a pair that met at an event
         although this search would not have proposed it)."""
         fetch = max(50, k * self.fetch_factor)
         dense_hits = self.dense.search(query_vector.reshape(1, -1), fetch)[0]
         bm25_hits = dict(self.lexical.search([needs.text], fetch)[0])
+        text_hits = dict(self.lexical.search([needs.text], fetch, concepts=False)[0])
         products = self.catalogue.products
         ikm_ids = {products[pid].ikm_id for pid, _ in dense_hits if pid in products}
         ikm_ids.update(products[pid].ikm_id for pid in bm25_hits if pid in products)
+        ikm_ids.update(products[pid].ikm_id for pid in text_hits if pid in products)
         rows = self._concept_rows(needs)
         if rows.size:
             # every IKM with an exact material + product-type match is a candidate; the best by cosine
@@ -175,7 +178,7 @@ class Searcher:
         product_rows = self._table.product_rows(np.asarray(positions, dtype=np.int64))
         cosines = (self._matrix[self._vector_row[product_rows]] @ query_vector).tolist()
         product_ids = [self._table.product_ids[r] for r in product_rows.tolist()]
-        return ordered, dict(zip(product_ids, cosines, strict=True)), bm25_hits
+        return ordered, dict(zip(product_ids, cosines, strict=True)), bm25_hits, text_hits
 
     # -- ranking ---------------------------------------------------------------------------------------
 
@@ -194,8 +197,8 @@ class Searcher:
     def _rank(self, needs: BuyerNeeds, k: int, query_vector: np.ndarray | None, hard: bool) -> list[Match]:
         if query_vector is None:
             query_vector = self.encoder.encode_queries([needs.text])[0]
-        ikm_ids, dense, bm25 = self.candidates(needs, query_vector, k)
-        return self._order(needs, ikm_ids, dense, bm25, k, hard)
+        ikm_ids, dense, bm25, text = self.candidates(needs, query_vector, k)
+        return self._order(needs, ikm_ids, dense, bm25, text, k, hard)
 
     def score(
         self,
@@ -227,7 +230,8 @@ class Searcher:
             cosines = vectors @ query_vector
             fetch = max(50, 10 * self.fetch_factor)
             bm25 = dict(self.lexical.search([needs.text], fetch)[0])
-            matrix = table.matrix(needs, positions, cosines, bm25)
+            text = dict(self.lexical.search([needs.text], fetch, concepts=False)[0])
+            matrix = table.matrix(needs, positions, cosines, bm25, text)
             ranking = self._ranking(matrix)
             if all_scores is not None:  # the rows kept (all but filtered-out infeasible ones), with scores
                 kept = ranking.order.tolist()
@@ -270,13 +274,14 @@ class Searcher:
         ikm_ids: list[str],
         dense: dict[str, float],
         bm25: dict[str, float],
+        text: dict[str, float],
         k: int,
         hard: bool = False,
     ) -> list[Match]:
         """Features, ranker scores and constraint handling of the IKMs (sorted by id); the k best first."""
         if not ikm_ids:
             return []
-        matrix, evidence = build_features(needs, ikm_ids, self.catalogue, dense, bm25, self.lex)
+        matrix, evidence = build_features(needs, ikm_ids, self.catalogue, dense, bm25, self.lex, text)
         ranking = self._ranking(matrix, hard=hard)
         top = ranking.order[:k]
         shown = top.tolist()
@@ -340,8 +345,8 @@ class Searcher:
     ) -> tuple[list[str], np.ndarray]:
         """Every candidate IKM of ``needs`` (and the ``extra`` ones) with its feature row: what a learned
         ranker trains on."""
-        ikm_ids, dense, bm25 = self.candidates(needs, query_vector, k, extra=extra)
-        matrix, _ = build_features(needs, ikm_ids, self.catalogue, dense, bm25, self.lex)
+        ikm_ids, dense, bm25, text = self.candidates(needs, query_vector, k, extra=extra)
+        matrix, _ = build_features(needs, ikm_ids, self.catalogue, dense, bm25, self.lex, text)
         return ikm_ids, matrix
 
     # -- baselines (same candidates' products, one signal each) -----------------------------------------

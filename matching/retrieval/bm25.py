@@ -41,9 +41,10 @@ class LexicalIndex:
         self._bm25: Any = None  # a bm25s.BM25 once fitted (bm25s ships no types)
         self._vocab: set[str] = set()
 
-    def analyse(self, text: str) -> list[str]:
+    def analyse(self, text: str, *, concepts: bool = True) -> list[str]:
+        """The terms of ``text``; ``concepts=False`` leaves out the concept terms (the words alone)."""
         terms = tokens(text, stemmed=self.stemmed)
-        if self.concepts is not None:
+        if concepts and self.concepts is not None:
             terms += self.concepts(text)
         return terms
 
@@ -64,14 +65,18 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids_)
 
-    def search(self, queries: Sequence[str], k: int) -> list[list[tuple[str, float]]]:
-        """Per query the ``k`` best ``(id, score)`` with a positive score, best first, ties by id."""
+    def search(
+        self, queries: Sequence[str], k: int, *, concepts: bool = True
+    ) -> list[list[tuple[str, float]]]:
+        """Per query the ``k`` best ``(id, score)`` with a positive score, best first, ties by id.
+
+        ``concepts=False`` searches with the query's own words only, without the lexicon's concept terms."""
         if self._bm25 is None:
             raise RuntimeError("LexicalIndex.search called before fit")
         results: list[list[tuple[str, float]]] = []
         n = len(self.ids_)
         for query in queries:
-            terms = [t for t in self.analyse(query) if t in self._vocab]
+            terms = [t for t in self.analyse(query, concepts=concepts) if t in self._vocab]
             if not terms or n == 0:
                 results.append([])
                 continue

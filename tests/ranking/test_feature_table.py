@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from matching import Engine, Settings
 from matching.ranking.feature_table import FeatureTable
-from matching.ranking.features import build_features
+from matching.ranking.features import FEATURE_NAMES, build_features
 from matching.retrieval.documents import Catalogue
 from matching.retrieval.lexicon import lexicon
 from matching.retrieval.query import BuyerNeeds
@@ -69,8 +69,9 @@ def _assert_same(
     ordered = [table.ikm_ids[p] for p in positions]
     assert ordered == sorted(set(ikm_ids) & set(catalogue.ikms))
     cosines = np.array([dense[table.product_ids[r]] for r in table.product_rows(positions)])
-    got = table.matrix(needs, positions, cosines, bm25)
-    expected, _ = build_features(needs, ordered, catalogue, dense, bm25, lexicon())
+    text = {pid: score * 1.5 for pid, score in list(bm25.items())[::2]}  # the query's own words: other hits
+    got = table.matrix(needs, positions, cosines, bm25, text)
+    expected, _ = build_features(needs, ordered, catalogue, dense, bm25, lexicon(), text)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
 
@@ -99,7 +100,7 @@ def test_unknown_and_repeated_ids_are_dropped(table: FeatureTable) -> None:
     positions = table.positions([second, "NO-SUCH-IKM", first, second])
     assert [table.ikm_ids[p] for p in positions] == [first, second]
     assert table.positions(["NO-SUCH-IKM"]).size == 0
-    assert table.matrix(BuyerNeeds(), table.positions([]), np.zeros(0), {}).shape == (0, 24)
+    assert table.matrix(BuyerNeeds(), table.positions([]), np.zeros(0), {}).shape == (0, len(FEATURE_NAMES))
 
 
 @st.composite

@@ -8,7 +8,7 @@ from sklearn.exceptions import NotFittedError
 from matching.learning.training import TrainingSet, cross_validate
 from matching.ranking.features import FEATURE_NAMES
 from matching.ranking.model_registry import load_ranker, resolve_ranker, save_ranker
-from matching.ranking.rankers import DEFAULT_WEIGHTS, LearnedRanker, WeightedRanker
+from matching.ranking.rankers import DEFAULT_WEIGHTS, ColumnsRanker, LearnedRanker, WeightedRanker
 
 N = len(FEATURE_NAMES)
 
@@ -29,6 +29,35 @@ def test_weighted_ranker_orders_the_grades_of_the_labelling_rule() -> None:
     scores = ranker.predict(np.vstack([grade3, grade2, near_miss, unrelated]))
     assert list(np.argsort(-scores)) == [0, 1, 2, 3]
     assert set(ranker.contributions(grade3)) == {n for n, w in DEFAULT_WEIGHTS.items() if w}
+
+
+def test_the_lexicon_counts_as_far_as_it_is_trusted_and_the_text_carries_the_rest() -> None:
+    ranker = WeightedRanker().fit(np.zeros((1, N)))
+    # the lexicon likes the first IKM, BM25 and the encoder the second
+    lexical = dict(joint_max=1, joint_exact=1, dense_gap=-0.02, text_score=0.1)
+    textual = dict(joint_max=0, joint_exact=0, dense_gap=0.0, text_score=1.0)
+    trusted = ranker.predict(np.vstack([_row(**lexical, lexicon_trust=1), _row(**textual, lexicon_trust=1)]))
+    distrusted = ranker.predict(np.vstack([_row(**lexical, lexicon_trust=0), _row(**textual, lexicon_trust=0)]))
+    assert trusted[0] > trusted[1] and distrusted[1] > distrusted[0]
+    # the explanation's parts add up to the score, whatever the trust
+    for trust in (0.0, 0.3, 1.0):
+        row = _row(**lexical, lexicon_trust=trust)
+        assert sum(ranker.contributions(row).values()) == pytest.approx(float(ranker.predict(row[None])[0]))
+    # a plain linear score when the gate is off
+    plain = WeightedRanker(gate=False).fit(np.zeros((1, N)))
+    row = _row(**lexical, lexicon_trust=0)
+    assert plain.predict(row[None])[0] == pytest.approx(row @ plain.coef_)
+
+
+def test_a_model_of_fewer_features_is_fed_its_own_columns() -> None:
+    names = FEATURE_NAMES[:5]
+    inner = WeightedRanker({n: 1.0 for n in names}, feature_names=names).fit(np.zeros((1, len(names))))
+    wrapped = ColumnsRanker(inner, names)
+    X = np.random.default_rng(0).uniform(size=(4, N))
+    np.testing.assert_allclose(wrapped.predict(X), X[:, :5].sum(axis=1))
+    assert set(wrapped.contributions(X[0])) == set(names)
+    with pytest.raises(ValueError, match="no longer computed"):
+        ColumnsRanker(inner, ("gone_feature",))
 
 
 def test_estimators_follow_scikit_learn_conventions() -> None:

@@ -127,7 +127,7 @@ def test_score_equals_the_ranking_path(demo_engine: Engine, mode: ConstraintMode
     needs += [BuyerNeeds(), demo_engine.needs("tikar pandan 5000 pcs/month, SNI, Jawa Barat, max Rp 20.000")]
     vectors = searcher.encoder.encode_queries([n.text for n in needs])
     for n, vector in zip(needs, vectors, strict=True):
-        ikm_ids, _, _ = searcher.candidates(n, vector, 10)
+        ikm_ids, _, _, _ = searcher.candidates(n, vector, 10)
         expected = searcher.rank(n, 10, query_vector=vector)
         assert searcher.score(n, ikm_ids, k=10, query_vector=vector) == expected
 
