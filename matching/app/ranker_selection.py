@@ -26,7 +26,7 @@ from matching.app.engine import Engine
 from matching.app.training import Stage, quiet_stage
 from matching.config import Settings
 from matching.errors import ConfigError
-from matching.learning.judged_sets import JUDGED_SETS, judged_set_files
+from matching.learning.judged_sets import JUDGED_SETS, judged_set
 from matching.learning.metrics import read_qrels
 from matching.learning.model_cards import loso_card, loso_config, loso_metrics
 from matching.learning.selection import (
@@ -83,34 +83,37 @@ def judged_rows(
 ) -> tuple[JudgedRows, dict[str, Any]]:
     """Judged set ``name``'s candidate rows, built in ``settings.home`` (catalogue imported, products indexed:
     both only what changed when the home is reused), and a description of it for the model card."""
-    folder, qrels_file = judged_set_files(name)
+    files = judged_set(name)
     engine = Engine(settings)
     try:
-        engine.import_files([folder / f"{entity}.csv" for entity in ("ikms", "products", "buyers")])
-        buyers = engine.read_buyers(folder / "buyers.csv")
-        qrels = read_qrels(qrels_file)
+        engine.import_files([files.catalogue / "ikms.csv", files.catalogue / "products.csv", files.buyers])
+        buyers = engine.read_buyers(files.buyers)
+        qrels = read_qrels(files.qrels)
         with stage(f"{name}: embedding products") as (advance, set_total):
             engine.index(progress=advance, on_total=set_total)
         with stage(f"{name}: candidate rows") as (advance, set_total):
             set_total(len(buyers))
             queries = engine.encode_buyers(buyers, cached=False)
-            data = training_set(engine.searcher(), queries, qrels, k=k, progress=advance)
+            # sparse judgements: an unjudged candidate is unknown, not irrelevant, so it is no training row
+            partial = [b.buyer_id for b in buyers] if files.condensed else ()
+            data = training_set(engine.searcher(), queries, qrels, k=k, progress=advance, partial=partial)
         encoder = engine.encoder.model_id
     finally:
         engine.close()
     languages = list(data.languages.values())
     info = {
-        "catalogue": folder.name,
-        "qrels_file": f"{qrels_file.parent.name}/{qrels_file.name}",
-        "qrels_sha256": file_sha256(qrels_file),
+        "catalogue": files.catalogue.name,
+        "buyers_file": f"{files.buyers.parent.name}/{files.buyers.name}",
+        "qrels_file": f"{files.qrels.parent.name}/{files.qrels.name}",
+        "qrels_sha256": file_sha256(files.qrels),
         "buyers": len(buyers),
         "en": languages.count("en"),
         "id": languages.count("id"),
         "rows": len(data.y),
-        "condensed": False,
+        "condensed": files.condensed,
         "encoder": encoder,
     }
-    return JudgedRows(name, data, qrels), info
+    return JudgedRows(name, data, qrels, files.condensed), info
 
 
 def select_ranker(

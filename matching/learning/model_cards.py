@@ -182,10 +182,10 @@ Parameters: `{params}`; seed {seed}.
 - **Judged sets** (each imported and indexed in its own data home; registry
   `matching.learning.judged_sets.JUDGED_SETS`):
 
-| set | catalogue | qrels (sha256) | buyers | en | id | rows | scored |
-|---|---|---|---|---|---|---|---|
+| set | catalogue | buyers file | qrels (sha256) | buyers | en | id | rows | scored |
+|---|---|---|---|---|---|---|---|---|
 {set_rows}
-
+{shared}
 - **Encoder** for the semantic features: `{encoder}`.
 - **Code version**: `{code}`; trained {date}; scikit-learn {sklearn}.
 - **Selection** (`matching.learning.selection`): each candidate (the hand-set weights, which need no fitting,
@@ -340,10 +340,20 @@ def loso_card(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
     set_rows = []
     for s, info in config["judged_sets"].items():
         set_rows.append(
-            f"| {s} | `{info['catalogue']}` | `{info['qrels_file']}` (`{info['qrels_sha256'][:12]}`) | "
+            f"| {s} | `{info['catalogue']}` | `{info.get('buyers_file', '')}` | "
+            f"`{info['qrels_file']}` (`{info['qrels_sha256'][:12]}`) | "
             f"{info['buyers']} | {info['en']} | {info['id']} | {info['rows']} | "
             f"{'condensed lists' if info.get('condensed') else 'full lists'} |"
         )
+    catalogues: dict[str, list[str]] = {}
+    for s, info in config["judged_sets"].items():
+        catalogues.setdefault(info["catalogue"], []).append(s)
+    shared = "".join(
+        f"\n  Sets {', '.join(names)} share the catalogue `{c}`: holding one out still trains on those IKMs "
+        "(with other buyers and grades), so their held-out figures are less independent than the others'.\n"
+        for c, names in catalogues.items()
+        if len(names) > 1
+    )
     best, weights = summary[selected], summary["weights"]
     if selected == "weights":
         default = "the hand-set weights (`weights`): no learned candidate beat them held out"
@@ -386,6 +396,7 @@ def loso_card(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
         params=config["params"],
         seed=config["seed"],
         set_rows="\n".join(set_rows),
+        shared=shared,
         encoder=config["encoder"],
         code=config["code_version"],
         date=config["trained"],

@@ -12,8 +12,8 @@ ideal reordering of its candidate lists (scores = the true grades): what no rank
 decimals are a tie, broken by the better **worst** set, then in favour of the hand-set weights (a model
 must beat the fallback to replace it), then by grid order.
 
-A set flagged ``condensed`` (sparse judgements, e.g. real search logs) is scored on condensed lists: the
-unjudged IKMs are dropped from each ranking before nDCG (shared/EVALUATION.md).
+A set flagged ``condensed`` in the registry (sparse judgements) is scored on condensed lists: the unjudged
+IKMs are dropped from each ranking before nDCG (:func:`matching.learning.metrics.condense`).
 """
 
 from __future__ import annotations
@@ -81,16 +81,12 @@ def loso_splits(names: Sequence[str]) -> list[tuple[str, list[str]]]:
 def score_set(rows: JudgedRows, scores: np.ndarray, *, k: int = 10) -> dict[str, dict[str, float]]:
     """Metrics of ranking each buyer's candidates of ``rows`` by ``scores``: all buyers and per language."""
     data = rows.data
+    # condensed lists drop the unjudged items first, so the run keeps every candidate until then
     run = _run_from_scores(data, scores, np.arange(len(data.y)), len(data.y) if rows.condensed else k)
-    if rows.condensed:
-        run = {
-            q: [(doc, s) for doc, s in ranking if doc in rows.qrels.get(q, {})][:k]
-            for q, ranking in run.items()
-        }
     out = {}
     for split in SPLITS:
         ids = [q for q in run if split == "all" or data.languages.get(q) == split]
-        out[split] = evaluate_run(run, rows.qrels, k=k, queries=ids).as_dict()
+        out[split] = evaluate_run(run, rows.qrels, k=k, queries=ids, condensed=rows.condensed).as_dict()
     return out
 
 

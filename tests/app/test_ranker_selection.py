@@ -31,7 +31,7 @@ def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def _slice(source: str, qrels_file: str, out: Path, ikms: slice, buyers: slice) -> tuple[str, str]:
+def _slice(source: str, qrels_file: str, out: Path, ikms: slice, buyers: slice) -> judged_sets.JudgedSet:
     """A small judged set cut from a bundled one: some IKMs with their products, some buyers, their qrels."""
     root = bundled_data_dir()
     out.mkdir(parents=True)
@@ -53,7 +53,8 @@ def _slice(source: str, qrels_file: str, out: Path, ikms: slice, buyers: slice) 
         if i in ids
     ]
     (out / "qrels.txt").write_text("".join(lines), encoding="utf-8")
-    return str(out), str(out / "qrels.txt")  # absolute: the registry joins them to the bundled data folder
+    # absolute paths: the registry joins them to the bundled data folder, which leaves an absolute one as is
+    return judged_sets.JudgedSet(str(out), str(out / "qrels.txt"))
 
 
 def test_train_loso_holds_out_every_registered_set_and_its_card_lists_them(
