@@ -85,7 +85,8 @@ def score_set(rows: JudgedRows, scores: np.ndarray, *, k: int = 10) -> dict[str,
     run = _run_from_scores(data, scores, np.arange(len(data.y)), len(data.y) if rows.condensed else k)
     out = {}
     for split in SPLITS:
-        ids = [q for q in run if split == "all" or data.languages.get(q) == split]
+        # every buyer of the set: one without a candidate row (retrieval found nothing judged) counts zero
+        ids = [q for q, lang in data.languages.items() if split == "all" or lang == split]
         out[split] = evaluate_run(run, rows.qrels, k=k, queries=ids, condensed=rows.condensed).as_dict()
     return out
 

@@ -164,3 +164,16 @@ def test_fallback_gaps_put_the_set_with_most_room_first() -> None:
     assert [g["set"] for g in gaps] == ["hard", "easy"]
     assert gaps[0]["gap"] > gaps[1]["gap"] >= 0
     assert all(g["gap"] == pytest.approx(g["ceiling"] - g["fallback"]) for g in gaps)
+
+
+def test_a_judged_buyer_without_candidate_rows_counts_zero() -> None:
+    rows = _set("a", 0.5, buyers=4, per=10)
+    lost = "a-B99"  # judged, but retrieval proposed none of its IKMs: no rows
+    qrels = {**rows.qrels, lost: {"I9999": 3}}
+    data = TrainingSet(
+        rows.data.X, rows.data.y, rows.data.buyers, rows.data.ikms, {**rows.data.languages, lost: "en"}
+    )
+    with_lost = score_set(JudgedRows("a", data, qrels), rows.data.y.astype(float))
+    without = score_set(rows, rows.data.y.astype(float))
+    assert with_lost["all"]["queries"] == without["all"]["queries"] + 1
+    assert with_lost["all"]["ndcg@10"] == pytest.approx(without["all"]["ndcg@10"] * 4 / 5)
