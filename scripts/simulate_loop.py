@@ -2,6 +2,12 @@
 
     .venv/bin/python scripts/simulate_loop.py [--set dev2] [--curated dev] [--noise 0 0.1 0.2 0.3]
         [--seeds 0 1 2] [--json out.json]
+    .venv/bin/python scripts/simulate_loop.py --widest-gaps 2 [--noise ...] [--seeds ...]
+
+``--widest-gaps N`` measures the loop where it has the most room: every registered judged set is built, the
+hand-set weights' nDCG@10 on its candidate lists is set against the lists' ceiling (ideal reordering,
+:func:`matching.learning.selection.fallback_gaps`), and the loop runs on the N sets with the widest gap, the
+other sets' rows as the curated data; it prints the gaps, then before/after per set and noise level.
 
 For each judged set (``dev``: the demo catalogue with ``matching/data/dev/qrels.txt``; ``dev2``: the
 independently written catalogue in ``matching/data/dev2``) the catalogue is imported and indexed in its own
@@ -21,10 +27,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from matching import Engine, Settings
 from matching.lab.analysis import open_judged_set
 from matching.lab.feedback import simulate_loop
 from matching.learning.judged_sets import JUDGED_SETS
+from matching.learning.selection import JudgedRows, fallback_gaps
 from matching.learning.training import TrainingSet, training_set
 
 
@@ -35,6 +44,62 @@ def judged_rows(name: str, homes: Path, encoder: str | None) -> tuple[Engine, li
     engine.index()
     queries = engine.encode_buyers(buyers, cached=False)
     return engine, buyers, qrels, training_set(engine.searcher(), queries, qrels, k=10)
+
+
+def _stack(parts: list[TrainingSet]) -> TrainingSet:
+    """Several sets' rows as one (buyer ids prefixed by position so two sets' B001 stay apart)."""
+    return TrainingSet(
+        np.vstack([p.X for p in parts]),
+        np.concatenate([p.y for p in parts]),
+        np.concatenate([np.char.add(f"{n}:", p.buyers.astype(str)) for n, p in enumerate(parts)]),
+        np.concatenate([p.ikms for p in parts]),
+        {f"{n}:{b}": lang for n, p in enumerate(parts) for b, lang in p.languages.items()},
+    )
+
+
+def _median(results: list[dict[str, Any]], system: str) -> float:
+    return statistics.median(r[system]["all"]["ndcg@10"] for r in results)
+
+
+def widest_gaps(args: argparse.Namespace) -> dict[str, Any]:
+    """The loop on the ``args.widest_gaps`` sets where the fallback is furthest below its ceiling."""
+    built = {name: judged_rows(name, args.homes, args.encoder) for name in JUDGED_SETS}
+    gaps = fallback_gaps([JudgedRows(n, b[3], b[2]) for n, b in built.items()])
+    print(f"{'set':>8}  {'fallback':>8}  {'ceiling':>8}  {'gap':>7}")
+    for g in gaps:
+        print(f"{g['set']:>8}  {g['fallback']:>8.4f}  {g['ceiling']:>8.4f}  {g['gap']:>7.4f}", flush=True)
+    picked = [g["set"] for g in gaps[: args.widest_gaps]]
+    runs: list[dict[str, Any]] = []
+    print(f"\n{'set':>8}  {'noise':>5}  {'fallback':>8}  {'retrained':>9}  {'gain':>7}  {'curated only':>12}")
+    for name in picked:
+        engine, buyers, qrels, data = built[name]
+        curated = _stack([b[3] for other, b in built.items() if other != name]) if len(built) > 1 else None
+        for noise in args.noise:
+            results = [
+                simulate_loop(
+                    engine,
+                    buyers,
+                    qrels,
+                    data=data,
+                    curated=curated,
+                    noise=noise,
+                    seed=seed,
+                    meetings=args.meetings,
+                    explore=args.explore,
+                )
+                for seed in args.seeds
+            ]
+            runs += [{"set": name, **r} for r in results]
+            gain = statistics.median(r["gain_ndcg@10"] for r in results)
+            only = f"{_median(results, 'curated_only'):>12.4f}" if curated is not None else ""
+            print(
+                f"{name:>8}  {noise:>5.2f}  {_median(results, 'fallback'):>8.4f}  "
+                f"{_median(results, 'retrained'):>9.4f}  {gain:>+7.4f}  {only}",
+                flush=True,
+            )
+    for engine, *_ in built.values():
+        engine.close()
+    return {"mode": "widest-gaps", "gaps": gaps, "picked": picked, "runs": runs}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -54,7 +119,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--encoder", help="encoder name (default: the engine's)")
     parser.add_argument("--homes", type=Path, default=Path(".matching-sim"), help="data homes, one per set")
     parser.add_argument("--json", type=Path, help="write every run's result here")
+    parser.add_argument(
+        "--widest-gaps",
+        type=int,
+        metavar="N",
+        help="run on the N judged sets where the fallback is furthest below its ceiling (ignores --set)",
+    )
     args = parser.parse_args(argv)
+    if args.widest_gaps:
+        out = widest_gaps(args) | {"argv": sys.argv[1:] if argv is None else argv}
+        if args.json:
+            args.json.write_text(json.dumps(out, indent=2) + "\n")
+        return out
     if args.curated == args.set:
         parser.error("--curated must be another set than --set (its buyers would be in both)")
 

@@ -13,8 +13,20 @@ import typer
 from rich.table import Table
 
 from matching.app.engine import demo_data_dir
+from matching.app.ranker_selection import select_ranker
 from matching.app.training import train_ranker
-from matching.cli._app import DEV_QRELS, HomeOption, app, ensure_index, errors, open_engine, out, progress
+from matching.cli._app import (
+    DEV_QRELS,
+    HomeOption,
+    app,
+    ensure_index,
+    err,
+    errors,
+    open_engine,
+    out,
+    progress,
+    settings_for,
+)
 from matching.learning.baselines import compare_models
 from matching.learning.metrics import read_qrels
 from matching.ranking.model_registry import model_info, resolve_ranker
@@ -117,7 +129,10 @@ def compare(
 
 @app.command()
 def train(
-    name: Annotated[str, typer.Option(help="Model folder name under the models dir, e.g. ranker-v2.")],
+    name: Annotated[
+        str | None,
+        typer.Option(help="Model folder name under the models dir, e.g. ranker-v2 (--loso: the next one)."),
+    ] = None,
     buyers: Annotated[
         Path | None,
         typer.Option(help="Buyers CSV/XLSX with judged requirements (with --qrels).", exists=True),
@@ -132,9 +147,35 @@ def train(
             help="Add the meeting outcomes recorded in the store (they win over the qrels for their pairs).",
         ),
     ] = False,
+    loso: Annotated[
+        bool,
+        typer.Option(
+            "--loso",
+            help="Choose among the hand-set weights and the learned-ranker grid by leave-one-set-out over "
+            "every judged set (or --set), retrain the winner on all of them and save it with its card.",
+        ),
+    ] = False,
+    judged: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="With --loso: a judged set (repeatable; default every registered one)."),
+    ] = None,
+    homes: Annotated[
+        Path | None,
+        typer.Option(help="With --loso: data homes, one per set (default <home>/judged-sets; reused)."),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
-    """Fit the learned ranker (grouped CV + small grid search) and save it with a model card."""
+    """Fit the learned ranker (grouped CV + small grid search) and save it with a model card; with --loso,
+    choose it by leave-one-set-out over the judged sets."""
+    if loso:
+        if buyers is not None or qrels is not None or use_outcomes:
+            raise typer.BadParameter(
+                "--loso learns from the judged sets; leave out --buyers, --qrels, --outcomes"
+            )
+        _train_loso(name, judged, homes, seed, home)
+        return
+    if name is None:
+        raise typer.BadParameter("give --name (e.g. ranker-v2)")
     if (buyers is None) != (qrels is None):
         raise typer.BadParameter("--buyers and --qrels go together (the qrels judge those buyers)")
     if qrels is None and not use_outcomes:
@@ -157,3 +198,50 @@ def train(
     out.print(
         f"saved {result.directory}: CV nDCG@10 {result.cv_ndcg:.3f} (weights {result.weights_ndcg:.3f})"
     )
+
+
+def _train_loso(
+    name: str | None, sets: list[str] | None, homes: Path | None, seed: int, home: Path | None
+) -> None:
+    settings = settings_for(home)  # no store needed: each set is imported into its own home
+    with errors():
+        result = select_ranker(
+            settings,
+            name,
+            sets=sets,
+            homes=homes,
+            seed=seed,
+            stage=progress,
+            log=lambda line: err.print(line, highlight=False),
+        )
+    summary = result.metrics["summary"]
+    sets_done = list(result.config["judged_sets"])
+    table = Table(title="Held-out nDCG@10 (leave one set out)")
+    for column in ("candidate", *sets_done, "mean", "worst"):
+        table.add_column(column, justify="left" if column == "candidate" else "right")
+    for candidate, row in summary.items():
+        mark = " *" if candidate == result.selected else ""
+        table.add_row(
+            candidate + mark,
+            *(f"{row['sets'][s]:.3f}" for s in sets_done),
+            f"{row['mean']:.3f}",
+            f"{row['worst']:.3f}",
+        )
+    ceilings = [result.metrics["ceiling"][s]["all"]["ndcg@10"] for s in sets_done]
+    table.add_row(
+        "ceiling",
+        *(f"{v:.3f}" for v in ceilings),
+        f"{sum(ceilings) / len(ceilings):.3f}",
+        f"{min(ceilings):.3f}",
+    )
+    out.print(table)
+    if result.default_is_weights:
+        out.print(
+            f"chosen: the hand-set weights, the default stays `weights`; saved {result.directory} "
+            "(the weights themselves, with the card)"
+        )
+    else:
+        out.print(
+            f"chosen: {result.selected}; saved {result.directory} (retrained on every set); "
+            f"rank with it: matching models use {result.directory.name}"
+        )

@@ -30,6 +30,9 @@ __all__ = [
     "encoder_card",
     "encoder_metrics",
     "encoder_record",
+    "loso_card",
+    "loso_config",
+    "loso_metrics",
     "ranker_card",
     "ranker_config",
     "ranker_metrics",
@@ -156,7 +159,6 @@ def ranker_card(config: Mapping[str, Any], metrics: Mapping[str, Any], *, n_buye
         n_features=len(FEATURE_NAMES),
         n_buyers=n_buyers,
         data="; ".join(sources),
-        n_rows=config["rows"],
         encoder=config["encoder"],
         code=config["code_version"],
         date=config["trained"],
@@ -165,6 +167,246 @@ def ranker_card(config: Mapping[str, Any], metrics: Mapping[str, Any], *, n_buye
         folds=config["folds"],
         rows=rows,
         weights_ndcg=metrics["weights_baseline"]["all"]["ndcg@10"],
+    )
+
+
+# ------------------------------------------------------------------------------------- LOSO-chosen ranker
+
+_LOSO_CARD = """# {name}: IKM ranker chosen by leave-one-set-out
+
+**Default ranker: {default}**
+
+{kind} over the {n_features} named features of `matching.ranking.features`. {fitted}
+Parameters: `{params}`; seed {seed}.
+
+- **Judged sets** (each imported and indexed in its own data home; registry
+  `matching.learning.judged_sets.JUDGED_SETS`):
+
+| set | catalogue | buyers file | qrels (sha256) | buyers | en | id | rows | scored |
+|---|---|---|---|---|---|---|---|---|
+{set_rows}
+{shared}
+- **Encoder** for the semantic features: `{encoder}`.
+- **Code version**: `{code}`; trained {date}; scikit-learn {sklearn}.
+- **Selection** (`matching.learning.selection`): each candidate (the hand-set weights, which need no fitting,
+  and each learned-ranker setting) is fitted on every set but one and scores the held-out set's candidate
+  lists; the default is the best mean held-out nDCG@10 over the sets; means equal to three decimals are a
+  tie, broken by the better worst set, then in favour of the hand-set weights, then by grid order.
+  {why}
+- **Rebuild**: `{command}`
+
+## Held-out nDCG@10 of every candidate
+
+Each column is a set held out (the candidate never saw its rows). `ceiling` = each candidate list ordered by
+its true grades (what no ranker can beat on these lists).
+
+| candidate | {set_heads} | mean | worst | mean en | mean id |
+|---|{set_dashes}---|---|---|---|
+{summary_rows}
+
+{per_set}
+
+## Languages
+
+Buyer requirements in English and Indonesian (per-language columns above); product texts mostly Indonesian.
+
+## Known limits
+
+- The figures are held-out by set, not by buyer within a set: a set's own vocabulary and labelling rule are
+  never seen in training, which is what a new event's catalogue looks like. With few sets the mean rests on
+  few numbers; a set added to the registry joins the next `matching train --loso` without code changes.
+- Scored on the engine's candidate lists by the ranker's raw score; the engine's own ranking also sinks
+  infeasible IKMs below feasible ones that match as well, so `matching evaluate` can differ slightly.
+- The bundled dev sets are synthetic (`scripts/generate_demo_data.py`, `scripts/generate_dev2.py`), written
+  with the attributes the lexicon reads.
+"""
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def loso_config(
+    name: str,
+    *,
+    selected: str,
+    artifact: str,
+    kind: str,
+    params: Mapping[str, Any],
+    sets: Mapping[str, Mapping[str, Any]],
+    encoder: str,
+    code_version: str,
+    trained: str,
+    sklearn_version: str,
+    seed: int,
+    command: str,
+) -> dict[str, Any]:
+    """The ``config.json`` of a ranker chosen by leave-one-set-out: the candidate LOSO selected, the one
+    saved (``artifact``: the selected one; the hand-set weights when they won), its
+    hyperparameters and, per judged set (``sets``), catalogue, qrels file and hash, buyers and rows."""
+    return {
+        "name": name,
+        "kind": kind,
+        "params": dict(params),
+        "features": list(FEATURE_NAMES),
+        "selection": "leave-one-set-out",
+        "selected": selected,
+        "artifact": artifact,
+        "encoder": encoder,
+        "code_version": code_version,
+        "trained": trained,
+        "sklearn": sklearn_version,
+        "judged_sets": {k: dict(v) for k, v in sets.items()},
+        "rows": sum(int(v["rows"]) for v in sets.values()),
+        "training_data": " + ".join(sets),
+        "meeting_outcomes": {"outcomes": 0, "labelled": 0, "events": 0},
+        "seed": seed,
+        "command": command,
+    }
+
+
+def loso_metrics(
+    results: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    summary: Mapping[str, Mapping[str, Any]],
+    ceilings: Mapping[str, Mapping[str, Any]],
+    *,
+    selected: str,
+    artifact: str,
+) -> dict[str, Any]:
+    """The ``metrics.json``: ``cv`` = the saved candidate's held-out metrics averaged over the sets (what
+    ``matching models list`` shows), every candidate's held-out metrics per set, the summary, the ceilings."""
+    chosen = results[artifact]
+    cv: dict[str, dict[str, float]] = {}
+    for split in SPLITS:
+        scored = [m[split] for m in chosen.values() if m[split]["queries"]]
+        cv[split] = {
+            metric: (sum(m[metric] for m in scored) / len(scored) if scored else 0.0)
+            for metric in ("ndcg@10", "mrr@10", "recall@10")
+        } | {"queries": sum(m["queries"] for m in scored)}
+    return {
+        "cv": cv,
+        "selected": selected,
+        "artifact": artifact,
+        "held_out": {c: {s: dict(m) for s, m in per.items()} for c, per in results.items()},
+        "summary": {c: dict(v) for c, v in summary.items()},
+        "ceiling": {s: dict(v) for s, v in ceilings.items()},
+    }
+
+
+def loso_card(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
+    """The model card of a ranker chosen by leave-one-set-out: one summary table (candidates x held-out
+    sets, mean, worst, per language) and one table per set (every candidate, all / en / id, and the
+    ceiling), from its config and metrics."""
+    sets = list(config["judged_sets"])
+    held, summary, ceilings = metrics["held_out"], metrics["summary"], metrics["ceiling"]
+    selected, artifact = config["selected"], config["artifact"]
+
+    def label(candidate: str) -> str:
+        marks = [m for m, on in (("chosen", candidate == selected), ("saved", candidate == artifact)) if on]
+        return f"`{candidate}`" + (f" ({', '.join(marks)})" if marks else "")
+
+    summary_rows = [
+        f"| {label(c)} | "
+        + " | ".join(_fmt(row["sets"][s]) for s in sets)
+        + f" | {_fmt(row['mean'])} | {_fmt(row['worst'])} | {_fmt(row['mean_en'])} | {_fmt(row['mean_id'])} |"
+        for c, row in summary.items()
+    ]
+    top = [ceilings[s]["all"]["ndcg@10"] for s in sets]
+    summary_rows.append(
+        "| ceiling | "
+        + " | ".join(_fmt(v) for v in top)
+        + f" | {_fmt(sum(top) / len(top))} | {_fmt(min(top))} | | |"
+    )
+    per_set = []
+    for s in sets:
+        trained_on = ", ".join(next(iter(held.values()))[s]["trained_on"])
+        lines = [
+            f"### {s} held out (trained on {trained_on})",
+            "",
+            "| candidate | all | en | id |",
+            "|---|---|---|---|",
+        ]
+        for c in held:
+            m = held[c][s]
+            cells = [_fmt(m[split]["ndcg@10"]) if m[split]["queries"] else "" for split in SPLITS]
+            lines.append(f"| {label(c)} | " + " | ".join(cells) + " |")
+        cells = [
+            _fmt(ceilings[s][split]["ndcg@10"]) if ceilings[s][split]["queries"] else "" for split in SPLITS
+        ]
+        lines.append("| ceiling | " + " | ".join(cells) + " |")
+        counts = ", ".join(f"{split} {ceilings[s][split]['queries']}" for split in SPLITS)
+        lines += ["", f"Buyers with a relevant IKM: {counts}."]
+        per_set.append("\n".join(lines))
+    set_rows = []
+    for s, info in config["judged_sets"].items():
+        set_rows.append(
+            f"| {s} | `{info['catalogue']}` | `{info.get('buyers_file', '')}` | "
+            f"`{info['qrels_file']}` (`{info['qrels_sha256'][:12]}`) | "
+            f"{info['buyers']} | {info['en']} | {info['id']} | {info['rows']} | "
+            f"{'condensed lists' if info.get('condensed') else 'full lists'} |"
+        )
+    catalogues: dict[str, list[str]] = {}
+    for s, info in config["judged_sets"].items():
+        catalogues.setdefault(info["catalogue"], []).append(s)
+    shared = "".join(
+        f"\n  Sets {', '.join(names)} share the catalogue `{c}`: holding one out still trains on those IKMs "
+        "(with other buyers and grades), so their held-out figures are less independent than the others'.\n"
+        for c, names in catalogues.items()
+        if len(names) > 1
+    )
+    best, weights = summary[selected], summary["weights"]
+    if selected == "weights":
+        default = "the hand-set weights (`weights`): no learned candidate beat them held out"
+        learned = {c: row for c, row in summary.items() if c != "weights"}
+        runner = min(learned, key=lambda c: (-learned[c]["mean"], -learned[c]["worst"])) if learned else None
+        close = ""
+        if runner is not None:
+            tie = round(learned[runner]["mean"], 3) == round(best["mean"], 3)
+            close = (
+                f"; the best learned candidate, `{runner}`, has mean {learned[runner]['mean']:.4f} and worst "
+                f"{learned[runner]['worst']:.3f}"
+                + (": a tie to three decimals, lost on the worst set" if tie else "")
+            )
+        why = (
+            f"The hand-set weights won (mean {best['mean']:.4f}, worst {best['worst']:.3f}{close}). This "
+            "version is the hand-set weights themselves (a `WeightedRanker`; nothing to retrain), so "
+            "`matching models use newest` ranks as the selection says."
+        )
+    else:
+        default = f"`{config['name']}` (`{selected}`), retrained on every set"
+        why = (
+            f"`{selected}` won with mean {best['mean']:.3f} and worst {best['worst']:.3f} against the "
+            f"hand-set weights' {weights['mean']:.3f} and {weights['worst']:.3f}; it was then retrained on "
+            f"every set. Rank with it: `matching models use {config['name']}`."
+        )
+    return _LOSO_CARD.format(
+        name=config["name"],
+        default=default,
+        kind="Gradient-boosted trees (scikit-learn `HistGradientBoostingRegressor`, pointwise on the grade)"
+        if config["kind"] == "LearnedRanker"
+        else "The hand-set linear weights (`WeightedRanker`)",
+        fitted=(
+            "Trained on the candidate rows of every judged set together"
+            if config["kind"] == "LearnedRanker"
+            else "Scored, not fitted, on the candidate rows of every judged set"
+        )
+        + f" ({config['rows']} (buyer, IKM) rows = each set's own engine's candidates per judged buyer; "
+        "unjudged = grade 0).",
+        n_features=len(config["features"]),
+        params=config["params"],
+        seed=config["seed"],
+        set_rows="\n".join(set_rows),
+        shared=shared,
+        encoder=config["encoder"],
+        code=config["code_version"],
+        date=config["trained"],
+        sklearn=config["sklearn"],
+        why=why,
+        command=config["command"],
+        set_heads=" | ".join(sets),
+        set_dashes="---|" * len(sets),
+        summary_rows="\n".join(summary_rows),
+        per_set="\n\n".join(per_set),
     )
 
 

@@ -37,7 +37,9 @@ def test_the_lexicon_counts_as_far_as_it_is_trusted_and_the_text_carries_the_res
     lexical = dict(joint_max=1, joint_exact=1, dense_gap=-0.02, text_score=0.1)
     textual = dict(joint_max=0, joint_exact=0, dense_gap=0.0, text_score=1.0)
     trusted = ranker.predict(np.vstack([_row(**lexical, lexicon_trust=1), _row(**textual, lexicon_trust=1)]))
-    distrusted = ranker.predict(np.vstack([_row(**lexical, lexicon_trust=0), _row(**textual, lexicon_trust=0)]))
+    distrusted = ranker.predict(
+        np.vstack([_row(**lexical, lexicon_trust=0), _row(**textual, lexicon_trust=0)])
+    )
     assert trusted[0] > trusted[1] and distrusted[1] > distrusted[0]
     # the explanation's parts add up to the score, whatever the trust
     for trust in (0.0, 0.3, 1.0):
