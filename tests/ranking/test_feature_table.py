@@ -70,8 +70,10 @@ def _assert_same(
     assert ordered == sorted(set(ikm_ids) & set(catalogue.ikms))
     cosines = np.array([dense[table.product_ids[r]] for r in table.product_rows(positions)])
     text = {pid: score * 1.5 for pid, score in list(bm25.items())[::2]}  # the query's own words: other hits
-    got = table.matrix(needs, positions, cosines, bm25, text)
-    expected, _ = build_features(needs, ordered, catalogue, dense, bm25, lexicon(), text)
+    second = {pid: (value * 7919) % 1.0 for pid, value in dense.items()}  # a second encoder's cosines
+    seconds = np.array([second[table.product_ids[r]] for r in table.product_rows(positions)])
+    got = table.matrix(needs, positions, cosines, bm25, text, seconds)
+    expected, _ = build_features(needs, ordered, catalogue, dense, bm25, lexicon(), text, second)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
 

@@ -10,6 +10,9 @@ import pytest
 from matching import Engine, Settings, demo_data_dir
 from matching.learning.metrics import read_qrels
 from matching.ranking.searcher import ConstraintMode, Searcher
+from matching.retrieval.dense_index import VectorIndex
+from matching.retrieval.documents import Catalogue
+from matching.retrieval.encoders import HashingEncoder
 from matching.retrieval.query import BuyerNeeds
 from tests.helpers import IKM_HEADER, IKM_ROWS, PRODUCT_HEADER, PRODUCT_ROWS, write_csv
 
@@ -102,7 +105,16 @@ def test_score_ranks_exactly_the_given_ikms(demo_engine: Engine) -> None:
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
 
 
-def _searcher(engine: Engine, mode: ConstraintMode, fetch_factor: int) -> Searcher:
+def _second(catalogue: Catalogue) -> tuple[HashingEncoder, VectorIndex]:
+    """A second encoder and its index over ``catalogue`` (another hashing encoder: other vectors)."""
+    encoder = HashingEncoder(dim=64)
+    ids, texts = catalogue.texts()
+    index = VectorIndex(encoder.dim, kind="flat")
+    index.upsert(list(ids), encoder.encode_passages(list(texts)))
+    return encoder, index
+
+
+def _searcher(engine: Engine, mode: ConstraintMode, fetch_factor: int, *, second: bool = False) -> Searcher:
     base = engine.searcher()
     return Searcher(
         base.catalogue,
@@ -113,23 +125,44 @@ def _searcher(engine: Engine, mode: ConstraintMode, fetch_factor: int) -> Search
         lex=base.lex,
         constraint_mode=mode,
         fetch_factor=fetch_factor,
+        second=_second(base.catalogue) if second else None,
     )
 
 
+@pytest.mark.parametrize("second", [False, True])
 @pytest.mark.parametrize("mode", ["penalty", "filter", "ignore"])
 @pytest.mark.parametrize("fetch_factor", [5, 1000])
-def test_score_equals_the_ranking_path(demo_engine: Engine, mode: ConstraintMode, fetch_factor: int) -> None:
+def test_score_equals_the_ranking_path(
+    demo_engine: Engine, mode: ConstraintMode, fetch_factor: int, second: bool
+) -> None:
     # the ranking path builds features IKM by IKM for what retrieval finds; score, given the same IKMs,
-    # must return the same matches (with fetch_factor 1000 retrieval finds every IKM)
-    searcher = _searcher(demo_engine, mode, fetch_factor)
+    # must return the same matches (with fetch_factor 1000 retrieval finds every IKM); with or without a
+    # second encoder
+    searcher = _searcher(demo_engine, mode, fetch_factor, second=second)
     buyers = demo_engine.store.buyers()
     needs = [demo_engine.buyer_needs(b) for b in buyers[:: 1 if fetch_factor == 5 else 4]]
     needs += [BuyerNeeds(), demo_engine.needs("tikar pandan 5000 pcs/month, SNI, Jawa Barat, max Rp 20.000")]
     vectors = searcher.encoder.encode_queries([n.text for n in needs])
     for n, vector in zip(needs, vectors, strict=True):
-        ikm_ids, _, _, _ = searcher.candidates(n, vector, 10)
+        ikm_ids = searcher.candidates(n, vector, 10).ikm_ids
         expected = searcher.rank(n, 10, query_vector=vector)
         assert searcher.score(n, ikm_ids, k=10, query_vector=vector) == expected
+        if second and n.text and mode == "penalty":  # the second encoder's cosines count as text evidence
+            assert any(m.features["second_norm"] > 0 for m in expected)
+
+
+def test_the_second_encoder_adds_its_own_hits_to_the_candidates(demo_engine: Engine) -> None:
+    plain, both = _searcher(demo_engine, "penalty", 5), _searcher(demo_engine, "penalty", 5, second=True)
+    needs = demo_engine.needs("keranjang rotan untuk hotel")
+    vector = plain.encoder.encode_queries([needs.text])[0]
+    assert both.second is not None
+    second_vector = both.second[0].encode_queries([needs.text])[0]
+    hits = both.second[1].search(second_vector.reshape(1, -1), 50)[0]
+    owners = {both.catalogue.products[pid].ikm_id for pid, _ in hits}
+    found = both.candidates(needs, vector, 10)
+    assert owners <= set(found.ikm_ids)
+    assert found.second is not None and set(found.second) >= set(found.dense)
+    assert plain.candidates(needs, vector, 10).second is None
 
 
 def test_score_top_k_is_the_head_of_the_full_list(demo_engine: Engine) -> None:
