@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import statistics
 import sys
+from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
 
@@ -27,7 +28,7 @@ def test_the_schedule_is_seeded_increasing_and_inside_the_window(bench: ModuleTy
     times = bench.poisson_schedule(20.0, 30.0, seed=3)
     assert times == bench.poisson_schedule(20.0, 30.0, seed=3)
     assert times != bench.poisson_schedule(20.0, 30.0, seed=4)
-    assert all(0 < a < b < 30.0 for a, b in zip(times, times[1:], strict=False))
+    assert all(0 < a < b < 30.0 for a, b in pairwise(times))
 
 
 def test_the_schedule_has_the_rate_and_exponential_gaps(bench: ModuleType) -> None:
@@ -35,7 +36,7 @@ def test_the_schedule_has_the_rate_and_exponential_gaps(bench: ModuleType) -> No
     times = bench.poisson_schedule(rate, seconds, seed=11)
     expected = rate * seconds  # 20,000 sends; a Poisson count's standard deviation is sqrt(20,000) ~ 141
     assert abs(len(times) - expected) < 5 * expected**0.5
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(times)]
     mean = statistics.fmean(gaps)
     assert mean == pytest.approx(1 / rate, rel=0.03)
     assert statistics.pstdev(gaps) / mean == pytest.approx(1.0, abs=0.05)  # exponential: sd = mean
