@@ -101,7 +101,7 @@ def export_onnx(folder: Path) -> Path:
     try:
         with torch.no_grad(), warnings.catch_warnings():
             # the tracer's notes on Python-side branches (shape checks that hold for every input here)
-            warnings.simplefilter("ignore", category=torch.jit.TracerWarning)
+            warnings.simplefilter("ignore", category=torch.jit.TracerWarning)  # type: ignore[attr-defined]
             warnings.filterwarnings("ignore", message="Exporting aten::index operator")
             torch.onnx.export(
                 _Pooled(model),
