@@ -193,17 +193,20 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def encode(args: argparse.Namespace) -> dict[str, Any]:
-    """Query encoding speed of e5-small: today's PyTorch path (sentence-transformers) against ONNX Runtime
-    with 1 and 2 intra-op threads, on the dev buyers' requirements one at a time and in batches of 16. The
-    paths take turns within each repeat; the figures are medians of ``--repeats`` (ms per query)."""
+    """Query encoding speed of e5-small: today's PyTorch path (sentence-transformers on torch's default
+    threads, and on 1 thread) against ONNX Runtime with 1 and 2 intra-op threads, on the dev buyers'
+    requirements one at a time and in batches of 16. The paths take turns within each repeat; the figures
+    are medians of ``--repeats`` (ms per query)."""
     import torch
 
     from matching.retrieval.encoders import load_encoder
 
     buyers = Engine.read_buyers(demo_data_dir() / "buyers.csv")
     texts = [b.requirement for b in buyers]
+    torch_threads = torch.get_num_threads()
     paths = {
         "torch": load_encoder("e5-small-torch", home=args.home, progress=False),
+        "torch-1thread": load_encoder("e5-small-torch", home=args.home, progress=False),
         "onnx-1thread": load_encoder("e5-small", home=args.home, progress=False, threads=1),
         "onnx-2threads": load_encoder("e5-small", home=args.home, progress=False, threads=2),
     }
@@ -218,6 +221,7 @@ def encode(args: argparse.Namespace) -> dict[str, Any]:
     timings: dict[str, dict[str, list[float]]] = {n: {"batch1": [], "batch16": []} for n in paths}
     for repeat in range(args.repeats):
         for name, encoder in paths.items():
+            torch.set_num_threads(1 if name == "torch-1thread" else torch_threads)  # torch's is per process
             start = time.perf_counter()
             for text in texts:
                 encoder.encode_queries([text])
@@ -240,7 +244,7 @@ def encode(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "queries": len(texts),
         "repeats": args.repeats,
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads": torch_threads,
         "ms_per_query_median": medians,
         "ms_per_query_runs": timings,
         "speedup_vs_torch": speedup,

@@ -603,6 +603,10 @@ def _variants(args: argparse.Namespace) -> list[tuple[str, Path, dict[str, str]]
         variants.append(("base", args.compare_with.resolve(), {}))
     if args.cache_off:
         variants.append(("new, cache off", REPO, {"MATCHING_QUERY_CACHE": "0"}))
+    for spec in args.also or []:  # "label:KEY=VALUE,KEY=VALUE"
+        label, _, assignments = spec.partition(":")
+        env = dict(pair.split("=", 1) for pair in assignments.split(",") if pair)
+        variants.append((label, REPO, env))
     return variants
 
 
@@ -637,13 +641,22 @@ def variant_run(
         ready_s = time.perf_counter() - started
         time.sleep(1.0)
         print(f"run {run} [{label}]: server ready in {ready_s:.1f} s", file=sys.stderr)
-        if code == REPO:
-            cache = engine.encoder
-            cache.size = 0 if env_extra.get("MATCHING_QUERY_CACHE") == "0" else engine.settings.query_cache
-            cache.clear()
-            cache.hits = cache.misses = 0
-            baseline = in_process(engine, pool[: args.inprocess], pool[-20:])
-            baseline["query_cache"] = cache.stats()
+        if code == REPO:  # the in-process engine configured as the server (its environment applied)
+            saved = {name: os.environ.get(name) for name in env_extra}
+            os.environ.update(env_extra)
+            try:
+                local = Engine(Settings(home=args.home))
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
+            try:
+                baseline = in_process(local, pool[: args.inprocess], pool[-20:])
+                baseline["query_cache"] = local.query_cache_stats()
+            finally:
+                local.close()
             print(f"  in-process: {baseline}", file=sys.stderr)
         load_level(server, key, 8, Cursor(bodies, len(bodies) - 400), 0.0, 5.0)
         cursor = Cursor(bodies)
@@ -799,6 +812,13 @@ def main() -> None:
         help="also run this checkout's server with the query-embedding cache off (MATCHING_QUERY_CACHE=0)",
     )
     parser.add_argument(
+        "--also",
+        action="append",
+        metavar="LABEL:KEY=VALUE,...",
+        help="also run this checkout's server with these environment variables, e.g. "
+        "'2 threads, cache off:MATCHING_ENCODER_THREADS=2,MATCHING_QUERY_CACHE=0' (repeatable)",
+    )
+    parser.add_argument(
         "--open-fraction",
         type=float,
         default=0.5,
@@ -807,7 +827,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.home = args.home.resolve()
-    if args.compare_with or args.cache_off:
+    if args.compare_with or args.cache_off or args.also:
         compare_main(args)
         return
 
