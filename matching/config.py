@@ -6,7 +6,7 @@
                           (``postgresql+psycopg://user:pass@host/db``) works as well.
 ``MATCHING_ENCODER``      ``e5-small`` (default; run by ONNX Runtime), ``e5-small-torch`` (the same, by
                           PyTorch), ``minilm``, ``hashing`` or a sentence-transformers folder.
-``MATCHING_ENCODER_THREADS`` ONNX Runtime's intra-op threads of the e5-small encoder (default 2).
+``MATCHING_ENCODER_THREADS`` ONNX Runtime's intra-op threads of the e5-small encoder (default 1).
 ``MATCHING_QUERY_CACHE``  query embeddings kept in memory, least recently used dropped first (default 4096;
                           0 turns the cache off).
 ``MATCHING_INDEX_KIND``   ``auto`` (exact up to 50k products, HNSW above), ``flat`` or ``hnsw``.
@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=default_home)
     database_url: str | None = None
     encoder: str = "e5-small"
-    encoder_threads: int = Field(default=2, ge=1)
+    encoder_threads: int = Field(default=1, ge=1)
     query_cache: int = Field(default=4096, ge=0)
     index_kind: Literal["auto", "flat", "hnsw"] = "auto"
     constraints: Literal["penalty", "filter", "ignore"] = "penalty"

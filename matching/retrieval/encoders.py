@@ -160,7 +160,7 @@ def e5_folder(home: Path, *, progress: bool = True) -> tuple[Path, str]:
 
 
 def load_encoder(
-    spec: str, *, home: Path, progress: bool = True, batch_size: int = 64, threads: int = 2
+    spec: str, *, home: Path, progress: bool = True, batch_size: int = 64, threads: int = 1
 ) -> Encoder:
     """Build the encoder named by ``spec`` (see the module docstring). ``threads``: ONNX Runtime's intra-op
     threads for ``e5-small`` (torch keeps its own setting)."""

@@ -9,9 +9,9 @@ tokenises with the folder's fast tokenizer (``tokenizer.json``, truncated at the
 
 On multilingual-e5-small the vectors equal the PyTorch path's to ~1e-7 (cosine >= 0.9999998 on the demo
 buyers' requirements), so both paths share one model id and one embedding cache. BENCHMARKS.md, "Query
-encoder and service (issue 17)", has the speed: 2 intra-op threads are the default (on 2 cores they
-encode a query in ~3/4 of one thread's time and a batch of 16 in about half; on a machine busy with other
-work both take the same time, as idle threads do not spin).
+encoder and service (issue 17)", has the speed: 1 intra-op thread is the default. On a quiet 2-core
+machine 2 threads encode a query in ~3/4 of one thread's time, but the service on a machine busy with
+other work served 21 searches/s with 1 thread and 14/s with 2 (``MATCHING_ENCODER_THREADS``).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ class OnnxEncoder:
     ``threads`` is ONNX Runtime's intra-op thread count (one session; runs from several threads are safe).
     Passages are encoded in length-sorted batches of ``batch_size`` so padding stays small."""
 
-    def __init__(self, path: Path, *, model_id: str | None = None, batch_size: int = 64, threads: int = 2):
+    def __init__(self, path: Path, *, model_id: str | None = None, batch_size: int = 64, threads: int = 1):
         try:
             import onnxruntime
             from tokenizers import Tokenizer
