@@ -4,7 +4,11 @@
                           ``~/.local/share/ikm-matching`` or ``$XDG_DATA_HOME/ikm-matching``.
 ``MATCHING_DATABASE_URL`` SQLAlchemy URL; default SQLite file ``<home>/matching.sqlite``. A PostgreSQL URL
                           (``postgresql+psycopg://user:pass@host/db``) works as well.
-``MATCHING_ENCODER``      ``e5-small`` (default), ``minilm``, ``hashing`` or a sentence-transformers folder.
+``MATCHING_ENCODER``      ``e5-small`` (default; run by ONNX Runtime), ``e5-small-torch`` (the same, by
+                          PyTorch), ``minilm``, ``hashing`` or a sentence-transformers folder.
+``MATCHING_ENCODER_THREADS`` ONNX Runtime's intra-op threads of the e5-small encoder (default 1).
+``MATCHING_QUERY_CACHE``  query embeddings kept in memory, least recently used dropped first (default 4096;
+                          0 turns the cache off).
 ``MATCHING_INDEX_KIND``   ``auto`` (exact up to 50k products, HNSW above), ``flat`` or ``hnsw``.
 ``MATCHING_CONSTRAINTS``  ``penalty`` (infeasible IKMs sink but stay visible), ``filter`` or ``ignore``.
 ``MATCHING_RANKER``       ``auto`` (the model chosen with ``matching models use``, else hand-set weights),
@@ -59,6 +63,8 @@ class Settings(BaseSettings):
     # the second text encoder (multilingual USE, matching.retrieval.use_encoder): "auto" uses it unless the
     # encoder is the test-only "hashing" one; "use"; "none"
     second_encoder: Literal["auto", "use", "none"] = "auto"
+    encoder_threads: int = Field(default=1, ge=1)
+    query_cache: int = Field(default=4096, ge=0)
     index_kind: Literal["auto", "flat", "hnsw"] = "auto"
     constraints: Literal["penalty", "filter", "ignore"] = "penalty"
     ranker: str = "auto"

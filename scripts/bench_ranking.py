@@ -4,6 +4,8 @@
                                                        [--encoder e5-small] [--json out.json]
     .venv/bin/python scripts/bench_ranking.py throughput [--repeats 3]
     .venv/bin/python scripts/bench_ranking.py latency [--products 100000] [--queries 300]
+    .venv/bin/python scripts/bench_ranking.py encode [--repeats 3]       # query encoding: PyTorch vs ONNX
+    .venv/bin/python scripts/bench_ranking.py dense                      # dense-only nDCG@10: PyTorch vs ONNX
 
 Every figure of BENCHMARKS.md's ranking section comes from this script. Timings are medians; ratios are
 measured in one run (engine vs raw encoder), as the machines are shared and noisy.
@@ -194,12 +196,113 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def encode(args: argparse.Namespace) -> dict[str, Any]:
+    """Query encoding speed of e5-small: today's PyTorch path (sentence-transformers on torch's default
+    threads, and on 1 thread) against ONNX Runtime with 1 and 2 intra-op threads, on the dev buyers'
+    requirements one at a time and in batches of 16. The paths take turns within each repeat; the figures
+    are medians of ``--repeats`` (ms per query)."""
+    import torch
+
+    from matching.retrieval.encoders import load_encoder
+
+    buyers = Engine.read_buyers(demo_data_dir() / "buyers.csv")
+    texts = [b.requirement for b in buyers]
+    torch_threads = torch.get_num_threads()
+    paths = {
+        "torch": load_encoder("e5-small-torch", home=args.home, progress=False),
+        "torch-1thread": load_encoder("e5-small-torch", home=args.home, progress=False),
+        "onnx-1thread": load_encoder("e5-small", home=args.home, progress=False, threads=1),
+        "onnx-2threads": load_encoder("e5-small", home=args.home, progress=False, threads=2),
+    }
+    reference = paths["torch"].encode_queries(texts)
+    agreement = {}
+    for name, encoder in paths.items():  # warm-up, and the vectors' agreement with torch
+        vectors = encoder.encode_queries(texts)
+        agreement[name] = {
+            "max_abs_diff": float(np.abs(vectors - reference).max()),
+            "min_cosine": float((vectors * reference).sum(axis=1).min()),
+        }
+    timings: dict[str, dict[str, list[float]]] = {n: {"batch1": [], "batch16": []} for n in paths}
+    for repeat in range(args.repeats):
+        for name, encoder in paths.items():
+            torch.set_num_threads(1 if name == "torch-1thread" else torch_threads)  # torch's is per process
+            start = time.perf_counter()
+            for text in texts:
+                encoder.encode_queries([text])
+            timings[name]["batch1"].append((time.perf_counter() - start) * 1000 / len(texts))
+            start = time.perf_counter()
+            for first in range(0, len(texts), 16):
+                encoder.encode_queries(texts[first : first + 16])
+            timings[name]["batch16"].append((time.perf_counter() - start) * 1000 / len(texts))
+            print(
+                f"repeat {repeat + 1} {name}: batch 1 {timings[name]['batch1'][-1]:.1f} ms/query, "
+                f"batch 16 {timings[name]['batch16'][-1]:.1f} ms/query",
+                file=sys.stderr,
+            )
+    medians = {n: {b: statistics.median(v) for b, v in by.items()} for n, by in timings.items()}
+    speedup = {
+        n: {b: medians["torch"][b] / medians[n][b] for b in ("batch1", "batch16")}
+        for n in paths
+        if n != "torch"
+    }
+    return {
+        "queries": len(texts),
+        "repeats": args.repeats,
+        "torch_threads": torch_threads,
+        "ms_per_query_median": medians,
+        "ms_per_query_runs": timings,
+        "speedup_vs_torch": speedup,
+        "agreement_with_torch": agreement,
+    }
+
+
+def dense(args: argparse.Namespace) -> dict[str, Any]:
+    """Dense-only nDCG@10 (all buyers and per language) of every judged set with e5-small run by PyTorch and
+    by ONNX Runtime. Each backend embeds the catalogue itself, in its own home (no shared embedding
+    cache), so both the passages and the queries come from the backend measured."""
+    from matching.learning.baselines import SystemRuns
+
+    sets = args.sets or sorted(JUDGED_SETS)
+    rows: dict[str, Any] = {}
+    for name in sets:
+        rows[name] = {}
+        for backend, spec in (("torch", "e5-small-torch"), ("onnx", "e5-small")):
+            home = args.home / f"dense-{backend}" / name
+            shutil.rmtree(home, ignore_errors=True)
+            (home / "models").mkdir(parents=True)
+            for folder in (args.home / "models").glob("multilingual-e5-small-*"):  # built once, linked
+                (home / "models" / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
+            started = time.perf_counter()
+            engine, buyers, qrels = open_judged_set(name, Settings(home=home, encoder=spec, ranker="weights"))
+            searcher = engine.searcher()
+            queries = engine.encode_buyers(buyers, cached=False)
+            run = {
+                q.buyer_id: searcher.dense_only(v, 10) for q, v in zip(buyers, queries.vectors, strict=True)
+            }
+            results = evaluate_systems(SystemRuns({"dense": run}, dict(queries.languages)), qrels)
+            scores = {
+                split: m.as_dict()["ndcg@10"]
+                for split, m in results["dense"].items()
+                if m.as_dict()["queries"]
+            }
+            engine.close()
+            rows[name][backend] = {"ndcg@10": scores, "seconds": round(time.perf_counter() - started, 1)}
+            print(f"{name} {backend}: {scores}", file=sys.stderr)
+        rows[name]["diff_onnx_minus_torch"] = {
+            split: rows[name]["onnx"]["ndcg@10"][split] - rows[name]["torch"]["ndcg@10"][split]
+            for split in rows[name]["torch"]["ndcg@10"]
+        }
+    worst = max(abs(d) for r in rows.values() for d in r["diff_onnx_minus_torch"].values())
+    return {"sets": rows, "max_abs_diff": worst}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["quality", "throughput", "latency"])
+    parser.add_argument("what", choices=["quality", "throughput", "latency", "encode", "dense"])
     parser.add_argument("--set", default="dev", choices=sorted(JUDGED_SETS), help="quality: the judged set")
+    parser.add_argument("--sets", nargs="*", help="dense: these judged sets (default: all of JUDGED_SETS)")
     parser.add_argument("--encoder", default="e5-small")
     parser.add_argument("--ranker", default="weights")
     parser.add_argument("--repeats", type=int, default=3)
@@ -215,7 +318,14 @@ def main() -> None:
         help="data home for the run (demo data is imported; the converted model is kept)",
     )
     args = parser.parse_args()
-    result = {"quality": quality, "throughput": throughput, "latency": latency}[args.what](args)
+    modes = {
+        "quality": quality,
+        "throughput": throughput,
+        "latency": latency,
+        "encode": encode,
+        "dense": dense,
+    }
+    result = modes[args.what](args)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:

@@ -65,6 +65,7 @@ DEPTH = 50  # service.schemas.SEARCH_DEPTH: the service ranks this many per sear
 CERTIFICATES = ["SVLK", "SNI", "FAIR_TRADE", "ISO9001", "NATURAL_DYES", "INDIKASI_GEOGRAFIS"]
 _LOG_LINE = re.compile(r"POST /api/v1/search (\d{3}) ([0-9.]+) ms")
 _TICK = os.sysconf("SC_CLK_TCK")
+REPO = Path(__file__).resolve().parents[1]
 
 
 # -- data and queries ------------------------------------------------------------------------------------
@@ -252,11 +253,21 @@ def _free_port() -> int:
 class Server:
     """``matching serve`` in a subprocess (its own process group), logging to ``log``."""
 
-    def __init__(self, home: Path, workers: int, torch_threads: int, log: Path) -> None:
+    def __init__(
+        self,
+        home: Path,
+        workers: int,
+        torch_threads: int,
+        log: Path,
+        code: Path = REPO,
+        env_extra: dict[str, str] | None = None,
+    ) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
         env = dict(os.environ)
+        env["PYTHONPATH"] = str(code)  # the checkout whose code serves (``python -m`` also looks in its cwd)
+        env.update(env_extra or {})
         if torch_threads:
             env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(torch_threads)
         command = [
@@ -275,7 +286,12 @@ class Server:
         ]
         self._log_handle = log.open("ab")
         self.process = subprocess.Popen(
-            command, env=env, stdout=self._log_handle, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            env=env,
+            cwd=code,
+            stdout=self._log_handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_ready(self, workers: int, timeout: float = 300) -> dict[str, Any]:
@@ -408,6 +424,92 @@ async def _load(
     }
 
 
+def poisson_schedule(rate: float, seconds: float, seed: int = 0) -> list[float]:
+    """Send times (seconds from the start, increasing, all < ``seconds``) of a Poisson process of ``rate``
+    requests per second: exponential gaps with mean ``1 / rate``, drawn from a seeded generator."""
+    if rate <= 0:
+        return []
+    rng = random.Random(seed)
+    times: list[float] = []
+    moment = rng.expovariate(rate)
+    while moment < seconds:
+        times.append(moment)
+        moment += rng.expovariate(rate)
+    return times
+
+
+async def _open_loop(
+    base: str, key: str, schedule: list[float], cursor: Cursor, warmup: float
+) -> dict[str, Any]:
+    """Send one request at each time of ``schedule``, whether or not earlier ones were answered. A request's
+    latency runs from its scheduled time (not from when it went out), so a server that falls behind is
+    charged for the wait it causes: no coordinated omission. Requests scheduled before ``warmup`` are sent
+    but not timed."""
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    headers = {"X-API-Key": key, "Content-Type": "application/json"}
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    lateness: list[float] = []
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120) as client:
+        started = time.perf_counter()
+
+        async def one(due: float, body: bytes) -> None:
+            problem = None
+            try:
+                response = await client.post(SEARCH, content=body)
+                if response.status_code != 200:
+                    problem = f"http {response.status_code}"
+            except Exception as exc:  # timeouts, refused or reset connections
+                problem = type(exc).__name__
+            done = time.perf_counter()
+            if problem:
+                errors[problem] = errors.get(problem, 0) + 1
+            elif due - started >= warmup:
+                latencies.append((done - due) * 1000)
+
+        tasks = []
+        for offset in schedule:
+            due = started + offset
+            pause = due - time.perf_counter()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            lateness.append((time.perf_counter() - due) * 1000)
+            tasks.append(asyncio.create_task(one(due, cursor.next())))
+        await asyncio.gather(*tasks)
+    return {
+        "latencies": latencies,
+        "errors": errors,
+        "sent": len(schedule),
+        "send_lateness_ms_p99": round(float(np.percentile(lateness, 99)), 2) if lateness else None,
+        "wall_s": time.perf_counter() - started,
+    }
+
+
+def open_loop_level(
+    server: Server, key: str, rate: float, cursor: Cursor, warmup: float, seconds: float, seed: int
+) -> dict[str, Any]:
+    """Open-loop Poisson load at ``rate`` requests/s for ``warmup`` + ``seconds`` seconds (see _open_loop)."""
+    schedule = poisson_schedule(rate, warmup + seconds, seed)
+    cpu_before, busy = server.cpu(), _machine_busy()
+    result = asyncio.run(_open_loop(server.base, key, schedule, cursor, warmup))
+    cpu_server = sum(server.cpu().values()) - sum(cpu_before.values())
+    wall = result["wall_s"]
+    latency = percentiles(result["latencies"])
+    return {
+        "rate_rps": round(rate, 2),
+        "offered_rps": round(sum(1 for t in schedule if t >= warmup) / seconds, 2),
+        **{k: latency[k] for k in ("n", "p50", "p95", "p99", "mean", "max")},
+        "sent": result["sent"],
+        "errors": sum(result["errors"].values()),
+        "error_kinds": result["errors"],
+        "send_lateness_ms_p99": result["send_lateness_ms_p99"],
+        "cpu_cores_server": round(cpu_server / wall, 2),
+        "cpu_cores_other": round(max(0.0, _machine_busy() - busy - cpu_server) / wall, 2),
+        "wall_s": round(wall, 1),
+    }
+
+
 def load_level(
     server: Server, key: str, clients: int, cursor: Cursor, warmup: float, seconds: float
 ) -> dict[str, Any]:
@@ -495,6 +597,148 @@ def one_run(
     }
 
 
+def _variants(args: argparse.Namespace) -> list[tuple[str, Path, dict[str, str]]]:
+    variants: list[tuple[str, Path, dict[str, str]]] = [("new", REPO, {})]
+    if args.compare_with:
+        variants.append(("base", args.compare_with.resolve(), {}))
+    if args.cache_off:
+        variants.append(("new, cache off", REPO, {"MATCHING_QUERY_CACHE": "0"}))
+    for spec in args.also or []:  # "label:KEY=VALUE,KEY=VALUE"
+        label, _, assignments = spec.partition(":")
+        env = dict(pair.split("=", 1) for pair in assignments.split(",") if pair)
+        variants.append((label, REPO, env))
+    return variants
+
+
+def _ready(base: str) -> dict[str, Any]:
+    with urllib.request.urlopen(base + "/api/v1/ready", timeout=30) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer
+
+
+def variant_run(
+    args: argparse.Namespace,
+    engine: Engine,
+    key: str,
+    pool: list[dict[str, Any]],
+    run: int,
+    variant: tuple[str, Path, dict[str, str]],
+) -> dict[str, Any]:
+    """One server of ``variant`` (label, code checkout, extra environment): the in-process baseline (this
+    checkout's code only, its query cache on or off as the server's), closed-loop levels (the highest
+    throughput is the saturation), then open-loop Poisson load at ``--open-fraction`` of that saturation."""
+    label, code, env_extra = variant
+    bodies = [json.dumps(b).encode() for b in pool]
+    log = args.home / "logs" / f"server-run{run}-{label.replace(' ', '').replace(',', '-')}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.unlink(missing_ok=True)
+    busy_before = wait_for_quiet(args.quiet, args.quiet_wait) if args.quiet_wait else None
+    server = Server(args.home, args.workers, args.torch_threads, log, code=code, env_extra=env_extra)
+    baseline: dict[str, Any] | None = None
+    try:
+        started = time.perf_counter()
+        server.wait_ready(args.workers)
+        ready_s = time.perf_counter() - started
+        time.sleep(1.0)
+        print(f"run {run} [{label}]: server ready in {ready_s:.1f} s", file=sys.stderr)
+        if code == REPO:  # the in-process engine configured as the server (its environment applied)
+            saved = {name: os.environ.get(name) for name in env_extra}
+            os.environ.update(env_extra)
+            try:
+                local = Engine(Settings(home=args.home))
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
+            try:
+                baseline = in_process(local, pool[: args.inprocess], pool[-20:])
+                baseline["query_cache"] = local.query_cache_stats()
+            finally:
+                local.close()
+            print(f"  in-process: {baseline}", file=sys.stderr)
+        load_level(server, key, 8, Cursor(bodies, len(bodies) - 400), 0.0, 5.0)
+        cursor = Cursor(bodies)
+        levels = []
+        for clients in args.clients:
+            level = load_level(server, key, clients, cursor, args.warmup, args.seconds)
+            levels.append(level)
+            print(f"  {clients} clients: {level}", file=sys.stderr)
+        saturation = max(level["throughput_rps"] for level in levels)
+        open_loop = None
+        if args.open_fraction > 0:
+            rate = args.open_fraction * saturation
+            open_loop = open_loop_level(server, key, rate, cursor, args.warmup, args.seconds, seed=run)
+            print(f"  open loop at {rate:.1f}/s: {open_loop}", file=sys.stderr)
+        cache_stats = _ready(server.base).get("query_cache")
+    finally:
+        server.stop()
+    result: dict[str, Any] = {
+        "variant": label,
+        "code": str(code),
+        "env": env_extra,
+        "run": run,
+        "ready_s": round(ready_s, 1),
+        "cores_busy_before_run": busy_before,
+        "in_process": baseline,
+        "levels": levels,
+        "saturation_rps": saturation,
+        "errors_at_max_clients": levels[-1]["errors"],
+        "open_loop": open_loop,
+        "server_query_cache": cache_stats,
+    }
+    if baseline and open_loop and open_loop["p99"] is not None:
+        result["ratio_open_p99_to_in_process_p99"] = round(open_loop["p99"] / baseline["p99"], 2)
+    return result
+
+
+def summarise_variants(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians per variant over runs, and the saturation ratio of each variant to ``base`` in each run."""
+    labels = list(dict.fromkeys(r["variant"] for r in runs))
+    summary: dict[str, Any] = {}
+    for label in labels:
+        mine = [r for r in runs if r["variant"] == label]
+        row: dict[str, Any] = {
+            "saturation_rps": _median([r["saturation_rps"] for r in mine]),
+            "saturation_rps_runs": [r["saturation_rps"] for r in mine],
+            "errors_at_max_clients": sum(r["errors_at_max_clients"] for r in mine),
+            "closed_loop_p99": _median([r["levels"][-1]["p99"] for r in mine]),
+        }
+        if all(r["open_loop"] for r in mine):
+            row["open_loop_rate_rps"] = _median([r["open_loop"]["rate_rps"] for r in mine])
+            row["open_loop_p50"] = _median([r["open_loop"]["p50"] for r in mine])
+            row["open_loop_p99"] = _median([r["open_loop"]["p99"] for r in mine])
+            row["open_loop_errors"] = sum(r["open_loop"]["errors"] for r in mine)
+        if all(r["in_process"] for r in mine):
+            row["in_process_p50"] = _median([r["in_process"]["p50"] for r in mine])
+            row["in_process_p99"] = _median([r["in_process"]["p99"] for r in mine])
+            row["in_process_query_cache_hit_rate"] = _median(
+                [r["in_process"]["query_cache"]["hit_rate"] for r in mine]
+            )
+        if "ratio_open_p99_to_in_process_p99" in mine[0]:
+            row["ratio_open_p99_to_in_process_p99"] = _median(
+                [r.get("ratio_open_p99_to_in_process_p99") for r in mine]
+            )
+            row["ratio_open_p99_runs"] = [r.get("ratio_open_p99_to_in_process_p99") for r in mine]
+        hit_rates = [(r["server_query_cache"] or {}).get("hit_rate") for r in mine]
+        if any(h is not None for h in hit_rates):
+            row["server_query_cache_hit_rate"] = _median(hit_rates)
+        summary[label] = row
+    if "base" in summary:
+        for label in labels:
+            if label == "base":
+                continue
+            ratios = []
+            for run in sorted({r["run"] for r in runs}):
+                pair = {r["variant"]: r["saturation_rps"] for r in runs if r["run"] == run}
+                if pair.get("base") and label in pair:
+                    ratios.append(round(pair[label] / pair["base"], 2))
+            summary[label]["saturation_vs_base_runs"] = ratios
+            summary[label]["saturation_vs_base"] = _median(ratios)
+    return summary
+
+
 def _median(values: list[Any]) -> float | None:
     values = [v for v in values if v is not None]
     return round(statistics.median(values), 2) if values else None
@@ -557,8 +801,35 @@ def main() -> None:
     parser.add_argument("--quiet-wait", type=float, default=600, help="...for at most this many seconds")
     parser.add_argument("--home", type=Path, default=Path(".matching-bench-service"))
     parser.add_argument("--json", type=Path, help="write every run and the medians here")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        help="another checkout (a worktree of main) whose server takes turns with this one's in each run",
+    )
+    parser.add_argument(
+        "--cache-off",
+        action="store_true",
+        help="also run this checkout's server with the query-embedding cache off (MATCHING_QUERY_CACHE=0)",
+    )
+    parser.add_argument(
+        "--also",
+        action="append",
+        metavar="LABEL:KEY=VALUE,...",
+        help="also run this checkout's server with these environment variables, e.g. "
+        "'2 threads, cache off:MATCHING_ENCODER_THREADS=2,MATCHING_QUERY_CACHE=0' (repeatable)",
+    )
+    parser.add_argument(
+        "--open-fraction",
+        type=float,
+        default=0.5,
+        help="with --compare-with/--cache-off: open-loop Poisson load at this share of each server's "
+        "saturation (0: none)",
+    )
     args = parser.parse_args()
     args.home = args.home.resolve()
+    if args.compare_with or args.cache_off or args.also:
+        compare_main(args)
+        return
 
     engine = ensure_home(args.home)
     stats = engine.stats()
@@ -584,6 +855,48 @@ def main() -> None:
         "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "catalogue": {k: stats[k] for k in ("ikms", "products", "buyers") if k in stats},
         "pool": {"distinct_requests": len(pool), "indonesian_texts": round(_indonesian_share(pool), 3)},
+        "summary": summary,
+        "runs": runs,
+    }
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+
+
+def compare_main(args: argparse.Namespace) -> None:
+    """Servers of several variants (this checkout, ``--compare-with``, cache off) taking turns in each run;
+    the variant order rotates from run to run."""
+    engine = ensure_home(args.home)
+    stats = engine.stats()
+    engine.searcher()
+    key_record, key = engine.keys.create("organiser", "bench_service")
+    pool = query_pool(args.pool)
+    variants = _variants(args)
+    runs = []
+    try:
+        for run in range(1, args.runs + 1):
+            shift = (run - 1) % len(variants)
+            for variant in variants[shift:] + variants[:shift]:
+                runs.append(variant_run(args, engine, key, pool, run, variant))
+    finally:
+        engine.keys.revoke(key_record.key_id)
+        engine.close()
+    summary = summarise_variants(runs)
+    print(json.dumps(summary, indent=2))
+    result = {
+        "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "catalogue": {k: stats[k] for k in ("ikms", "products", "buyers") if k in stats},
+        "pool": {
+            "distinct_requests": len(pool),
+            "distinct_texts": len({b["text"] for b in pool}),
+            "indonesian_texts": round(_indonesian_share(pool), 3),
+        },
         "summary": summary,
         "runs": runs,
     }

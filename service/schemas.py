@@ -384,6 +384,16 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+class QueryCacheStats(BaseModel):
+    """The engine's in-memory cache of query embeddings since the process started."""
+
+    entries: int
+    size: int = Field(description="Capacity (MATCHING_QUERY_CACHE); 0: the cache is off.")
+    hits: int
+    misses: int
+    hit_rate: float | None
+
+
 class Readiness(BaseModel):
     status: Literal["ready", "starting", "not ready"]
     reason: str | None = Field(
@@ -395,6 +405,9 @@ class Readiness(BaseModel):
     ikms: int
     products: int
     buyers: int
+    query_cache: QueryCacheStats | None = Field(
+        default=None, description="Query-embedding cache of this worker (None until the encoder is loaded)."
+    )
 
 
 class CatalogueStats(BaseModel):

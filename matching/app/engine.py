@@ -33,6 +33,7 @@ from matching.retrieval.encoders import Encoder, load_encoder
 from matching.retrieval.indexing import IndexReport, update_dense_index
 from matching.retrieval.lexicon import Concept, lexicon
 from matching.retrieval.query import BuyerNeeds, parse_needs
+from matching.retrieval.query_cache import CachedQueryEncoder
 from matching.store.accounts import Accounts
 from matching.store.database import Store
 from matching.store.day import DayRepository
@@ -88,7 +89,7 @@ class Engine:
     def __init__(self, settings: Settings | None = None, *, store: Store | None = None) -> None:
         self.settings = settings or Settings()
         self._store = store
-        self._encoder: Encoder | None = None
+        self._encoder: CachedQueryEncoder | None = None
         self._second_encoder: Encoder | None = None
         self._second_missing = False
         self._searcher: Searcher | None = None
@@ -157,8 +158,12 @@ class Engine:
 
     @property
     def encoder(self) -> Encoder:
+        """The configured encoder, its query vectors kept in an LRU cache (``Settings.query_cache``)."""
         if self._encoder is None:
-            self._encoder = load_encoder(self.settings.encoder, home=self.settings.home)
+            inner = load_encoder(
+                self.settings.encoder, home=self.settings.home, threads=self.settings.encoder_threads
+            )
+            self._encoder = CachedQueryEncoder(inner, size=self.settings.query_cache)
         return self._encoder
 
     @property
@@ -179,6 +184,11 @@ class Engine:
                 log.warning("searching without the second encoder (USE): %s", exc)
                 self._second_missing = True
         return self._second_encoder
+
+    def query_cache_stats(self) -> dict[str, Any] | None:
+        """Entries, capacity, hits and misses of the in-memory query-embedding cache (None before the encoder
+        is loaded)."""
+        return self._encoder.stats() if self._encoder is not None else None
 
     def _catalogue(self, progress: Callable[[int], None] | None = None) -> Catalogue:
 

@@ -205,8 +205,8 @@ class Searcher:
         ikm_ids.update(products[pid].ikm_id for pid in bm25_hits if pid in products)
         ikm_ids.update(products[pid].ikm_id for pid in text_hits if pid in products)
         if self.second is not None:
-            if second_vector is None:
-                second_vector = self.second_vector(needs.text)
+            second_vector = self.second_vector(needs.text) if second_vector is None else second_vector
+            assert second_vector is not None  # there is a second encoder
             second_hits = self.second[1].search(second_vector.reshape(1, -1), fetch)[0]
             ikm_ids.update(products[pid].ikm_id for pid, _ in second_hits if pid in products)
         rows = self._concept_rows(needs)

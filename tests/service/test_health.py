@@ -62,3 +62,17 @@ def test_ready_once_the_catalogue_is_indexed(tmp_path: Path) -> None:
             response = client.get(f"{API}/ready")
         assert response.status_code == 200 and response.json()["reason"] is None
     engine.close()
+
+
+def test_ready_counts_the_query_cache_hits(tmp_path: Path) -> None:
+    engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", ranker="weights", query_cache=8))
+    engine.import_demo()
+    engine.index()
+    app = create_app(engine=engine, service_settings=ServiceSettings(public_search=True))
+    with TestClient(app) as client:
+        for text in ("tas anyaman pandan", "rattan chair", "tas anyaman pandan"):
+            assert client.post(f"{API}/search", json={"text": text}).status_code == 200
+        cache = client.get(f"{API}/ready").json()["query_cache"]
+    engine.close()
+    assert cache["size"] == 8 and cache["hits"] >= 1
+    assert cache["misses"] >= 2 and cache["entries"] >= 2
