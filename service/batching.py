@@ -2,8 +2,9 @@
 
 The encoder's cost per query falls by about a third from one query to a batch of eight (measured on the
 demo catalogue), so under concurrent load one worker thread takes every search waiting in the queue (up to
-``max_batch``) and runs them as one :meth:`~matching.app.engine.Engine.search_many` call. A lone search waits
-for nobody: the thread takes what is queued the moment it is free.
+``max_batch``) and runs them as one :meth:`~matching.app.engine.Engine.search_batch` call: the queries are
+encoded together, and each search is answered as soon as it is ranked (not when the whole batch is). A lone
+search waits for nobody: the thread takes what is queued the moment it is free.
 """
 
 from __future__ import annotations
@@ -80,16 +81,20 @@ class SearchBatcher:
 
     def _serve(self, batch: list[_Job]) -> None:
         k = max(job.k for job in batch)
+
+        def answer(i: int, result: list[Explanation], version: str, revision: int) -> None:
+            # each search is answered as soon as it is ranked, not when the whole batch is
+            batch[i].future.set_result(Ranked(result[: batch[i].k], version, revision))
+
         try:
-            results, version, revision = self.engine.search_batch(
-                [(j.text, j.structured) for j in batch], k=k, wait=False
+            self.engine.search_batch(
+                [(j.text, j.structured) for j in batch], k=k, wait=False, on_result=answer
             )
         except Exception as exc:  # each search is answered, with the error if the batch failed
-            if len(batch) > 1:  # retry one by one, so one bad request fails alone
-                for job in batch:
+            waiting = [job for job in batch if not job.future.done()]
+            if len(waiting) > 1:  # retry one by one, so one bad request fails alone
+                for job in waiting:
                     self._serve([job])
                 return
-            batch[0].future.set_exception(exc)
-            return
-        for job, result in zip(batch, results, strict=True):
-            job.future.set_result(Ranked(result[: job.k], version, revision))
+            for job in waiting:
+                job.future.set_exception(exc)

@@ -24,7 +24,7 @@ from matching.events.agendas import Profile
 from matching.ranking.explanations import Explanation, explain
 from matching.ranking.pair_scores import candidate_pairs
 from matching.ranking.queries import Queries
-from matching.ranking.searcher import Searcher
+from matching.ranking.searcher import Match, Searcher
 from matching.retrieval.bm25 import LexicalIndex
 from matching.retrieval.dense_index import VectorIndex
 from matching.retrieval.documents import Catalogue
@@ -674,9 +674,17 @@ class Engine:
         return self.search_batch(requests, k=k, wait=wait)[0]
 
     def search_batch(
-        self, requests: Sequence[tuple[str, dict[str, Any]]], *, k: int = 10, wait: bool = True
+        self,
+        requests: Sequence[tuple[str, dict[str, Any]]],
+        *,
+        k: int = 10,
+        wait: bool = True,
+        on_result: Callable[[int, list[Explanation], str, int], None] | None = None,
     ) -> tuple[list[list[Explanation]], str, int]:
-        """:meth:`search_many`, plus the model version and catalogue revision that produced the results."""
+        """:meth:`search_many`, plus the model version and catalogue revision that produced the results.
+
+        ``on_result(i, results, model_version, revision)`` is called for each request as soon as it is
+        ranked (the queries are encoded together first), so a caller can answer it before the others."""
 
         searcher = self.searcher(wait=wait)
         revision = self._searcher_revision
@@ -685,11 +693,17 @@ class Engine:
             self.needs(text, **{n: v for n, v in structured.items() if n != "hard_filters"})
             for text, structured in requests
         ]
+        version = searcher.model_version
+        results: list[list[Explanation]] = []
         if not searcher.catalogue.products:  # nothing to rank: an empty result (see search_notice)
-            return [[] for _ in requests], searcher.model_version, revision
-        ranked_all = searcher.rank_many(needs, k, hard=hard)
-        results = [[explain(m, lexicon()) for m in ranked] for ranked in ranked_all]
-        return results, searcher.model_version, revision
+            ranked_each: Iterable[list[Match]] = ([] for _ in requests)
+        else:
+            ranked_each = searcher.rank_each(needs, k, hard=hard)
+        for i, ranked in enumerate(ranked_each):
+            results.append([explain(m, lexicon()) for m in ranked])
+            if on_result is not None:
+                on_result(i, results[-1], version, revision)
+        return results, version, revision
 
     def rank_buyers(self, buyers: Sequence[Buyer], *, k: int = 10) -> dict[str, list[Explanation]]:
         """Ranked, explained IKMs for each buyer (buyers need not be in the store)."""

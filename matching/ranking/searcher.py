@@ -15,7 +15,7 @@ requirements to re-rank as the mode says.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal, NamedTuple, Protocol
@@ -401,14 +401,21 @@ class Searcher:
         self, needs: Sequence[BuyerNeeds], k: int = 10, *, hard: Sequence[bool] | None = None
     ) -> list[list[Match]]:
         """:meth:`rank` for each of ``needs`` (one encoder batch); ``hard`` per needs (default: all soft)."""
+        return list(self.rank_each(needs, k, hard=hard))
+
+    def rank_each(
+        self, needs: Sequence[BuyerNeeds], k: int = 10, *, hard: Sequence[bool] | None = None
+    ) -> Iterator[list[Match]]:
+        """:meth:`rank_many`, each ranking given as soon as it is done (the service answers each search
+        then, instead of after the whole batch)."""
         texts = [n.text for n in needs]
         vectors = self.encoder.encode_queries(texts) if needs else np.zeros((0, 1))
         seconds: Sequence[np.ndarray | None] = [None] * len(needs)
         if self.second is not None and needs:
             seconds = list(self.second[0].encode_queries(texts))
         modes = list(hard) if hard is not None else [False] * len(needs)
-        rows = zip(needs, vectors, modes, seconds, strict=True)
-        return [self.rank(n, k, query_vector=v, hard=h, second_vector=s) for n, v, h, s in rows]
+        for n, v, h, s in zip(needs, vectors, modes, seconds, strict=True):
+            yield self.rank(n, k, query_vector=v, hard=h, second_vector=s)
 
     def training_rows(
         self,
