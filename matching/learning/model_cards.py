@@ -49,9 +49,8 @@ ENCODER_SYSTEMS = ("bm25", "dense", "engine", "engine-weights")  # held-out syst
 _RANKER_CARD = """# {name}: learned IKM ranker
 
 Gradient-boosted trees (scikit-learn `HistGradientBoostingRegressor`, pointwise on the relevance grade) over
-the {n_features} named features of `matching.ranking.features` (semantic score, BM25, lexicon attribute
-matches,
-constraint satisfaction, OVOP stars, export experience).
+the {n_features} named features of `matching.ranking.features` (semantic scores, BM25, lexicon attribute
+matches, constraint satisfaction, OVOP stars, export experience).
 
 - **Data**: {n_buyers} buyers: {data}; {n_rows} (buyer, IKM) rows = the engine's own candidates per
   judged buyer (unjudged = grade 0); a buyer known only from meetings keeps only the pairs that met.
@@ -166,6 +165,7 @@ def ranker_card(config: Mapping[str, Any], metrics: Mapping[str, Any], *, n_buye
         params=config["params"],
         folds=config["folds"],
         rows=rows,
+        n_rows=config["rows"],
         weights_ndcg=metrics["weights_baseline"]["all"]["ndcg@10"],
     )
 
