@@ -62,6 +62,9 @@ class _Candidates(NamedTuple):
     bm25: dict[str, float]  # BM25 hits (with the lexicon's concept terms)
     text: dict[str, float]  # BM25 hits of the query's own words
     second: dict[str, float] | None  # the second encoder's cosine of every product, or None
+    positions: np.ndarray  # the candidates' positions in the feature table
+    cosines: np.ndarray  # ``dense`` as an array, in the feature table's order of their products
+    second_cosines: np.ndarray | None  # ``second`` likewise
 
 
 class _Ranking(NamedTuple):
@@ -223,15 +226,16 @@ class Searcher:
         positions: np.ndarray | list[int] = (
             np.searchsorted(self._ikm_ids, np.array(ordered, dtype=object)) if ordered else []
         )
-        product_rows = self._table.product_rows(np.asarray(positions, dtype=np.int64))
-        cosines = (self._matrix[self._vector_row[product_rows]] @ query_vector).tolist()
+        at = np.asarray(positions, dtype=np.int64)
+        product_rows = self._table.product_rows(at)
+        cosines = self._matrix[self._vector_row[product_rows]] @ query_vector
         product_ids = [self._table.product_ids[r] for r in product_rows.tolist()]
-        second = None
+        second, second_cosines = None, None
         if self._second_matrix is not None and second_vector is not None:
-            values = (self._second_matrix[self._vector_row[product_rows]] @ second_vector).tolist()
-            second = dict(zip(product_ids, values, strict=True))
-        dense = dict(zip(product_ids, cosines, strict=True))
-        return _Candidates(ordered, dense, bm25_hits, text_hits, second)
+            second_cosines = self._second_matrix[self._vector_row[product_rows]] @ second_vector
+            second = dict(zip(product_ids, second_cosines.tolist(), strict=True))
+        dense = dict(zip(product_ids, cosines.tolist(), strict=True))
+        return _Candidates(ordered, dense, bm25_hits, text_hits, second, at, cosines, second_cosines)
 
     # -- ranking ---------------------------------------------------------------------------------------
 
@@ -338,15 +342,21 @@ class Searcher:
         return last[1], last[2], last[3], last[4]
 
     def _order(self, needs: BuyerNeeds, found: _Candidates, k: int, hard: bool = False) -> list[Match]:
-        """Features, ranker scores and constraint handling of the candidates; the k best first."""
+        """Features, ranker scores and constraint handling of the candidates; the k best first.
+
+        The features of all candidates come from the feature table at once (equal to ``build_features``'),
+        the evidence only for the ``k`` shown."""
         ikm_ids = found.ikm_ids
         if not ikm_ids:
             return []
-        matrix, evidence = self._features(needs, found)
+        matrix = self._table.matrix(
+            needs, found.positions, found.cosines, found.bm25, found.text, found.second_cosines
+        )
         ranking = self._ranking(matrix, hard=hard)
         top = ranking.order[:k]
-        shown = top.tolist()
-        return self._matches([ikm_ids[i] for i in shown], matrix, ranking, top, [evidence[i] for i in shown])
+        shown = [ikm_ids[i] for i in top.tolist()]
+        evidence = pair_evidence(needs, shown, self.catalogue, found.dense, self.lex)
+        return self._matches(shown, matrix, ranking, top, evidence)
 
     def _ranking(self, matrix: np.ndarray, *, hard: bool = False) -> _Ranking:
         """Ranker scores and constraint handling of feature rows given in IKM-id order."""
