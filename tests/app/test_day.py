@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
@@ -54,12 +54,14 @@ def places(engine: Engine, plan_no: int | None = None) -> dict[tuple[str, str], 
     return {(r["buyer_id"], r["ikm_id"]): (r["slot_start"], r["table"]) for r in rows(engine, plan_no)}
 
 
-def movable(engine: Engine, *, avoid: frozenset[str] = frozenset()) -> tuple[tuple[str, str], dt.time, str]:
-    """A meeting of the plan in force (of no one in ``avoid``) that has a free place to move to, and that
-    place."""
+def movable(
+    engine: Engine, *, avoid: frozenset[str] = frozenset(), within: Collection[tuple[str, str]] | None = None
+) -> tuple[tuple[str, str], dt.time, str]:
+    """A meeting of the plan in force (of no one in ``avoid``; one of ``within`` when given) that has a free
+    place to move to, and that place."""
     for r in rows(engine):
         pair = (r["buyer_id"], r["ikm_id"])
-        if avoid & set(pair):
+        if avoid & set(pair) or (within is not None and pair not in within):
             continue
         try:
             return (pair, *free_place(engine, pair))
@@ -112,8 +114,8 @@ def test_each_preview_is_exactly_what_apply_commits(engine: Engine) -> None:
     absent = frozenset({"B004", "I0042"})
     moved: list[tuple[tuple[str, str], dt.time, str]] = []
 
-    def move() -> DayOperation:  # a free place in the plan as it is by then
-        moved.append(movable(engine, avoid=absent))
+    def move() -> DayOperation:  # a free place in the plan as it is by then, for a meeting of the first plan
+        moved.append(movable(engine, avoid=absent, within=set(places(engine, 1))))
         pair, start, table = moved[0]
         return DayOperation("move", pair=pair, start=start, table=table)
 
