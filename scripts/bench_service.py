@@ -845,6 +845,18 @@ def main() -> None:
         engine.close()
     summary = summarise(runs)
     print_table(summary, len(runs))
+    pool_stats = {"distinct_requests": len(pool), "indonesian_texts": round(_indonesian_share(pool), 3)}
+    _save(args, stats, pool_stats, summary, runs)
+
+
+def _save(
+    args: argparse.Namespace,
+    stats: dict[str, Any],
+    pool_stats: dict[str, Any],
+    summary: dict[str, Any],
+    runs: list[dict[str, Any]],
+) -> None:
+    """Write the command, machine, settings, catalogue, pool, summary and every run to ``--json``."""
     result = {
         "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
         "machine": {
@@ -854,7 +866,7 @@ def main() -> None:
         },
         "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "catalogue": {k: stats[k] for k in ("ikms", "products", "buyers") if k in stats},
-        "pool": {"distinct_requests": len(pool), "indonesian_texts": round(_indonesian_share(pool), 3)},
+        "pool": pool_stats,
         "summary": summary,
         "runs": runs,
     }
@@ -883,26 +895,12 @@ def compare_main(args: argparse.Namespace) -> None:
         engine.close()
     summary = summarise_variants(runs)
     print(json.dumps(summary, indent=2))
-    result = {
-        "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "catalogue": {k: stats[k] for k in ("ikms", "products", "buyers") if k in stats},
-        "pool": {
-            "distinct_requests": len(pool),
-            "distinct_texts": len({b["text"] for b in pool}),
-            "indonesian_texts": round(_indonesian_share(pool), 3),
-        },
-        "summary": summary,
-        "runs": runs,
+    pool_stats = {
+        "distinct_requests": len(pool),
+        "distinct_texts": len({b["text"] for b in pool}),
+        "indonesian_texts": round(_indonesian_share(pool), 3),
     }
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    _save(args, stats, pool_stats, summary, runs)
 
 
 if __name__ == "__main__":

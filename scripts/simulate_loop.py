@@ -57,6 +57,32 @@ def _stack(parts: list[TrainingSet]) -> TrainingSet:
     )
 
 
+def _seasons(
+    args: argparse.Namespace,
+    engine: Engine,
+    buyers: list,
+    qrels: dict,
+    data: TrainingSet,
+    curated: TrainingSet | None,
+    noise: float,
+) -> list[dict[str, Any]]:
+    """One simulated season of outcomes per seed of ``args.seeds`` at this outcome noise."""
+    return [
+        simulate_loop(
+            engine,
+            buyers,
+            qrels,
+            data=data,
+            curated=curated,
+            noise=noise,
+            seed=seed,
+            meetings=args.meetings,
+            explore=args.explore,
+        )
+        for seed in args.seeds
+    ]
+
+
 def _median(results: list[dict[str, Any]], system: str) -> float:
     return statistics.median(r[system]["all"]["ndcg@10"] for r in results)
 
@@ -75,20 +101,7 @@ def widest_gaps(args: argparse.Namespace) -> dict[str, Any]:
         engine, buyers, qrels, data = built[name]
         curated = _stack([b[3] for other, b in built.items() if other != name]) if len(built) > 1 else None
         for noise in args.noise:
-            results = [
-                simulate_loop(
-                    engine,
-                    buyers,
-                    qrels,
-                    data=data,
-                    curated=curated,
-                    noise=noise,
-                    seed=seed,
-                    meetings=args.meetings,
-                    explore=args.explore,
-                )
-                for seed in args.seeds
-            ]
+            results = _seasons(args, engine, buyers, qrels, data, curated, noise)
             runs += [{"set": name, **r} for r in results]
             gain = statistics.median(r["gain_ndcg@10"] for r in results)
             only = f"{_median(results, 'curated_only'):>12.4f}" if curated is not None else ""
@@ -142,20 +155,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     header += f"  {'curated only':>12}" if curated is not None else ""
     print(header)
     for noise in args.noise:
-        results = [
-            simulate_loop(
-                engine,
-                buyers,
-                qrels,
-                data=data,
-                curated=curated,
-                noise=noise,
-                seed=seed,
-                meetings=args.meetings,
-                explore=args.explore,
-            )
-            for seed in args.seeds
-        ]
+        results = _seasons(args, engine, buyers, qrels, data, curated, noise)
         runs += results
 
         def median(system: str, results: list[dict[str, Any]] = results) -> float:
