@@ -176,7 +176,10 @@ class Engine:
             from matching.retrieval.use_encoder import UseEncoder, fetch_model
 
             try:
-                self._second_encoder = UseEncoder(fetch_model())  # fetched only when missing
+                # fetched only when missing; its query vectors cached like the encoder's (event planning
+                # asks again for the buyers whose pairs it explains)
+                use = UseEncoder(fetch_model())
+                self._second_encoder = CachedQueryEncoder(use, size=self.settings.query_cache)
             except ConfigError as exc:
                 if choice == "use":
                     raise

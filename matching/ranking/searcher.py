@@ -126,7 +126,6 @@ class Searcher:
         # the second encoder (USE): its index adds candidates, its cosines join the text evidence
         self.second = second
         self._second_matrix: np.ndarray | None = None
-        self._second_memo: dict[str, np.ndarray] = {}
         if second is not None:
             dim = second[0].dim
             self._second_matrix = (
@@ -171,17 +170,8 @@ class Searcher:
         return materials if needs.materials else types
 
     def second_vector(self, text: str) -> np.ndarray | None:
-        """The second encoder's query vector of ``text`` (None without a second encoder); the last few
-        thousand are kept (event planning asks again for the buyers it explains)."""
-        if self.second is None:
-            return None
-        vector = self._second_memo.get(text)
-        if vector is None:
-            vector = self.second[0].encode_queries([text])[0]
-            if len(self._second_memo) >= 4096:
-                self._second_memo.clear()
-            self._second_memo[text] = vector
-        return vector
+        """The second encoder's query vector of ``text`` (None without a second encoder)."""
+        return None if self.second is None else self.second[0].encode_queries([text])[0]
 
     def candidates(
         self,
