@@ -61,6 +61,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "lexicon_trust",  # share of the 10 best IKMs by text_score the lexicon also matches; 0 if nothing stated
 )
 TRUST_DEPTH = 10  # how many of the best IKMs by text_score lexicon_trust looks at
+_COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +315,7 @@ def relative_columns(matrix: np.ndarray, *, stated: bool, second: bool) -> None:
     """
     if not len(matrix):
         return
-    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    column = _COLUMN
     dense = matrix[:, column["dense_max"]]
     matrix[:, column["dense_gap"]] = dense - dense.max()
     matrix[:, column["dense_norm"]] = _min_max(dense)
