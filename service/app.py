@@ -64,7 +64,11 @@ def create_app(
         own = engine is None
         app.state.engine = engine or Engine(settings or Settings())
         app.state.service_settings = service_settings
-        app.state.batcher = SearchBatcher(app.state.engine, max_batch=service_settings.search_batch)
+        app.state.batcher = SearchBatcher(
+            app.state.engine,
+            max_batch=service_settings.search_batch,
+            workers=service_settings.search_workers,
+        )
         threading.Thread(target=_warm, args=(app.state.engine,), name="matching-warm", daemon=True).start()
         # participants' e-mails: sent in the background when a mail server is configured
         mail = app.state.engine.start_mail_sender() if app.state.engine.mailer.configured else None

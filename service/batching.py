@@ -5,6 +5,10 @@ demo catalogue), so under concurrent load one worker thread takes every search w
 ``max_batch``) and runs them as one :meth:`~matching.app.engine.Engine.search_batch` call: the queries are
 encoded together, and each search is answered as soon as it is ranked (not when the whole batch is). A lone
 search waits for nobody: the thread takes what is queued the moment it is free.
+
+With ``workers`` > 1, that many threads take from the one queue: while one ranks in Python, another's
+encoder (ONNX Runtime, which releases the GIL) runs on the other core, so a search that arrives while one
+is being served need not wait for it.
 """
 
 from __future__ import annotations
@@ -43,14 +47,20 @@ class _Job:
 
 
 class SearchBatcher:
-    """A queue of searches and the one thread that runs them in batches."""
+    """A queue of searches and the threads that run them in batches."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 16) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = 16, workers: int = 1) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, not {workers}")
         self.engine = engine
         self.max_batch = max_batch
         self._queue: queue.Queue[_Job | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="matching-search", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"matching-search-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, text: str, structured: dict[str, Any], k: int) -> Future[Ranked]:
         job = _Job(text, structured, k)
@@ -58,13 +68,15 @@ class SearchBatcher:
         return job.future
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
+        self._queue.put(None)  # each thread puts it back for the next before it stops
+        for thread in self._threads:
+            thread.join(timeout=10)
 
     def _run(self) -> None:
         while True:
             job = self._queue.get()
             if job is None:
+                self._queue.put(None)
                 return
             batch = [job]
             while len(batch) < self.max_batch:

@@ -5,6 +5,7 @@
                               ``["http://localhost:5173"]``; empty (default): same origin only.
 ``MATCHING_MAX_UPLOAD_MB``    largest request body accepted, in MB (default 20); more gets 413.
 ``MATCHING_SEARCH_BATCH``     most searches encoded together (default 16); 1 turns batching off.
+``MATCHING_SEARCH_WORKERS``   threads serving searches from the one queue (default 2).
 ``MATCHING_LOG_LEVEL``        ``info`` (default), ``debug``, ``warning`` ...
 ``MATCHING_TRUSTED_ORIGINS``  JSON list of origins the pages may be served under besides the request's own
                               ``Host``, e.g. ``["https://matching.example.org"]`` behind a proxy that
@@ -30,6 +31,7 @@ class ServiceSettings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     max_upload_mb: float = Field(default=20.0, gt=0)
     search_batch: int = Field(default=16, ge=1, le=256)
+    search_workers: int = Field(default=2, ge=1, le=32)
     log_level: str = "info"
     trusted_origins: list[str] = Field(default_factory=list)
     key_failures: int = Field(default=10, ge=1)

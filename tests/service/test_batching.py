@@ -89,3 +89,34 @@ def test_a_failing_search_fails_alone_and_answered_ones_keep_their_answer() -> N
         assert engine.batches[2:] == [["b"], ["c"]]  # only the unanswered ones again, one by one
     finally:
         batcher.close()
+
+
+def test_with_two_workers_a_search_is_served_while_another_is_held() -> None:
+    engine = _Engine()
+    entered, gate = threading.Event(), threading.Event()
+    original = engine.search_batch
+
+    def held(requests: Any, **kwargs: Any) -> Any:
+        if requests[0][0] == "hold":
+            entered.set()
+            assert gate.wait(10)
+        return original(requests, **kwargs)
+
+    engine.search_batch = held  # type: ignore[method-assign]
+    batcher = SearchBatcher(engine, max_batch=8, workers=2)  # type: ignore[arg-type]
+    try:
+        hold = batcher.submit("hold", {}, 1)
+        assert entered.wait(10)
+        # one thread is held in "hold"; the other answers "a" meanwhile
+        assert batcher.submit("a", {}, 1).result(10).results == ["a"]
+        assert not hold.done()
+    finally:
+        gate.set()
+        batcher.close()
+    assert hold.result(10).results == ["hold"]
+    assert not any(thread.is_alive() for thread in batcher._threads)  # close stops every thread
+
+
+def test_workers_below_one_are_refused() -> None:
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        SearchBatcher(_Engine(), workers=0)  # type: ignore[arg-type]
