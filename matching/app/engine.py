@@ -567,7 +567,8 @@ class Engine:
 
     def ranker_spec(self) -> str:
         """What ranks: ``MATCHING_RANKER`` when set to other than ``auto``, else the model chosen with
-        ``matching models use`` for this data home, else ``auto`` (the hand-set weights)."""
+        ``matching models use`` for this data home, else ``auto`` (the bundled model chosen by
+        leave-one-set-out for this engine's encoders, else the hand-set weights)."""
         from matching.ranking.model_registry import active_model  # sklearn: slow to import
 
         if self.settings.ranker != "auto":
@@ -576,23 +577,35 @@ class Engine:
 
     def use_model(self, name: str | None) -> str:
         """Rank with model ``name`` (``weights``, ``newest``, or a version in the data home's models folder or
-        among the bundled ones); None forgets the choice (hand-set weights).
+        among the bundled ones); None forgets the choice (``auto``).
 
         Services on this data home switch at their next search, without a restart. Returns the version.
         """
         from matching.ranking.model_registry import set_active_model  # sklearn: slow to import
 
-        return set_active_model(self.settings.home, name, self.settings.models_dir)
+        return set_active_model(
+            self.settings.home, name, self.settings.models_dir, encoders=self.ranker_encoders()
+        )
+
+    def ranker_encoders(self) -> tuple[str, str | None]:
+        """The model ids of the encoder and second encoder (None without one) whose features the ranker
+        reads: ``auto`` ranks with a bundled model only if it was trained with these."""
+        second = self.second_encoder
+        return self.encoder.model_id, (second.model_id if second is not None else None)
+
+    def resolve_ranker(self, spec: str) -> tuple[Any, str]:
+        """The ranker ``spec`` names for this engine, and its version label (see ``resolve_ranker``)."""
+        from matching.ranking.model_registry import resolve_ranker  # sklearn: slow to import
+
+        return resolve_ranker(spec, self.settings.models_dir, encoders=self.ranker_encoders())
 
     def _switch_ranker(self, current: Searcher) -> Searcher:
         """The searcher in hand with the ranker now chosen (the index and catalogue stay as they are)."""
-        from matching.ranking.model_registry import resolve_ranker  # sklearn: slow to import
-
         with self._searcher_lock:
             spec = self.ranker_spec()
             if spec != current.ranker_spec and self._searcher is current:
                 switched = copy.copy(current)
-                switched.ranker, switched.model_version = resolve_ranker(spec, self.settings.models_dir)
+                switched.ranker, switched.model_version = self.resolve_ranker(spec)
                 switched.ranker_spec = spec
                 self._searcher = switched
                 log.info("ranking with model %s", switched.model_version)
@@ -604,14 +617,12 @@ class Engine:
         return self._searcher.model_version if self._searcher is not None else "weights"
 
     def _build_searcher(self) -> tuple[Searcher, int]:
-        from matching.ranking.model_registry import resolve_ranker  # sklearn: slow to import
-
         revision = self.store.revision()  # read first: a change during the build triggers another one
         catalogue = self._catalogue()
         dense, _ = self._update_index(catalogue)  # embeds what changed since the last index, if anything
         second = self._update_second_index(catalogue)
         spec = self.ranker_spec()
-        ranker, version = resolve_ranker(spec, self.settings.models_dir)
+        ranker, version = self.resolve_ranker(spec)
         searcher = Searcher(
             catalogue,
             encoder=self.encoder,

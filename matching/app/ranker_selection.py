@@ -98,6 +98,7 @@ def judged_rows(
             partial = [b.buyer_id for b in buyers] if files.condensed else ()
             data = training_set(engine.searcher(), queries, qrels, k=k, progress=advance, partial=partial)
         encoder = engine.encoder.model_id
+        second = engine.second_encoder.model_id if engine.second_encoder is not None else None
     finally:
         engine.close()
     languages = list(data.languages.values())
@@ -112,6 +113,7 @@ def judged_rows(
         "rows": len(data.y),
         "condensed": files.condensed,
         "encoder": encoder,
+        "second_encoder": second,
     }
     return JudgedRows(name, data, qrels, files.condensed), info
 
@@ -178,6 +180,7 @@ def select_ranker(
         params=_params(model),
         sets=infos,
         encoder=next(iter(infos.values()))["encoder"],
+        second_encoder=next(iter(infos.values()))["second_encoder"],
         code_version=code_version(),
         trained=today(),
         sklearn_version=sklearn.__version__,

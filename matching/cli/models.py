@@ -29,7 +29,7 @@ from matching.cli._app import (
 )
 from matching.learning.baselines import compare_models
 from matching.learning.metrics import read_qrels
-from matching.ranking.model_registry import model_info, resolve_ranker
+from matching.ranking.model_registry import model_info
 
 __all__ = ["compare", "list_models", "models_app", "train", "use_model"]
 
@@ -44,7 +44,7 @@ def list_models(home: HomeOption = None) -> None:
         with errors():
             rows = model_info(engine.settings.models_dir)
             spec = engine.ranker_spec()
-            in_use = resolve_ranker(spec, engine.settings.models_dir)[1]
+            in_use = engine.resolve_ranker(spec)[1]
     finally:
         engine.close()
     table = Table("", "model", "trained", "cv nDCG@10", "en", "id", "code version")
@@ -111,6 +111,7 @@ def compare(
                 [first, second],
                 judged,
                 engine.settings.models_dir,
+                encoders=engine.ranker_encoders(),
             )
     finally:
         engine.close()

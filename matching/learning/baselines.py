@@ -80,13 +80,15 @@ def compare_models(
     models_dir: Path,
     *,
     k: int = 10,
+    encoders: tuple[str, str | None] | None = None,
 ) -> dict[str, dict[str, Metrics]]:
-    """Each model version (``weights`` or a folder of ``models_dir``) ranking the same buyers over the same
-    index and candidates, judged by the same qrels: metrics for all buyers and per language."""
+    """Each model version (``weights``, ``auto`` for the engine's ``encoders``, or a folder of
+    ``models_dir``) ranking the same buyers over the same index and candidates, judged by the same qrels:
+    metrics for all buyers and per language."""
     runs: dict[str, Run] = {}
     for name in names:
         changed = copy.copy(searcher)
-        changed.ranker, _ = resolve_ranker(name, models_dir)
+        changed.ranker, _ = resolve_ranker(name, models_dir, encoders=encoders)
         runs[name] = {
             b.buyer_id: [(m.ikm_id, m.score) for m in changed.rank(n, k, query_vector=v)]
             for b, n, v in zip(queries.buyers, queries.needs, queries.vectors, strict=True)

@@ -186,7 +186,7 @@ Parameters: `{params}`; seed {seed}.
 |---|---|---|---|---|---|---|---|---|
 {set_rows}
 {shared}
-- **Encoder** for the semantic features: `{encoder}`.
+- **Encoder** for the semantic features: `{encoder}`; second encoder: `{second}`.
 - **Code version**: `{code}`; trained {date}; scikit-learn {sklearn}.
 - **Selection** (`matching.learning.selection`): each candidate (the hand-set weights, which need no fitting,
   and each learned-ranker setting) is fitted on every set but one and scores the held-out set's candidate
@@ -240,6 +240,7 @@ def loso_config(
     sklearn_version: str,
     seed: int,
     command: str,
+    second_encoder: str | None = None,
 ) -> dict[str, Any]:
     """The ``config.json`` of a ranker chosen by leave-one-set-out: the candidate LOSO selected, the one
     saved (``artifact``: the selected one; the hand-set weights when they won), its
@@ -253,6 +254,7 @@ def loso_config(
         "selected": selected,
         "artifact": artifact,
         "encoder": encoder,
+        "second_encoder": second_encoder,
         "code_version": code_version,
         "trained": trained,
         "sklearn": sklearn_version,
@@ -377,7 +379,9 @@ def loso_card(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
         why = (
             f"`{selected}` won with mean {best['mean']:.3f} and worst {best['worst']:.3f} against the "
             f"hand-set weights' {weights['mean']:.3f} and {weights['worst']:.3f}; it was then retrained on "
-            f"every set. Rank with it: `matching models use {config['name']}`."
+            f"every set. Bundled with the package, it is what `auto` (the default `MATCHING_RANKER`) ranks "
+            "with when the engine runs the encoders it was trained with (above); otherwise, or chosen "
+            f"explicitly: `matching models use {config['name']}`."
         )
     return _LOSO_CARD.format(
         name=config["name"],
@@ -398,6 +402,7 @@ def loso_card(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
         set_rows="\n".join(set_rows),
         shared=shared,
         encoder=config["encoder"],
+        second=config.get("second_encoder") or "none",
         code=config["code_version"],
         date=config["trained"],
         sklearn=config["sklearn"],

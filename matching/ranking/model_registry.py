@@ -7,9 +7,12 @@ the repository's ``models/``, installed as ``matching/bundled_models``), read-on
 resolving see both: a name in both is the models dir's, ``newest`` is the newest version of either.
 
 Training never changes what ranks: a new version is used once someone chooses it (``matching models use
-ranker-v2``, after ``matching models compare weights ranker-v2`` on data it was not trained on), or after
-``matching models use newest``, which follows every new version from then on. Until then the hand-set weights
-rank: a model fitted to one judged set can lose to them on another (``models/ranker-v1``'s card).
+ranker-v3``, after ``matching models compare weights ranker-v3`` on data it was not trained on), or after
+``matching models use newest``, which follows every new version from then on. Until then ``auto`` ranks: the
+newest *bundled* version chosen by leave-one-set-out (the one that won on judged sets it never saw, see
+``matching.app.ranker_selection``), when the engine runs the encoders it was trained with; else the hand-set
+weights. A model fitted to one judged set alone can lose to them on another (``models/ranker-v1``'s card),
+so a version not chosen that way never becomes the default.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ __all__ = [
     "ACTIVE_FILE",
     "BUNDLED_MODELS",
     "active_model",
+    "default_model",
     "find_model",
     "load_ranker",
     "model_info",
@@ -99,12 +103,44 @@ def find_model(name: str, models_dir: Path, *, bundled: Path | None = BUNDLED_MO
     return None
 
 
-def resolve_ranker(spec: str, models_dir: Path, *, bundled: Path | None = BUNDLED_MODELS) -> tuple[Any, str]:
-    """The ranker named by ``spec`` and a version label: ``auto`` and ``weights`` are the hand-set weights,
-    ``newest`` the newest ``ranker-vN`` of ``models_dir`` and ``bundled`` (the weights when there is none or
-    it does not load), else a folder (a path, or a name: ``models_dir``'s, else ``bundled``'s)."""
-    if spec in ("auto", "weights"):
+def default_model(bundled: Path | None, encoders: tuple[str, str | None] | None) -> Path | None:
+    """The bundled version ``auto`` ranks with: the newest chosen by leave-one-set-out whose encoder and
+    second encoder (``config.json``) are ``encoders`` (the engine's); None when there is none, or when
+    ``encoders`` is None (unknown: features from other encoders would be read on another scale)."""
+    if bundled is None or encoders is None or not bundled.is_dir():
+        return None
+    for folder in reversed(model_versions(bundled, bundled=None)):
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        if config.get("selection") != "leave-one-set-out":
+            continue
+        if (config.get("encoder"), config.get("second_encoder")) == encoders:
+            return folder
+    return None
+
+
+def resolve_ranker(
+    spec: str,
+    models_dir: Path,
+    *,
+    bundled: Path | None = BUNDLED_MODELS,
+    encoders: tuple[str, str | None] | None = None,
+) -> tuple[Any, str]:
+    """The ranker named by ``spec`` and a version label: ``weights`` is the hand-set weights; ``auto`` the
+    bundled leave-one-set-out choice for the engine's ``encoders`` (its model id, and the second encoder's
+    or None; :func:`default_model`), else the weights; ``newest`` the newest ``ranker-vN`` of ``models_dir``
+    and ``bundled`` (the weights when there is none or it does not load); else a folder (a path, or a name:
+    ``models_dir``'s, else ``bundled``'s)."""
+    if spec == "weights":
         return _weights(), "weights"
+    if spec == "auto":
+        folder = default_model(bundled, encoders)
+        if folder is None:
+            return _weights(), "weights"
+        try:
+            return load_ranker(folder)[0], folder.name
+        except Exception as exc:  # an unloadable artifact must not take search down: fall back, loudly
+            warnings.warn(f"cannot load {folder} ({exc}); using hand-set weights", stacklevel=2)
+            return _weights(), "weights"
     if spec == "newest":
         versions = model_versions(models_dir, bundled=bundled)
         if not versions:
@@ -127,7 +163,7 @@ def _weights() -> WeightedRanker:
 
 
 def active_model(home: Path) -> str | None:
-    """The model chosen with ``matching models use`` for this data home, or None (hand-set weights)."""
+    """The model chosen with ``matching models use`` for this data home, or None (``auto``)."""
     try:
         name = (home / ACTIVE_FILE).read_text(encoding="utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
@@ -136,17 +172,22 @@ def active_model(home: Path) -> str | None:
 
 
 def set_active_model(
-    home: Path, name: str | None, models_dir: Path, *, bundled: Path | None = BUNDLED_MODELS
+    home: Path,
+    name: str | None,
+    models_dir: Path,
+    *,
+    bundled: Path | None = BUNDLED_MODELS,
+    encoders: tuple[str, str | None] | None = None,
 ) -> str:
     """Choose the model this data home ranks with: ``weights``, ``newest`` (follow every new version) or a
-    version name (in ``models_dir``, else ``bundled``); None forgets the choice (hand-set weights). Checked
+    version name (in ``models_dir``, else ``bundled``); None forgets the choice (``auto``). Checked
     by loading it first; written atomically; running services pick it up at their next search."""
     import os
     import tempfile
 
     if name is None:
         (home / ACTIVE_FILE).unlink(missing_ok=True)
-        return resolve_ranker("auto", models_dir, bundled=bundled)[1]
+        return resolve_ranker("auto", models_dir, bundled=bundled, encoders=encoders)[1]
     if name not in ("weights", "newest"):
         folder = find_model(name, models_dir, bundled=bundled)
         if folder is None:

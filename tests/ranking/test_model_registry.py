@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from matching import ConfigError, Engine, Settings
 from matching.ranking.features import FEATURE_NAMES
 from matching.ranking.model_registry import (
     BUNDLED_MODELS,
+    default_model,
     model_info,
     model_versions,
     resolve_ranker,
@@ -20,6 +22,7 @@ from matching.ranking.model_registry import (
 from matching.ranking.rankers import ColumnsRanker, LearnedRanker, WeightedRanker
 
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+BUNDLED = [p.name for p in model_versions(Path("/nonexistent"))]  # the shipped versions, oldest first
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def test_the_weights_rank_until_a_model_is_chosen(versions: Engine) -> None:
     assert versions.ranker_version == "weights"  # a trained model is there, but nobody chose it
     assert versions.use_model("ranker-v1") == "ranker-v1"
     assert versions.ranker_spec() == "ranker-v1"
-    assert versions.use_model("newest") == "ranker-v1"  # follows new versions from now on
+    assert versions.use_model("newest") == BUNDLED[-1]  # follows new versions from now on
     assert versions.ranker_spec() == "newest"
     assert versions.use_model(None) == "weights"
     assert versions.ranker_spec() == "auto"
@@ -53,7 +56,7 @@ def test_switching_models_needs_no_rebuild_and_switches_back(versions: Engine) -
     assert version == "weights"
     switched = versions.searcher(wait=False)
     assert switched is not searcher and switched.catalogue is searcher.catalogue  # same index, new ranker
-    versions.use_model("newest")  # back to the trained model
+    versions.use_model("ranker-v1")  # back to the trained model
     again, version, _ = versions.search_batch([(query, {})], k=5, wait=False)
     assert version == "ranker-v1"
     assert [e.ikm_id for e in again[0]] == [e.ikm_id for e in before]
@@ -113,8 +116,10 @@ def test_a_new_data_home_finds_the_bundled_versions_and_writes_none(tmp_path: Pa
     assert engine.use_model("ranker-v1") == "ranker-v1"  # none in the home: the bundled one
     engine.search("tas anyaman pandan untuk toko oleh-oleh", k=3)
     assert engine.ranker_version == "ranker-v1"
-    assert engine.use_model("newest") == "ranker-v1"  # newest looks at the bundled versions too
-    assert [row["bundled"] for row in model_info(engine.settings.models_dir)] == [False, True]
+    assert engine.use_model("newest") == BUNDLED[-1]  # newest looks at the bundled versions too
+    assert [row["bundled"] for row in model_info(engine.settings.models_dir)] == [False] + [True] * len(
+        BUNDLED
+    )
     assert not any(p.name.startswith("ranker") for p in (home / "models").glob("*"))  # nothing copied
     engine.close()
 
@@ -132,23 +137,24 @@ def test_a_version_in_the_data_home_wins_over_the_bundled_one_of_that_name(tmp_p
     assert version == "ranker-v1" and isinstance(ranker, WeightedRanker)  # the home's, not the bundled
     bundled = resolve_ranker("ranker-v1", tmp_path / "empty")[0]  # trained before today's last features
     assert isinstance(bundled, ColumnsRanker) and isinstance(bundled.ranker, LearnedRanker)
-    assert [p.name for p in model_versions(models)] == ["ranker-v1"]  # listed once
+    assert [p.name for p in model_versions(models)] == BUNDLED  # ranker-v1 listed once: the home's
+    assert model_versions(models)[0] == models / "ranker-v1"
     row = model_info(models)[1]
     assert (row["name"], row["trained"], row["bundled"]) == ("ranker-v1", "2099-01-01", False)
-    assert isinstance(resolve_ranker("newest", models)[0], WeightedRanker)
+    assert isinstance(resolve_ranker("newest", models, bundled=None)[0], WeightedRanker)
 
 
 def test_newest_is_the_newest_of_the_data_home_and_the_bundled_versions(tmp_path: Path) -> None:
     models = tmp_path / "models"
     _save(models / "ranker-v0")
-    assert resolve_ranker("newest", models)[1] == "ranker-v1"  # the bundled one is newer
-    assert [p.name for p in model_versions(models)] == ["ranker-v0", "ranker-v1"]
-    _save(models / "ranker-v2")
-    assert resolve_ranker("newest", models)[1] == "ranker-v2"
-    assert resolve_ranker("newest", models, bundled=None)[1] == "ranker-v2"
+    assert resolve_ranker("newest", models)[1] == BUNDLED[-1]  # the bundled ones are newer
+    assert [p.name for p in model_versions(models)] == ["ranker-v0", *BUNDLED]
+    _save(models / "ranker-v50")
+    assert resolve_ranker("newest", models)[1] == "ranker-v50"
+    assert resolve_ranker("newest", models, bundled=None)[1] == "ranker-v50"
     engine = Engine(Settings(home=tmp_path / "home", encoder="hashing", models_dir=models))
-    with pytest.raises(ConfigError, match="ranker-v0, ranker-v1, ranker-v2"):
-        engine.use_model("ranker-v9")
+    with pytest.raises(ConfigError, match=", ".join(["ranker-v0", *BUNDLED, "ranker-v50"])):
+        engine.use_model("ranker-v99")
     engine.close()
 
 
@@ -161,3 +167,69 @@ def test_trained_models_go_to_the_data_home_unless_the_models_dir_is_set(
     assert Settings(home=tmp_path / "other").models_dir == tmp_path / "other" / "models"
     monkeypatch.setenv("MATCHING_MODELS_DIR", str(tmp_path / "mine"))
     assert Settings().models_dir == tmp_path / "mine"
+
+
+def _save_loso(folder: Path, encoder: str, second: str | None) -> None:
+    ranker = LearnedRanker(max_iter=5).fit(
+        np.random.default_rng(0).random((40, len(FEATURE_NAMES))), np.arange(40) % 3
+    )
+    config = {
+        "features": list(FEATURE_NAMES),
+        "selection": "leave-one-set-out",
+        "encoder": encoder,
+        "second_encoder": second,
+    }
+    save_ranker(ranker, folder, config=config, metrics={}, card="# c\n")
+
+
+def test_auto_is_the_bundled_leave_one_set_out_choice_for_the_engines_encoders(tmp_path: Path) -> None:
+    bundled, models = tmp_path / "bundled", tmp_path / "models"
+    _save(bundled / "ranker-v1")  # not chosen by leave-one-set-out: never the default
+    _save_loso(bundled / "ranker-v2", "e5@1", "use@2")
+    _save_loso(bundled / "ranker-v3", "e5@1", None)
+    _save(bundled / "ranker-v4", selection="grouped-cv", encoder="e5@1")
+
+    def auto(encoders: tuple[str, str | None] | None) -> str:
+        return resolve_ranker("auto", models, bundled=bundled, encoders=encoders)[1]
+
+    assert auto(("e5@1", "use@2")) == "ranker-v2"
+    assert auto(("e5@1", None)) == "ranker-v3"  # without the second encoder: the one trained without it
+    assert auto(("e5@9", "use@2")) == "weights"  # another encoder: its features are on another scale
+    assert auto(None) == "weights"
+    assert isinstance(
+        resolve_ranker("auto", models, bundled=bundled, encoders=("e5@1", "use@2"))[0], LearnedRanker
+    )
+    assert default_model(bundled, ("e5@1", None)) == bundled / "ranker-v3"
+    assert resolve_ranker("weights", models, bundled=bundled, encoders=("e5@1", "use@2"))[1] == "weights"
+    # a version trained in the data home is never the default, even one chosen by leave-one-set-out
+    _save_loso(models / "ranker-v5", "e5@1", None)
+    assert auto(("e5@1", None)) == "ranker-v3"
+
+
+def test_auto_falls_back_to_the_weights_loudly_when_the_default_does_not_load(tmp_path: Path) -> None:
+    bundled = tmp_path / "bundled"
+    _save_loso(bundled / "ranker-v2", "e5@1", None)
+    (bundled / "ranker-v2" / "ranker.joblib").write_bytes(b"not a model")
+    with pytest.warns(UserWarning, match="cannot load .*ranker-v2.*using hand-set weights"):
+        ranker, version = resolve_ranker(
+            "auto", tmp_path / "models", bundled=bundled, encoders=("e5@1", None)
+        )
+    assert version == "weights" and isinstance(ranker, WeightedRanker)
+
+
+def test_the_shipped_default_matches_the_shipped_selection() -> None:
+    """The bundled leave-one-set-out version is the default for the encoders it records, only for those."""
+    chosen = [
+        p
+        for p in (BUNDLED_MODELS / name for name in BUNDLED)
+        if json.loads((p / "config.json").read_text()).get("selection") == "leave-one-set-out"
+    ]
+    assert chosen, "no bundled version was chosen by leave-one-set-out"
+    config = json.loads((chosen[-1] / "config.json").read_text())
+    encoders = (config["encoder"], config["second_encoder"])
+    assert default_model(BUNDLED_MODELS, encoders) == chosen[-1]
+    version = resolve_ranker("auto", Path("/nonexistent"), encoders=encoders)[1]
+    assert version == chosen[-1].name
+    assert (
+        resolve_ranker("auto", Path("/nonexistent"), encoders=(config["encoder"], "other@1"))[1] == "weights"
+    )
