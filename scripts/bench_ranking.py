@@ -14,6 +14,7 @@ measured in one run (engine vs raw encoder), as the machines are shared and nois
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
 import json
 import resource
@@ -57,7 +58,18 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
     engine, buyers, qrels = open_judged_set(
         args.set, Settings(home=home, encoder=args.encoder, ranker="weights")
     )
-    runs = system_runs(engine.searcher(), engine.encode_buyers(buyers, cached=False), k=100)
+    searcher, queries = engine.searcher(), engine.encode_buyers(buyers, cached=False)
+    runs = system_runs(searcher, queries, k=100)
+    # the default ranker (auto: the bundled leave-one-set-out choice for these encoders) beside the weights;
+    # trained on the judged sets' rows, so on those sets its figures are in-sample (held out: its card)
+    default, version = engine.resolve_ranker("auto")
+    if version != "weights":
+        changed = copy.copy(searcher)
+        changed.ranker = default
+        runs.runs[f"engine ({version}, in-sample)"] = {
+            b.buyer_id: [(m.ikm_id, m.score) for m in changed.rank(n, 100, query_vector=v)]
+            for b, n, v in zip(queries.buyers, queries.needs, queries.vectors, strict=True)
+        }
     runs.runs["hybrid"] = {q: _rrf(runs.runs["dense"][q], runs.runs["bm25"][q]) for q in runs.runs["dense"]}
     condensed = judged_set(args.set).condensed  # condensed lists are cut at 10 after unjudged items go
     if not condensed:
