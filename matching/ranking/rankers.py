@@ -95,7 +95,12 @@ class WeightedRanker(RegressorMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "coef_")
-        scores: np.ndarray = self._parts(check_array(X)).sum(axis=1)
+        # not sklearn's check_array: it costs ~0.4 ms a call (dataframe detection), and a learned ranker
+        # over this prior calls it for every row it explains
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.coef_.shape[0]:
+            raise ValueError(f"expected rows of {self.coef_.shape[0]} features, got shape {X.shape}")
+        scores: np.ndarray = self._parts(X).sum(axis=1)
         return scores
 
     def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:
