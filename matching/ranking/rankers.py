@@ -172,6 +172,22 @@ class LearnedRanker(RegressorMixin, BaseEstimator):
         score: np.ndarray = self.model_.predict(X)
         return score + self._prior_score(X) if getattr(self, "prior", False) else score
 
+    def predict_top(self, X: np.ndarray, n: int) -> np.ndarray:
+        """:meth:`predict` for the ``n`` rows the prior scores best; the other rows keep the calibrated prior
+        (the learned correction left out). Without a prior, :meth:`predict` of every row.
+
+        The trees cost ~30 us per tree per call whatever the rows, then grow with the rows: event
+        planning scores every IKM for every buyer, and the rows far down the prior's order are not the
+        ones a correction reorders into a match list."""
+        if not getattr(self, "prior", False) or len(X) <= n:
+            return self.predict(X)
+        check_is_fitted(self, "model_")
+        X = check_array(X)
+        score: np.ndarray = self._prior_score(X)
+        top = np.argpartition(-score, n - 1)[:n]
+        score[top] += self.model_.predict(X[top])
+        return score
+
     def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:
         """The predicted grade: trees have no additive per-feature split (that would need SHAP).
 
@@ -202,6 +218,13 @@ class ColumnsRanker:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         scores: np.ndarray = self.ranker.predict(np.asarray(X)[:, self.columns])  # type: ignore[attr-defined]
+        return scores
+
+    def predict_top(self, X: np.ndarray, n: int) -> np.ndarray:
+        """The wrapped ranker's ``predict_top`` on these columns, or its ``predict``."""
+        columns = np.asarray(X)[:, self.columns]
+        top = getattr(self.ranker, "predict_top", None)
+        scores: np.ndarray = top(columns, n) if top is not None else self.ranker.predict(columns)  # type: ignore[attr-defined]
         return scores
 
     def contributions(self, row: np.ndarray, score: float | None = None) -> dict[str, float]:

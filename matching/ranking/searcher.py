@@ -107,6 +107,7 @@ class Searcher:
         fetch_factor: int = 5,
         max_concept_candidates: int = 150,
         second: tuple[Encoder, DenseIndex] | None = None,
+        rescore_top: int = 200,
     ) -> None:
         self.catalogue = catalogue
         self.encoder = encoder
@@ -119,6 +120,9 @@ class Searcher:
         self.constraint_mode = constraint_mode
         self.fetch_factor = fetch_factor
         self.max_concept_candidates = max_concept_candidates
+        # a learned ranker over the hand-set prior corrects only the rows the prior puts in this many first;
+        # the others keep the calibrated prior (event planning scores every IKM for every buyer: 2,000 rows)
+        self.rescore_top = rescore_top
         # products by row: their vectors as one matrix (cosines of any subset are one product), their IKM,
         # and for each lexicon concept the rows that carry it
         self._pids = list(catalogue.products)
@@ -358,7 +362,11 @@ class Searcher:
         # OpenMP (the learned ranker's predictor) single-threaded too: per query the work is small, and
         # with the other core busy its spinning threads made predict ~100x slower (measured, 2 cores)
         with _blas().limit(limits=1, user_api="openmp"):
-            raw = np.asarray(self.ranker.predict(seen), dtype=np.float64)
+            predict_top = getattr(self.ranker, "predict_top", None)
+            if predict_top is not None and len(seen) > self.rescore_top:
+                raw = np.asarray(predict_top(seen, self.rescore_top), dtype=np.float64)
+            else:
+                raw = np.asarray(self.ranker.predict(seen), dtype=np.float64)
         feasible = matrix[:, _FEASIBLE] > 0.5
         keep = np.flatnonzero(feasible) if self.constraint_mode == "filter" else np.arange(len(matrix))
         if hard:  # a constraint feature is 0 only when the requirement is stated and fails

@@ -140,3 +140,21 @@ def test_prior_is_dropped_when_the_labels_contradict_the_fallback() -> None:
     fallback = WeightedRanker().fit(data.X).predict(data.X)
     model = LearnedRanker(prior=True, max_iter=1, learning_rate=1e-9).fit(data.X, -fallback)
     assert model.prior_coef_ == (0.0, pytest.approx(float(np.mean(-fallback))))
+
+
+def test_predict_top_corrects_the_priors_best_rows_and_leaves_the_rest_at_the_calibrated_prior() -> None:
+    data, _ = _synthetic()
+    model = LearnedRanker(prior=True, max_iter=30).fit(data.X, data.y)
+    full = model.predict(data.X)
+    prior = model._prior_score(data.X)
+    top = model.predict_top(data.X, 50)
+    best = np.argsort(-prior, kind="stable")[:50]
+    rest = np.setdiff1d(np.arange(len(prior)), best)
+    np.testing.assert_allclose(top[best], full[best])  # the prior's 50 best: the full prediction
+    np.testing.assert_allclose(top[rest], prior[rest])  # the others: the calibrated prior alone
+    assert not np.allclose(full[rest], prior[rest])  # so the correction was really left out there
+    np.testing.assert_allclose(model.predict_top(data.X, len(data.X)), full)  # n >= rows: predict
+    plain = LearnedRanker(max_iter=5).fit(data.X, data.y)  # no prior to order by: predict every row
+    np.testing.assert_allclose(plain.predict_top(data.X, 10), plain.predict(data.X))
+    columns = ColumnsRanker(model, FEATURE_NAMES)
+    np.testing.assert_allclose(columns.predict_top(data.X, 50), top)
