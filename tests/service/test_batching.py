@@ -34,8 +34,8 @@ class _Engine:
         return results, "weights", 7
 
 
-def _queue_behind_a_busy_thread(engine: _Engine, texts: list[str]) -> tuple[SearchBatcher, list[Any]]:
-    """Submit ``texts`` while the batcher's thread is held in a first search, so they form one batch."""
+def _hold_searches_named_hold(engine: _Engine) -> tuple[threading.Event, threading.Event]:
+    """Make a batch starting with the search "hold" wait until ``gate`` is set; ``entered`` tells it began."""
     entered, gate = threading.Event(), threading.Event()
     original = engine.search_batch
 
@@ -46,6 +46,12 @@ def _queue_behind_a_busy_thread(engine: _Engine, texts: list[str]) -> tuple[Sear
         return original(requests, **kwargs)
 
     engine.search_batch = held  # type: ignore[method-assign]
+    return entered, gate
+
+
+def _queue_behind_a_busy_thread(engine: _Engine, texts: list[str]) -> tuple[SearchBatcher, list[Any]]:
+    """Submit ``texts`` while the batcher's thread is held in a first search, so they form one batch."""
+    entered, gate = _hold_searches_named_hold(engine)
     batcher = SearchBatcher(engine, max_batch=8)  # type: ignore[arg-type]
     hold = batcher.submit("hold", {}, 1)
     assert entered.wait(10)  # the thread is busy with "hold": what comes now queues up
@@ -93,16 +99,7 @@ def test_a_failing_search_fails_alone_and_answered_ones_keep_their_answer() -> N
 
 def test_with_two_workers_a_search_is_served_while_another_is_held() -> None:
     engine = _Engine()
-    entered, gate = threading.Event(), threading.Event()
-    original = engine.search_batch
-
-    def held(requests: Any, **kwargs: Any) -> Any:
-        if requests[0][0] == "hold":
-            entered.set()
-            assert gate.wait(10)
-        return original(requests, **kwargs)
-
-    engine.search_batch = held  # type: ignore[method-assign]
+    entered, gate = _hold_searches_named_hold(engine)
     batcher = SearchBatcher(engine, max_batch=8, workers=2)  # type: ignore[arg-type]
     try:
         hold = batcher.submit("hold", {}, 1)
