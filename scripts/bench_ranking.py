@@ -30,7 +30,7 @@ import numpy as np
 from matching import Engine, Settings, demo_data_dir
 from matching.catalogue.schema import IKM, Product
 from matching.lab.analysis import open_judged_set
-from matching.learning.baselines import evaluate_systems, metrics_table, system_runs
+from matching.learning.baselines import engine_run, evaluate_systems, metrics_table, system_runs
 from matching.learning.judged_sets import JUDGED_SETS, judged_set
 from matching.ranking.searcher import Searcher
 from matching.retrieval.dense_index import VectorIndex
@@ -66,10 +66,7 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
     if version != "weights":
         changed = copy.copy(searcher)
         changed.ranker = default
-        runs.runs[f"engine ({version}, in-sample)"] = {
-            b.buyer_id: [(m.ikm_id, m.score) for m in changed.rank(n, 100, query_vector=v)]
-            for b, n, v in zip(queries.buyers, queries.needs, queries.vectors, strict=True)
-        }
+        runs.runs[f"engine ({version}, in-sample)"] = engine_run(changed, queries, 100)
     runs.runs["hybrid"] = {q: _rrf(runs.runs["dense"][q], runs.runs["bm25"][q]) for q in runs.runs["dense"]}
     condensed = judged_set(args.set).condensed  # condensed lists are cut at 10 after unjudged items go
     if not condensed:

@@ -583,9 +583,9 @@ class Engine:
         """
         from matching.ranking.model_registry import set_active_model  # sklearn: slow to import
 
-        return set_active_model(
-            self.settings.home, name, self.settings.models_dir, encoders=self.ranker_encoders()
-        )
+        # the encoders only say what `auto` is, after forgetting the choice (reading them may load USE)
+        encoders = self.ranker_encoders() if name is None else None
+        return set_active_model(self.settings.home, name, self.settings.models_dir, encoders=encoders)
 
     def ranker_encoders(self) -> tuple[str, str | None]:
         """The model ids of the encoder and second encoder (None without one) whose features the ranker

@@ -18,7 +18,14 @@ from matching.ranking.queries import Queries, buyer_language
 from matching.ranking.searcher import Searcher, lexical_only
 from matching.retrieval.bm25 import LexicalIndex
 
-__all__ = ["SystemRuns", "buyer_language", "compare_models", "evaluate_systems", "system_runs"]
+__all__ = [
+    "SystemRuns",
+    "buyer_language",
+    "compare_models",
+    "engine_run",
+    "evaluate_systems",
+    "system_runs",
+]
 
 Run = dict[str, list[tuple[str, float]]]
 
@@ -72,6 +79,14 @@ def metrics_table(results: dict[str, dict[str, Metrics]]) -> list[dict[str, Any]
     ]
 
 
+def engine_run(searcher: Searcher, queries: Queries, k: int) -> Run:
+    """The engine's ranking of every buyer of ``queries`` by ``searcher`` and its ranker, ``k`` a buyer."""
+    return {
+        b.buyer_id: [(m.ikm_id, m.score) for m in searcher.rank(n, k, query_vector=v)]
+        for b, n, v in zip(queries.buyers, queries.needs, queries.vectors, strict=True)
+    }
+
+
 def compare_models(
     searcher: Searcher,
     queries: Queries,
@@ -89,8 +104,5 @@ def compare_models(
     for name in names:
         changed = copy.copy(searcher)
         changed.ranker, _ = resolve_ranker(name, models_dir, encoders=encoders)
-        runs[name] = {
-            b.buyer_id: [(m.ikm_id, m.score) for m in changed.rank(n, k, query_vector=v)]
-            for b, n, v in zip(queries.buyers, queries.needs, queries.vectors, strict=True)
-        }
+        runs[name] = engine_run(changed, queries, k)
     return evaluate_systems(SystemRuns(runs, dict(queries.languages)), qrels, k=k)

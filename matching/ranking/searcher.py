@@ -362,11 +362,9 @@ class Searcher:
         # OpenMP (the learned ranker's predictor) single-threaded too: per query the work is small, and
         # with the other core busy its spinning threads made predict ~100x slower (measured, 2 cores)
         with _blas().limit(limits=1, user_api="openmp"):
-            predict_top = getattr(self.ranker, "predict_top", None)
-            if predict_top is not None and len(seen) > self.rescore_top:
-                raw = np.asarray(predict_top(seen, self.rescore_top), dtype=np.float64)
-            else:
-                raw = np.asarray(self.ranker.predict(seen), dtype=np.float64)
+            predict_top = getattr(self.ranker, "predict_top", None)  # it predicts every row when few
+            scored = predict_top(seen, self.rescore_top) if predict_top else self.ranker.predict(seen)
+            raw = np.asarray(scored, dtype=np.float64)
         feasible = matrix[:, _FEASIBLE] > 0.5
         keep = np.flatnonzero(feasible) if self.constraint_mode == "filter" else np.arange(len(matrix))
         if hard:  # a constraint feature is 0 only when the requirement is stated and fails
