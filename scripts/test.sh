@@ -15,4 +15,6 @@ echo "==> import contracts (.importlinter: the rooms depend one way)"
 .venv/bin/lint-imports
 bash scripts/typecheck.sh
 echo "==> pytest"
-exec .venv/bin/python -m pytest "$@"
+# two worker processes (pytest-xdist; MATCHING_TEST_WORKERS=0 runs in this one), each test file on one
+# worker, so a module's fixtures (a browser, an indexed data home) are built once
+exec .venv/bin/python -m pytest -n "${MATCHING_TEST_WORKERS:-2}" --dist loadfile "$@"

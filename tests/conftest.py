@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from matching import Engine, Settings
 from tests.helpers import (
@@ -15,8 +18,23 @@ from tests.helpers import (
     IKM_ROWS,
     PRODUCT_HEADER,
     PRODUCT_ROWS,
+    copy_sqlite,
     write_csv,
 )
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # pytest-xdist's workers run with COLUMNS=80 and LINES=24 set; rich's consoles, made when the command
+    # line is imported, would keep 80 columns for good, whatever width a test gives its CliRunner
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files that hold a test marked ``slow`` run first (in their own order, and so do the others):
+    pytest-xdist hands out whole files in this order, and a slow file handed out last would leave the other
+    worker idle while it runs alone."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +46,38 @@ def e5_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder, _model_id = e5_folder(tmp_path_factory.mktemp("e5-models-home"), progress=False)
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_e5_home(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, e5_models: Path
+) -> Path:
+    """A closed data home with the demo catalogue imported and indexed with the real model (e5-small, the
+    hand-set weights), made once per test process; modules copy it (``tests.helpers.copy_home``) instead of
+    importing and indexing again. Its ``models/`` links the ``e5_models`` folder.
+
+    The embeddings are kept in pytest's cache (``.pytest_cache``), so only the first run of a checkout
+    encodes the catalogue (one to two minutes on two cores); a file lock makes the other pytest-xdist worker
+    wait for that run's embeddings instead of encoding them too.
+    """
+    home = tmp_path_factory.mktemp("demo-e5-home")
+    (home / "models").mkdir()
+    (home / "models" / e5_models.name).symlink_to(e5_models, target_is_directory=True)
+    cache = home / "cache" / "embeddings.sqlite"
+    kept_in = request.config.cache.mkdir("e5-embeddings") if request.config.cache else None
+    kept = kept_in / "embeddings.sqlite" if kept_in else None
+    with FileLock(kept_in / "lock") if kept_in else nullcontext():
+        if kept is not None and kept.exists():
+            copy_sqlite(kept, cache)
+        engine = Engine(Settings(home=home, encoder="e5-small", ranker="weights"))
+        try:
+            engine.import_demo()
+            engine.index()
+        finally:
+            engine.close()
+        if kept is not None:
+            copy_sqlite(cache, kept)
+    return home
 
 
 @pytest.fixture

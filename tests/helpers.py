@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 from matching import Engine
@@ -159,3 +162,16 @@ def run_cli(
     if fast:
         env |= {"MATCHING_ENCODER": "hashing", "MATCHING_RANKER": "weights"}
     return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite file consistently (its write-ahead log included)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def copy_home(source: Path, target: Path) -> Path:
+    """A copy of the closed data home ``source`` at ``target`` (links, such as a model folder, stay links)."""
+    shutil.copytree(source, target, symlinks=True)
+    return target

@@ -1,8 +1,9 @@
 """Every notebook in ``notebooks/`` runs top to bottom, without an error, and draws at least one plot.
 
 The notebooks run in this interpreter's own kernel (``python3``: ipykernel's built-in kernelspec starts
-``sys.executable``) in name order, and share one data home (``MATCHING_HOME``), so the demo is indexed with
-the real model once and the later notebooks reuse its embedding cache and index. Set
+``sys.executable``) in name order, and share one data home (``MATCHING_HOME``): a copy of the session's
+``demo_e5_home`` (``conftest.py``), the demo already indexed there with the real model, whose embedding cache
+and index the notebooks reuse. Set
 ``MATCHING_TEST_NOTEBOOK_HOME`` to keep that home between runs (the second run is then warm).
 """
 
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import copy_home
+
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
@@ -24,11 +27,17 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 
 @pytest.fixture(scope="module")
-def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A new data home, or the one ``MATCHING_TEST_NOTEBOOK_HOME`` names (kept between runs: warm)."""
+def shared_home(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A copy of the session's demo home (the demo indexed with e5-small), or the home that
+    ``MATCHING_TEST_NOTEBOOK_HOME`` names (kept between runs: warm)."""
     given = os.environ.get("MATCHING_TEST_NOTEBOOK_HOME")
-    home = Path(given) if given else tmp_path_factory.mktemp("notebook-home")
-    home.mkdir(parents=True, exist_ok=True)
+    if given:
+        home = Path(given)
+        home.mkdir(parents=True, exist_ok=True)
+    else:
+        home = copy_home(
+            request.getfixturevalue("demo_e5_home"), tmp_path_factory.mktemp("notebook") / "home"
+        )
     with pytest.MonkeyPatch.context() as patch:  # the kernels inherit this process's environment
         patch.setenv("MATCHING_HOME", str(home))
         patch.setenv("MPLBACKEND", "Agg")  # the notebooks ask for the inline backend themselves

@@ -6,22 +6,28 @@ The acceptance figures of the ranking issue are checked here on the dev set, wit
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from matching import Engine, Settings, demo_data_dir
 from matching.learning.baselines import evaluate_systems, system_runs
 from matching.learning.metrics import read_qrels
+from tests.helpers import copy_home
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def e5_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    engine = Engine(Settings(home=tmp_path_factory.mktemp("e5-home"), encoder="e5-small", ranker="weights"))
-    engine.import_demo()
-    report = engine.index()
+def e5_engine(tmp_path_factory: pytest.TempPathFactory, demo_e5_home: Path) -> Iterator[Engine]:
+    """The session's demo home (imported and indexed with e5-small there), copied."""
+    home = copy_home(demo_e5_home, tmp_path_factory.mktemp("e5") / "home")
+    engine = Engine(Settings(home=home, encoder="e5-small", ranker="weights"))
+    report = engine.index()  # nothing left to embed
     assert report.model_id.startswith("multilingual-e5-small@") and report.products >= 1500
-    return engine
+    yield engine
+    engine.close()
 
 
 def test_query_and_passage_prompts_come_from_the_model(e5_engine: Engine) -> None:

@@ -1,18 +1,17 @@
 """Fixtures of the browser tests (``test_browser*.py``): Debian's Chromium driven by Playwright against the
 real server (uvicorn) on the demo data indexed with the real multilingual model.
 
-``web_engine`` is built once per test module; the embeddings are kept in pytest's cache
-(``.pytest_cache``), so only the first module of a run encodes the demo catalogue (about two minutes on
-two cores). ``page`` opens a desktop tab (1366 px), ``phone`` a 390 px one; :func:`shot` saves a
-full-page screenshot in ``test-artifacts/screenshots/``. Without ``/usr/bin/chromium`` these tests fail
-(``scripts/test.sh`` installs it) unless ``MATCHING_SKIP_BROWSER=1``.
+``web_engine`` is built once per test module, a copy of the session's ``demo_e5_home`` (``conftest.py``:
+the demo catalogue indexed once per test process, its embeddings kept in pytest's cache). ``page`` opens a
+desktop tab (1366 px), ``phone`` a 390 px one; :func:`shot` saves a full-page screenshot in
+``test-artifacts/screenshots/``. Without ``/usr/bin/chromium`` these tests fail (``scripts/test.sh``
+installs it) unless ``MATCHING_SKIP_BROWSER=1``.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -24,11 +23,13 @@ import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from schemathesis.pytest.plugin import SchemathesisFunction
 
 from matching import Engine, Settings
 from matching.store.accounts import Account
 from service import create_app
 from service.web.participant_auth import SESSION_COOKIE
+from tests.helpers import copy_home
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,37 +48,29 @@ DESKTOP: ViewportSize = {"width": 1366, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
-def _copy_sqlite(source: Path, target: Path) -> None:
-    """Copy a SQLite file consistently (its write-ahead log included)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
-        src.backup(dst)
-
-
-def demo_engine(home: Path, request: pytest.FixtureRequest, e5_models: Path, **settings: Any) -> Engine:
-    """The demo catalogue in ``home``, indexed with the real model: its folder linked from ``e5_models``, the
-    embeddings copied from (and back to) pytest's cache. ``settings`` add to the engine's settings."""
-    (home / "models").mkdir()
-    (home / "models" / e5_models.name).symlink_to(e5_models, target_is_directory=True)
-    cache = home / "cache" / "embeddings.sqlite"
-    kept = request.config.cache.mkdir("e5-embeddings") / "embeddings.sqlite" if request.config.cache else None
-    if kept is not None and kept.exists():
-        _copy_sqlite(kept, cache)
-    eng = Engine(Settings(home=home, encoder="e5-small", ranker="weights", **settings))
-    eng.import_demo()
-    eng.index()
-    if kept is not None:
-        _copy_sqlite(cache, kept)
-    return eng
+def demo_engine(home: Path, demo_e5_home: Path, **settings: Any) -> Engine:
+    """A copy of the demo catalogue indexed with the real model (the ``demo_e5_home`` fixture) at ``home``.
+    ``settings`` add to the engine's settings."""
+    return Engine(
+        Settings(home=copy_home(demo_e5_home, home), encoder="e5-small", ranker="weights", **settings)
+    )
 
 
 @pytest.fixture(scope="module")
-def web_engine(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, e5_models: Path
-) -> Iterator[Engine]:
-    eng = demo_engine(tmp_path_factory.mktemp("browser-home"), request, e5_models)
+def web_engine(tmp_path_factory: pytest.TempPathFactory, demo_e5_home: Path) -> Iterator[Engine]:
+    eng = demo_engine(tmp_path_factory.mktemp("browser") / "home", demo_e5_home)
     yield eng
     eng.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest 9 every operation that schemathesis generates for a test gets the test function's node
+    id, so pytest-xdist's ``--dist loadfile`` ran only each function's first operation (and ``--lf`` and
+    the reports could not tell them apart); each gets its own, the operation in brackets."""
+    for item in items:
+        if isinstance(item, SchemathesisFunction) and "[" in item.name and not item.nodeid.endswith("]"):
+            item._id = item.id.with_params(item.name.split("[", 1)[1].removesuffix("]"))
+            assert item.nodeid.endswith(f"[{item.operation_label}]"), item.nodeid
 
 
 def _free_port() -> int:

@@ -109,18 +109,13 @@ def port() -> int:
 
 @pytest.fixture(scope="module")
 def web_engine(
-    tmp_path_factory: pytest.TempPathFactory,
-    request: pytest.FixtureRequest,
-    e5_models: Path,
-    smtp_server: LocalSmtp,
-    port: int,
+    tmp_path_factory: pytest.TempPathFactory, demo_e5_home: Path, smtp_server: LocalSmtp, port: int
 ) -> Iterator[Engine]:
     """The demo catalogue indexed with the real model (as ``conftest.web_engine``), a mail server, and links
     in e-mails pointing at this module's server."""
     eng = demo_engine(
-        tmp_path_factory.mktemp("participants-scenario-home"),
-        request,
-        e5_models,
+        tmp_path_factory.mktemp("participants-scenario") / "home",
+        demo_e5_home,
         public_url=f"http://127.0.0.1:{port}",
         smtp_host="127.0.0.1",
         smtp_port=smtp_server.port,
