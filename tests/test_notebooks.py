@@ -3,8 +3,8 @@
 The notebooks run in this interpreter's own kernel (``python3``: ipykernel's built-in kernelspec starts
 ``sys.executable``) in name order, and share one data home (``MATCHING_HOME``): a copy of the session's
 ``demo_e5_home`` (``conftest.py``), the demo already indexed there with the real model, whose embedding cache
-and index the notebooks reuse. Set
-``MATCHING_TEST_NOTEBOOK_HOME`` to keep that home between runs (the second run is then warm).
+and index the notebooks reuse. Set ``MATCHING_TEST_NOTEBOOK_HOME`` to keep that home between runs (the
+second run is then warm).
 """
 
 from __future__ import annotations
