@@ -6,6 +6,7 @@
     .venv/bin/python scripts/bench_ranking.py latency [--products 100000] [--queries 300]
     .venv/bin/python scripts/bench_ranking.py encode [--repeats 3]       # query encoding: PyTorch vs ONNX
     .venv/bin/python scripts/bench_ranking.py dense                      # dense-only nDCG@10: PyTorch vs ONNX
+    .venv/bin/python scripts/bench_ranking.py trees [--sets ...]         # learned trees: ONNX vs scikit-learn
 
 Every figure of BENCHMARKS.md's ranking section comes from this script. Timings are medians; ratios are
 measured in one run (engine vs raw encoder), as the machines are shared and noisy.
@@ -30,7 +31,7 @@ import numpy as np
 from matching import Engine, Settings, demo_data_dir
 from matching.catalogue.schema import IKM, Product
 from matching.lab.analysis import open_judged_set
-from matching.learning.baselines import engine_run, evaluate_systems, metrics_table, system_runs
+from matching.learning.baselines import SystemRuns, engine_run, evaluate_systems, metrics_table, system_runs
 from matching.learning.judged_sets import JUDGED_SETS, judged_set
 from matching.ranking.searcher import Searcher
 from matching.retrieval.dense_index import VectorIndex
@@ -269,8 +270,6 @@ def dense(args: argparse.Namespace) -> dict[str, Any]:
     """Dense-only nDCG@10 (all buyers and per language) of every judged set with e5-small run by PyTorch and
     by ONNX Runtime. Each backend embeds the catalogue itself, in its own home (no shared embedding
     cache), so both the passages and the queries come from the backend measured."""
-    from matching.learning.baselines import SystemRuns
-
     sets = args.sets or sorted(JUDGED_SETS)
     rows: dict[str, Any] = {}
     for name in sets:
@@ -305,13 +304,66 @@ def dense(args: argparse.Namespace) -> dict[str, Any]:
     return {"sets": rows, "max_abs_diff": worst}
 
 
+def trees(args: argparse.Namespace) -> dict[str, Any]:
+    """The default learned ranker's trees run by ONNX Runtime (``compile_trees``) against scikit-learn's own
+    predict, on every judged set's buyers: nDCG@10 of each, how many buyers' top 10 differ, and the
+    ranking's milliseconds a search (median of ``--repeats`` passes over the set's buyers, encodings done
+    once before)."""
+    sets = args.sets or sorted(JUDGED_SETS)
+    rows: dict[str, Any] = {}
+    for name in sets:
+        home = args.home if name == "dev" else args.home / name
+        engine, buyers, qrels = open_judged_set(name, Settings(home=home, encoder=args.encoder))
+        searcher = copy.copy(engine.searcher())
+        ranker, version = engine.resolve_ranker("auto")
+        searcher.ranker = ranker
+        learned = getattr(ranker, "ranker", ranker)
+        if not hasattr(learned, "model_"):
+            raise SystemExit(f"{name}: the default ranker is {version}, not learned trees")
+        queries = engine.encode_buyers(buyers, cached=False)
+        runs: dict[str, Any] = {}
+        timings: dict[str, float] = {}
+        for label in ("scikit-learn", "onnx"):
+            learned.__dict__.pop("_compiled", None)
+            if label == "scikit-learn":
+                learned.__dict__["_compiled"] = learned.model_.predict
+            passes = []
+            for _ in range(args.repeats):
+                started = time.perf_counter()
+                runs[label] = engine_run(searcher, queries, 100)
+                passes.append((time.perf_counter() - started) * 1000 / len(buyers))
+            timings[label] = round(statistics.median(passes), 2)
+        learned.__dict__.pop("_compiled", None)
+        condensed = judged_set(name).condensed
+        cut = runs if condensed else {n: {q: r[:10] for q, r in run.items()} for n, run in runs.items()}
+        results = evaluate_systems(SystemRuns(cut, dict(queries.languages)), qrels, condensed=condensed)
+        scores = {label: results[label]["all"].as_dict()["ndcg@10"] for label in runs}
+        differ = sum(
+            [i for i, _ in runs["onnx"][q][:10]] != [i for i, _ in runs["scikit-learn"][q][:10]]
+            for q in runs["onnx"]
+        )
+        rows[name] = {
+            "ranker": version,
+            "ndcg@10": scores,
+            "diff": round(scores["onnx"] - scores["scikit-learn"], 6),
+            "buyers": len(buyers),
+            "buyers_whose_top10_differ": differ,
+            "ms_a_search": timings,
+        }
+        print(f"{name}: {rows[name]}", file=sys.stderr)
+        engine.close()
+    return {"sets": rows, "max_abs_diff": max(abs(r["diff"]) for r in rows.values())}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["quality", "throughput", "latency", "encode", "dense"])
+    parser.add_argument("what", choices=["quality", "throughput", "latency", "encode", "dense", "trees"])
     parser.add_argument("--set", default="dev", choices=sorted(JUDGED_SETS), help="quality: the judged set")
-    parser.add_argument("--sets", nargs="*", help="dense: these judged sets (default: all of JUDGED_SETS)")
+    parser.add_argument(
+        "--sets", nargs="*", help="dense, trees: these judged sets (default: all of JUDGED_SETS)"
+    )
     parser.add_argument("--encoder", default="e5-small")
     parser.add_argument("--ranker", default="weights")
     parser.add_argument("--repeats", type=int, default=3)
@@ -333,6 +385,7 @@ def main() -> None:
         "latency": latency,
         "encode": encode,
         "dense": dense,
+        "trees": trees,
     }
     result = modes[args.what](args)
     text = json.dumps(result, indent=2)

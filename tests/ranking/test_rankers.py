@@ -8,7 +8,13 @@ from sklearn.exceptions import NotFittedError
 from matching.learning.training import TrainingSet, cross_validate
 from matching.ranking.features import FEATURE_NAMES
 from matching.ranking.model_registry import load_ranker, resolve_ranker, save_ranker
-from matching.ranking.rankers import DEFAULT_WEIGHTS, ColumnsRanker, LearnedRanker, WeightedRanker
+from matching.ranking.rankers import (
+    DEFAULT_WEIGHTS,
+    ColumnsRanker,
+    LearnedRanker,
+    WeightedRanker,
+    compile_trees,
+)
 
 N = len(FEATURE_NAMES)
 
@@ -158,3 +164,40 @@ def test_predict_top_corrects_the_priors_best_rows_and_leaves_the_rest_at_the_ca
     np.testing.assert_allclose(plain.predict_top(data.X, 10), plain.predict(data.X))
     columns = ColumnsRanker(model, FEATURE_NAMES)
     np.testing.assert_allclose(columns.predict_top(data.X, 50), top)
+
+
+def test_the_compiled_trees_answer_as_scikit_learn_and_are_not_pickled(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data, _ = _synthetic()
+    model = LearnedRanker(max_iter=60, max_leaf_nodes=15).fit(data.X, data.y)
+    rows = np.vstack([data.X, np.random.default_rng(3).random((200, N))])
+    sklearn_scores = model.model_.predict(rows)
+    compiled = model.predict(rows)
+    assert "_compiled" in model.__dict__  # the ONNX Runtime session, built on the first predict
+    assert compiled is not sklearn_scores
+    np.testing.assert_allclose(compiled, sklearn_scores, atol=1e-5)
+    assert np.corrcoef(compiled, sklearn_scores)[0, 1] > 0.999999
+    assert compile_trees(model.model_)(rows[:0]).shape == (0,)
+    missing = rows.copy()
+    missing[::7, 4] = np.nan  # a missing value takes the branch scikit-learn learned for it
+    np.testing.assert_allclose(compile_trees(model.model_)(missing), model.model_.predict(missing), atol=1e-5)
+    save_ranker(
+        model, tmp_path / "ranker-v1", config={"features": list(FEATURE_NAMES)}, metrics={}, card="#\n"
+    )
+    loaded, _ = load_ranker(tmp_path / "ranker-v1")
+    assert "_compiled" not in loaded.__dict__  # the session is not saved; the loaded ranker builds its own
+    np.testing.assert_allclose(loaded.predict(rows), compiled)
+
+
+def test_trees_that_cannot_be_compiled_run_in_scikit_learn(monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    import skl2onnx
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no converter")
+
+    monkeypatch.setattr(skl2onnx, "to_onnx", refuse)
+    data, _ = _synthetic()
+    model = LearnedRanker(max_iter=20).fit(data.X, data.y)
+    with caplog.at_level("WARNING"):
+        scores = model.predict(data.X)
+    assert "ONNX conversion failed: no converter" in caplog.text
+    np.testing.assert_array_equal(scores, model.model_.predict(data.X))
