@@ -372,7 +372,8 @@ class Cursor:
 async def _load(
     base: str, key: str, clients: int, cursor: Cursor, warmup: float, seconds: float
 ) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # idle connections expire before uvicorn closes them (5 s): else a request can meet a closing socket
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2.0)
     headers = {"X-API-Key": key, "Content-Type": "application/json"}
     latencies: list[float] = []
     completions: list[float] = []
@@ -445,7 +446,7 @@ async def _open_loop(
     latency runs from its scheduled time (not from when it went out), so a server that falls behind is
     charged for the wait it causes: no coordinated omission. Requests scheduled before ``warmup`` are sent
     but not timed."""
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512, keepalive_expiry=2.0)
     headers = {"X-API-Key": key, "Content-Type": "application/json"}
     latencies: list[float] = []
     errors: dict[str, int] = {}
@@ -597,16 +598,19 @@ def one_run(
     }
 
 
-def _variants(args: argparse.Namespace) -> list[tuple[str, Path, dict[str, str]]]:
-    variants: list[tuple[str, Path, dict[str, str]]] = [("new", REPO, {})]
+def _variants(args: argparse.Namespace) -> list[tuple[str, Path, dict[str, str], int]]:
+    """(label, code checkout, extra environment, worker processes) of each server to compare."""
+    variants: list[tuple[str, Path, dict[str, str], int]] = [("new", REPO, {}, args.workers)]
     if args.compare_with:
-        variants.append(("base", args.compare_with.resolve(), {}))
+        variants.append(("base", args.compare_with.resolve(), {}, args.workers))
     if args.cache_off:
-        variants.append(("new, cache off", REPO, {"MATCHING_QUERY_CACHE": "0"}))
-    for spec in args.also or []:  # "label:KEY=VALUE,KEY=VALUE"
+        variants.append(("new, cache off", REPO, {"MATCHING_QUERY_CACHE": "0"}, args.workers))
+    for spec in args.also or []:  # "label:KEY=VALUE,KEY=VALUE"; WORKERS= and CODE= are not environment
         label, _, assignments = spec.partition(":")
         env = dict(pair.split("=", 1) for pair in assignments.split(",") if pair)
-        variants.append((label, REPO, env))
+        workers = int(env.pop("WORKERS", args.workers))
+        code = Path(env.pop("CODE")).resolve() if "CODE" in env else REPO
+        variants.append((label, code, env, workers))
     return variants
 
 
@@ -622,22 +626,22 @@ def variant_run(
     key: str,
     pool: list[dict[str, Any]],
     run: int,
-    variant: tuple[str, Path, dict[str, str]],
+    variant: tuple[str, Path, dict[str, str], int],
 ) -> dict[str, Any]:
     """One server of ``variant`` (label, code checkout, extra environment): the in-process baseline (this
     checkout's code only, its query cache on or off as the server's), closed-loop levels (the highest
     throughput is the saturation), then open-loop Poisson load at ``--open-fraction`` of that saturation."""
-    label, code, env_extra = variant
+    label, code, env_extra, workers = variant
     bodies = [json.dumps(b).encode() for b in pool]
     log = args.home / "logs" / f"server-run{run}-{label.replace(' ', '').replace(',', '-')}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.unlink(missing_ok=True)
     busy_before = wait_for_quiet(args.quiet, args.quiet_wait) if args.quiet_wait else None
-    server = Server(args.home, args.workers, args.torch_threads, log, code=code, env_extra=env_extra)
+    server = Server(args.home, workers, args.torch_threads, log, code=code, env_extra=env_extra)
     baseline: dict[str, Any] | None = None
     try:
         started = time.perf_counter()
-        server.wait_ready(args.workers)
+        server.wait_ready(workers)
         ready_s = time.perf_counter() - started
         time.sleep(1.0)
         print(f"run {run} [{label}]: server ready in {ready_s:.1f} s", file=sys.stderr)
@@ -678,6 +682,7 @@ def variant_run(
         "variant": label,
         "code": str(code),
         "env": env_extra,
+        "workers": workers,
         "run": run,
         "ready_s": round(ready_s, 1),
         "cores_busy_before_run": busy_before,
@@ -816,7 +821,8 @@ def main() -> None:
         action="append",
         metavar="LABEL:KEY=VALUE,...",
         help="also run this checkout's server with these environment variables, e.g. "
-        "'2 threads, cache off:MATCHING_ENCODER_THREADS=2,MATCHING_QUERY_CACHE=0' (repeatable)",
+        "'2 threads, cache off:MATCHING_ENCODER_THREADS=2,MATCHING_QUERY_CACHE=0' (repeatable); "
+        "WORKERS=N sets that server's worker processes and CODE=PATH the checkout that serves",
     )
     parser.add_argument(
         "--open-fraction",

@@ -6,7 +6,8 @@
 ``MATCHING_MAX_UPLOAD_MB``    largest request body accepted, in MB (default 20); more gets 413.
 ``MATCHING_SEARCH_BATCH``     most searches a thread takes and encodes together (default 1: ONNX Runtime
                               encodes a query alone faster per query than in a batch; torch gains from 16).
-``MATCHING_SEARCH_WORKERS``   threads serving searches from the one queue (default 2).
+``MATCHING_SEARCH_WORKERS``   threads serving searches from the one queue (default 2; ``matching serve`` with
+                              several worker processes sets 1 for each, unless this is set).
 ``MATCHING_LOG_LEVEL``        ``info`` (default), ``debug``, ``warning`` ...
 ``MATCHING_TRUSTED_ORIGINS``  JSON list of origins the pages may be served under besides the request's own
                               ``Host``, e.g. ``["https://matching.example.org"]`` behind a proxy that

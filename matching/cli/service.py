@@ -16,7 +16,7 @@ from rich.table import Table
 from matching.cli._app import HomeOption, app, errors, open_engine, out
 from matching.store.keys import Role
 
-__all__ = ["create_key", "keys_app", "list_keys", "revoke_key", "serve"]
+__all__ = ["create_key", "default_workers", "keys_app", "list_keys", "revoke_key", "serve"]
 
 keys_app = typer.Typer(help="API keys of the service: create, list, revoke.", no_args_is_help=True)
 
@@ -27,7 +27,14 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (each loads the model).", min=1)] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes, each with its own copy of the model (~1 GB with e5-small). "
+            "Default: one per CPU core, at most 2.",
+            min=1,
+        ),
+    ] = None,
     public_search: Annotated[
         bool | None,
         typer.Option("--public-search/--no-public-search", help="Let requests without a key search."),
@@ -44,13 +51,20 @@ def serve(
     if public_search is not None:
         os.environ["MATCHING_PUBLIC_SEARCH"] = "true" if public_search else "false"
     os.environ["MATCHING_LOG_LEVEL"] = log_level
+    workers = workers or default_workers()
+    if workers > 1:
+        # a search holds Python's lock while it ranks: processes, not threads, use the other cores
+        os.environ.setdefault("MATCHING_SEARCH_WORKERS", "1")
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="matching-metrics-")
     with errors():
         engine = open_engine(home)  # migrate the database once, before the workers start
         engine.store.revision()
         engine.close()
-    out.print(f"serving on http://{host}:{port}/ (API docs: http://{host}:{port}/api/v1/docs)")
+    out.print(
+        f"serving on http://{host}:{port}/ with {workers} worker process{'es' if workers > 1 else ''} "
+        f"(API docs: http://{host}:{port}/api/v1/docs)"
+    )
     uvicorn.run(
         "service.app:create_app",
         factory=True,
@@ -60,6 +74,17 @@ def serve(
         log_level=log_level,
         access_log=False,  # the service logs each request itself, with its request id
     )
+
+
+def default_workers() -> int:
+    """Worker processes when ``--workers`` is not given: the CPU cores this process may use, at most 2 (each
+    process holds its own model and index; a search holds Python's lock while it ranks, so on 2 cores two
+    processes serve more searches than two threads of one: BENCHMARKS.md, "Service: worker processes")."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 2))
 
 
 @keys_app.command("create")
