@@ -7,6 +7,7 @@
     .venv/bin/python scripts/bench_ranking.py encode [--repeats 3]       # query encoding: PyTorch vs ONNX
     .venv/bin/python scripts/bench_ranking.py dense                      # dense-only nDCG@10: PyTorch vs ONNX
     .venv/bin/python scripts/bench_ranking.py trees [--sets ...]         # learned trees: ONNX vs scikit-learn
+    .venv/bin/python scripts/bench_ranking.py int8 --layers 0-11 8-11    # e5 query graph in int8, by layer
 
 Every figure of BENCHMARKS.md's ranking section comes from this script. Timings are medians; ratios are
 measured in one run (engine vs raw encoder), as the machines are shared and noisy.
@@ -355,15 +356,93 @@ def trees(args: argparse.Namespace) -> dict[str, Any]:
     return {"sets": rows, "max_abs_diff": max(abs(r["diff"]) for r in rows.values())}
 
 
+def int8(args: argparse.Namespace) -> dict[str, Any]:
+    """e5-small's query graph with the MatMul weights of some layers in int8 (ONNX Runtime's dynamic
+    quantization, per channel), passages left fp32: dense-only nDCG@10 of every judged set (all buyers and
+    per language) and ms a query against the fp32 graph. ``--layers`` takes ranges such as ``0-11 8-11``."""
+    import re
+
+    import onnx
+    import onnxruntime as ort
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from matching.retrieval.onnx_encoder import ONNX_FILE
+
+    def layer(node: str) -> int:
+        found = re.search(r"layer[._/](\d+)", node)
+        return int(found.group(1)) if found else -1
+
+    graphs: dict[str, Path] = {}
+    rows: dict[str, Any] = {}
+    for name in args.sets or sorted(JUDGED_SETS):
+        home = args.home if name == "dev" else args.home / name
+        engine, buyers, qrels = open_judged_set(
+            name, Settings(home=home, encoder="e5-small", ranker="weights")
+        )
+        encoder = getattr(engine.encoder, "encoder", engine.encoder)  # under the query cache, if any
+        if not graphs:
+            source = encoder.path / ONNX_FILE
+            matmuls = [n.name for n in onnx.load(str(source)).graph.node if n.op_type == "MatMul"]
+            graphs["fp32"] = source
+            for spec in args.layers:
+                low, high = map(int, spec.split("-"))
+                graphs[spec] = args.home / f"e5-query-int8-layers{spec}.onnx"
+                quantize_dynamic(
+                    str(source),
+                    str(graphs[spec]),
+                    weight_type=QuantType.QInt8,
+                    per_channel=True,
+                    op_types_to_quantize=["MatMul"],
+                    nodes_to_exclude=[n for n in matmuls if not low <= layer(n) <= high],
+                )
+        searcher, fp32_session = engine.searcher(), encoder.session
+        queries = engine.encode_buyers(buyers, cached=False)
+        texts = [n.text for n in queries.needs]
+        rows[name] = {}
+        for label, path in graphs.items():
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = options.inter_op_num_threads = 1
+            encoder.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            started = time.perf_counter()
+            vectors = encoder.encode_queries(texts)
+            ms = (time.perf_counter() - started) * 1000 / len(texts)
+            run = {b.buyer_id: searcher.dense_only(v, 10) for b, v in zip(buyers, vectors, strict=True)}
+            results = evaluate_systems(
+                SystemRuns({"dense": run}, dict(queries.languages)),
+                qrels,
+                condensed=judged_set(name).condensed,
+            )
+            scores = {
+                s: m.as_dict()["ndcg@10"] for s, m in results["dense"].items() if m.as_dict()["queries"]
+            }
+            rows[name][label] = {"ndcg@10": scores, "ms_a_query": round(ms, 2)}
+            print(f"{name} {label}: {scores} {ms:.1f} ms a query", file=sys.stderr)
+        encoder.session = fp32_session
+        engine.close()
+    worst = {
+        label: max(
+            abs(r[label]["ndcg@10"][s] - r["fp32"]["ndcg@10"][s])
+            for r in rows.values()
+            for s in r["fp32"]["ndcg@10"]
+        )
+        for label in graphs
+        if label != "fp32"
+    }
+    return {"sets": rows, "max_abs_diff_by_layers": worst}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["quality", "throughput", "latency", "encode", "dense", "trees"])
+    parser.add_argument(
+        "what", choices=["quality", "throughput", "latency", "encode", "dense", "trees", "int8"]
+    )
     parser.add_argument("--set", default="dev", choices=sorted(JUDGED_SETS), help="quality: the judged set")
     parser.add_argument(
         "--sets", nargs="*", help="dense, trees: these judged sets (default: all of JUDGED_SETS)"
     )
+    parser.add_argument("--layers", nargs="*", default=["0-11"], help="int8: layer ranges to quantize")
     parser.add_argument("--encoder", default="e5-small")
     parser.add_argument("--ranker", default="weights")
     parser.add_argument("--repeats", type=int, default=3)
@@ -386,6 +465,7 @@ def main() -> None:
         "encode": encode,
         "dense": dense,
         "trees": trees,
+        "int8": int8,
     }
     result = modes[args.what](args)
     text = json.dumps(result, indent=2)
