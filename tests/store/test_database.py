@@ -1,13 +1,7 @@
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import sqlite3
-import subprocess
-import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,10 +19,18 @@ from matching.store.tables import Base
 from tests.helpers import IKM_HEADER, snapshot, write_csv
 
 
-def test_migrations_from_empty_reach_head_and_match_the_models(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-    Store(url).close()
-    engine = create_engine(url)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database: SQLite in a file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def test_migrations_from_empty_reach_head_and_match_the_models(empty_database: str) -> None:
+    Store(empty_database).close()
+    engine = create_engine(empty_database)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection)
         from alembic.config import Config
@@ -61,67 +63,6 @@ def test_deleting_an_ikm_removes_its_products(engine: Engine, canonical_files: l
         session.execute(delete(IkmRow).where(IkmRow.ikm_id == "I0001"))
         session.commit()
     assert "P001" not in {p.product_id for p in engine.store.products()}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL URL: $MATCHING_TEST_POSTGRES_URL, else a throwaway local cluster, else skip."""
-    url = os.environ.get("MATCHING_TEST_POSTGRES_URL")
-    if url:
-        yield url
-        return
-    pytest.importorskip("psycopg")
-    bindir = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
-    initdb = shutil.which("initdb") or (str(bindir / "initdb") if bindir else None)
-    if not initdb or not Path(initdb).exists():
-        pytest.skip("no PostgreSQL server here (set MATCHING_TEST_POSTGRES_URL to test against one)")
-    pg_ctl = str(Path(initdb).with_name("pg_ctl"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        if shutil.which("runuser") is None:
-            pytest.skip("running as root without runuser; cannot start PostgreSQL")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data = Path(tempfile.mkdtemp(prefix="matching-pg-"))
-    os.chmod(data, 0o777)
-    port = _free_port()
-    try:
-        subprocess.run(
-            [*as_user, initdb, "-D", str(data / "db"), "-U", "matching", "--auth=trust"],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [
-                *as_user,
-                pg_ctl,
-                "-D",
-                str(data / "db"),
-                "-l",
-                str(data / "log"),
-                "-w",
-                "-o",
-                f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-        )
-    except subprocess.CalledProcessError as exc:
-        shutil.rmtree(data, ignore_errors=True)
-        pytest.skip(f"could not start a local PostgreSQL: {exc.stderr.decode(errors='replace')[-300:]}")
-    try:
-        yield f"postgresql+psycopg://matching@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*as_user, pg_ctl, "-D", str(data / "db"), "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.mark.postgres
