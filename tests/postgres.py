@@ -4,6 +4,7 @@ a free loopback port, trust authentication, stopped and removed at the end.
 ``MATCHING_TEST_POSTGRES_URL`` points the tests at a server of your own instead. Where neither is possible the
 PostgreSQL tests are skipped, unless ``MATCHING_REQUIRE_POSTGRES=1`` (``scripts/test.sh`` sets it, after
 installing the server when it is missing): then they fail, so CI never passes with them skipped.
+``scripts/bench_import.py`` starts its cluster with :func:`postgres_cluster` too.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+__all__ = ["PostgresUnavailable", "fresh_database", "postgres_cluster"]
 
-__all__ = ["fresh_database", "postgres_cluster"]
+
+class PostgresUnavailable(RuntimeError):
+    """No PostgreSQL server can be started here; the message says why."""
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("MATCHING_REQUIRE_POSTGRES") == "1":
-        pytest.fail(f"MATCHING_REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    raise PostgresUnavailable(reason)
 
 
 def _free_port() -> int:

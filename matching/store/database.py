@@ -18,7 +18,9 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine as SqlEngine
@@ -50,6 +52,7 @@ ROW_TYPES: dict[Entity, type[IkmRow] | type[ProductRow] | type[BuyerRow]] = {
 }
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT = 15.0  # seconds a write waits for another writer (e.g. an import's batch) before giving up
+MIGRATION_LOCK = 0x494B4D  # PostgreSQL advisory lock key held while migrating ("IKM")
 WRITE_BATCH = 2_000  # records per import transaction: readers and other writers get turns in between
 
 
@@ -90,6 +93,11 @@ class Store:
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
             with self.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # replicas starting at once on one database: one migrates, the others wait for it (the
+                    # lock ends with this transaction) and then find the schema at head; without it, two
+                    # CREATE TABLEs of a fresh database clash and one replica fails to start
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
         except SQLAlchemyError as exc:
@@ -234,26 +242,33 @@ class Store:
         id_field = COLUMNS[entity][0].name
         fields = _record_fields(entity)
         ids = [getattr(r, id_field) for r in records]
-        existing: dict[str, Any] = {}
+        existing: dict[str, tuple[Any, ...]] = {}
+        columns = [getattr(row_type, f) for f in fields]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for row in session.scalars(select(row_type).where(getattr(row_type, id_field).in_(chunk))):
-                existing[getattr(row, id_field)] = row
+            for row in session.execute(select(*columns).where(getattr(row_type, id_field).in_(chunk))):
+                existing[row[0]] = tuple(row)
+        created: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for record in records:
             data = record.model_dump(include=set(fields))
             stored = existing.get(data[id_field])
             if stored is None:
-                if apply:
-                    session.add(row_type(**data))
-                counts.created += 1
-            elif all(getattr(stored, f) == data[f] for f in fields):
+                created.append(data)
+            elif all(value == data[f] for f, value in zip(fields, stored, strict=True)):
                 counts.unchanged += 1
             else:
-                if apply:
-                    for name in fields:
-                        setattr(stored, name, data[name])
-                counts.updated += 1
+                changed.append(data)
+        counts.created += len(created)
+        counts.updated += len(changed)
         if apply:
+            # the database's bulk paths: multi-row INSERTs of up to 1,000 rows (SQLAlchemy Core's
+            # "insertmanyvalues"; the table, not the ORM class, which would split the rows wherever the
+            # next one has other empty fields), and UPDATE ... WHERE id = ? executemany; no ORM object per row
+            if created:
+                session.execute(insert(row_type.__table__), created)
+            if changed:
+                session.execute(update(row_type), changed)
             session.flush()
 
     # -- single records (the service's create / read / update / delete) --------------------------------
