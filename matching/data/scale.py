@@ -1,0 +1,154 @@
+"""A large catalogue made of real text: the demo's, dev2's and PRDECT-ID's products and IKMs, recombined.
+
+``python -m matching.data.scale OUT --products 1000000 [--seed 0]`` writes ``OUT/ikms.csv`` and
+``OUT/products.csv`` in the import format. Each product takes a real product's name, material, category and
+price (jittered by up to 20%), and a description made of its own description's sentences followed by a
+sentence of another real product of the same material; each IKM takes a real IKM's province, regency and
+description and has about five products. Nothing is invented word by word, so the texts embed as real product
+text does (the scale benchmarks measure real e5 vectors, not random ones), while every row is distinct.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+from tqdm import tqdm
+
+from matching.catalogue.schema import COLUMNS, Entity
+
+__all__ = ["SOURCES", "write_scaled_catalogue"]
+
+DATA = Path(__file__).parent
+SOURCES = (DATA / "demo", DATA / "dev2", DATA / "prdect")
+PRODUCTS_PER_IKM = 5
+
+
+# dev2's files use Indonesian headers (as an organiser's spreadsheet may)
+HEADERS = {
+    "kode_produk": "product_id",
+    "kode_ikm": "ikm_id",
+    "nama_produk": "name",
+    "deskripsi": "description",
+    "bahan": "material",
+    "kategori": "category",
+    "harga": "price_idr",
+}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [{HEADERS.get(k, k): v for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _price(text: str, rng: random.Random) -> str:
+    """A source price ("Rp 1.500.000", "391000") jittered by up to 20%, in whole hundreds of rupiah."""
+    digits = re.sub(r"\D", "", text.split(",")[0])
+    return str(max(1000, int(round(int(digits) * rng.uniform(0.8, 1.2), -2)))) if digits else ""
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text or "") if s.strip()]
+
+
+def _join(first: str, second: str) -> str:
+    first, second = first.strip(), second.strip()
+    if not (first and second):
+        return first or second
+    return first + (" " if first[-1] in ".!?" else ". ") + second
+
+
+def _products(sources: tuple[Path, ...], n: int, rng: random.Random, ikms: int) -> Iterator[list[str]]:
+    pool = [row for source in sources for row in _rows(source / "products.csv")]
+    by_material: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in pool:
+        by_material[(row.get("material") or row.get("category") or "").lower()].append(row)
+    for i in range(n):
+        base = pool[i % len(pool)] if i < len(pool) else rng.choice(pool)
+        key = (base.get("material") or base.get("category") or "").lower()
+        kind = by_material[key]
+        extra = [
+            rng.choice(_sentences(p.get("description") or p["name"]) or [""]) for p in rng.choices(kind, k=2)
+        ]
+        own = (base.get("description") or "").strip()
+        if not own:  # a listing with a title only (PRDECT-ID): the sentences of others of its kind instead
+            own = rng.choice(kind)["name"]
+        description = _join(_join(own, extra[0]), extra[1])
+        price = _price(base.get("price_idr") or "", rng)
+        yield [
+            f"SP{i:07d}",
+            f"SI{(i // PRODUCTS_PER_IKM) % ikms:06d}",
+            base["name"],
+            description,
+            base.get("material") or "",
+            base.get("category") or "",
+            price,
+        ]
+
+
+def _ikms(sources: tuple[Path, ...], n: int, rng: random.Random) -> Iterator[list[str]]:
+    pool = [row for source in sources for row in _rows(source / "ikms.csv")]
+    names = [row["name"] for row in pool]
+    for i in range(n):
+        base = pool[i % len(pool)]
+        yield [
+            f"SI{i:06d}",
+            f"{rng.choice(names)} {i}",
+            base["province"],
+            base["regency"],
+            base.get("village") or "",
+            base.get("ovop_stars") or "",
+            base.get("capacity_per_month") or "",
+            base.get("min_order_qty") or "",
+            base.get("lead_time_days") or "",
+            base.get("certifications") or "",
+            base.get("export_markets") or "",
+            base.get("description") or "",
+            "",
+            "",
+            "",
+        ]
+
+
+def write_scaled_catalogue(
+    out: Path, products: int, *, seed: int = 0, progress: bool = True
+) -> tuple[Path, Path]:
+    """Write ``ikms.csv`` and ``products.csv`` of ``products`` products under ``out``; their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    ikms = max(1, -(-products // PRODUCTS_PER_IKM))
+    written = []
+    for entity, rows, total in (
+        (Entity.IKMS, _ikms(SOURCES, ikms, rng), ikms),
+        (Entity.PRODUCTS, _products(SOURCES, products, rng, ikms), products),
+    ):
+        path = out / f"{entity.value}.csv"
+        header = [spec.name for spec in COLUMNS[entity]]
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for row in tqdm(rows, total=total, desc=path.name, unit=" rows", disable=not progress):
+                writer.writerow(row[: len(header)])
+        written.append(path)
+    return written[0], written[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    for path in write_scaled_catalogue(args.out, args.products, seed=args.seed):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
