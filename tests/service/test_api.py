@@ -2,8 +2,8 @@
 update / delete, search picking up changes without a restart, imports, events, and the one error shape.
 
 One fast engine (hashing encoder, hand-set ranker weights) serves the whole module; tests that write use
-ids of their own, so they do not disturb each other. The module runs twice: on SQLite, and on PostgreSQL (a new
-database on the test process's server, ``tests.postgres``).
+ids of their own, so they do not disturb each other. The module runs twice: on SQLite, and on PostgreSQL (a
+new database on the test process's server, ``tests.postgres``).
 """
 
 from __future__ import annotations
