@@ -41,15 +41,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server for this test process (:mod:`tests.postgres`): skipped where none can run, a
     failure instead with ``MATCHING_REQUIRE_POSTGRES=1``."""
-    from tests.postgres import PostgresUnavailable, postgres_cluster
+    from tests.postgres import PostgresUnavailable, postgres_cluster, skip_or_fail
 
     try:
         with postgres_cluster() as url:
             yield url
     except PostgresUnavailable as exc:
-        if os.environ.get("MATCHING_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"MATCHING_REQUIRE_POSTGRES=1 but {exc}", pytrace=False)
-        pytest.skip(str(exc))
+        skip_or_fail(str(exc))
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["PostgresUnavailable", "fresh_database", "postgres_cluster"]
+__all__ = ["PostgresUnavailable", "fresh_database", "postgres_cluster", "skip_or_fail"]
 
 
 class PostgresUnavailable(RuntimeError):
@@ -28,6 +28,16 @@ class PostgresUnavailable(RuntimeError):
 
 def _unavailable(reason: str) -> None:
     raise PostgresUnavailable(reason)
+
+
+def skip_or_fail(reason: str) -> None:
+    """What a test needing PostgreSQL does when none can start: skip, or fail with
+    ``MATCHING_REQUIRE_POSTGRES=1`` (CI: ``scripts/test.sh``)."""
+    import pytest
+
+    if os.environ.get("MATCHING_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"MATCHING_REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 def _free_port() -> int:
