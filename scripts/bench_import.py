@@ -35,7 +35,7 @@ from tests.postgres import fresh_database, postgres_cluster  # noqa: E402
 
 
 def _repriced(products: Path, out: Path) -> Path:
-    """``products`` with every price 100 rupiah higher (every row an update)."""
+    """A products file with every price 100 rupiah higher (every row an update)."""
     with (
         products.open(newline="", encoding="utf-8") as source,
         out.open("w", newline="", encoding="utf-8") as sink,
@@ -83,8 +83,10 @@ def main() -> None:
     data = args.work / f"catalogue-{args.products}"
     if not (data / "products.csv").exists():
         write_scaled_catalogue(data, args.products)
-    files = [data / "ikms.csv", data / "products.csv"]
-    repriced = [files[0], _repriced(files[1], data / "products-repriced.csv")]
+    files = [data / "ikms.csv", *sorted(data.glob("products*.csv"), key=lambda p: (len(p.name), p.name))]
+    files = [f for f in files if "repriced" not in f.name]
+    (data / "repriced").mkdir(exist_ok=True)
+    repriced = [files[0], *(_repriced(f, data / "repriced" / f.name) for f in files[1:])]
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in args.databases}
     with ExitStack() as stack:
         server = None

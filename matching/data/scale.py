@@ -1,17 +1,19 @@
 """A large catalogue made of real text: the demo's, dev2's and PRDECT-ID's products and IKMs, recombined.
 
 ``python -m matching.data.scale OUT --products 1000000 [--seed 0]`` writes ``OUT/ikms.csv`` and
-``OUT/products.csv`` in the import format. Each product takes a real product's name, material, category and
-price (jittered by up to 20%), and a description made of its own description's sentences followed by a
-sentence of another real product of the same material; each IKM takes a real IKM's province, regency and
-description and has about five products. Nothing is invented word by word, so the texts embed as real product
-text does (the scale benchmarks measure real e5 vectors, not random ones), while every row is distinct.
+``OUT/products.csv`` (``products-2.csv`` ... past 250,000 rows) in the import format. Each product takes a
+real product's name, material, category and price (jittered by up to 20%), and a description made of its
+own description (a title-only listing: another's title) followed by a sentence from each of two other real
+products of the same material; each IKM takes a real IKM's province, regency and description and has about
+five products. Nothing is invented word by word, so the texts embed as real product text does (the scale
+benchmarks measure real e5 vectors, not random ones), and hardly two are alike (99.3% distinct at 100k).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import random
 import re
 from collections import defaultdict
@@ -27,6 +29,7 @@ __all__ = ["SOURCES", "write_scaled_catalogue"]
 DATA = Path(__file__).parent
 SOURCES = (DATA / "demo", DATA / "dev2", DATA / "prdect")
 PRODUCTS_PER_IKM = 5
+ROWS_PER_FILE = 250_000  # ~100 MB of products a file
 
 
 # dev2's files use Indonesian headers (as an organiser's spreadsheet may)
@@ -116,26 +119,32 @@ def _ikms(sources: tuple[Path, ...], n: int, rng: random.Random) -> Iterator[lis
 
 
 def write_scaled_catalogue(
-    out: Path, products: int, *, seed: int = 0, progress: bool = True
-) -> tuple[Path, Path]:
-    """Write ``ikms.csv`` and ``products.csv`` of ``products`` products under ``out``; their paths."""
+    out: Path, products: int, *, seed: int = 0, progress: bool = True, rows_per_file: int = ROWS_PER_FILE
+) -> list[Path]:
+    """Write ``ikms.csv`` and ``products.csv`` of ``products`` products under ``out``, the products split into
+    files of at most ``rows_per_file`` rows (``products-2.csv`` ...: an import file may not pass 200 MiB); the
+    paths, IKMs first."""
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     ikms = max(1, -(-products // PRODUCTS_PER_IKM))
-    written = []
+    written: list[Path] = []
     for entity, rows, total in (
         (Entity.IKMS, _ikms(SOURCES, ikms, rng), ikms),
         (Entity.PRODUCTS, _products(SOURCES, products, rng, ikms), products),
     ):
-        path = out / f"{entity.value}.csv"
         header = [spec.name for spec in COLUMNS[entity]]
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            for row in tqdm(rows, total=total, desc=path.name, unit=" rows", disable=not progress):
-                writer.writerow(row[: len(header)])
-        written.append(path)
-    return written[0], written[1]
+        bar = tqdm(total=total, desc=f"{entity.value}.csv", unit=" rows", disable=not progress)
+        for part in range(max(1, -(-total // rows_per_file))):
+            path = out / (f"{entity.value}.csv" if part == 0 else f"{entity.value}-{part + 1}.csv")
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(header)
+                for row in itertools.islice(rows, rows_per_file):
+                    writer.writerow(row[: len(header)])
+                    bar.update()
+            written.append(path)
+        bar.close()
+    return written
 
 
 def main() -> None:
