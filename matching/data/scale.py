@@ -23,6 +23,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from matching.catalogue.schema import COLUMNS, Entity
+from matching.common.parsing import parse_whole_number
 
 __all__ = ["SOURCES", "write_scaled_catalogue"]
 
@@ -32,27 +33,22 @@ PRODUCTS_PER_IKM = 5
 ROWS_PER_FILE = 250_000  # ~100 MB of products a file
 
 
-# dev2's files use Indonesian headers (as an organiser's spreadsheet may)
-HEADERS = {
-    "kode_produk": "product_id",
-    "kode_ikm": "ikm_id",
-    "nama_produk": "name",
-    "deskripsi": "description",
-    "bahan": "material",
-    "kategori": "category",
-    "harga": "price_idr",
-}
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
+def _rows(path: Path, entity: Entity) -> list[dict[str, str]]:
+    """The rows of a source file, its headers read through the import's own aliases (dev2's are Indonesian:
+    ``nama_produk``, ``harga`` ...)."""
+    names = {alias: spec.name for spec in COLUMNS[entity] for alias in (spec.name, *spec.aliases)}
     with path.open(newline="", encoding="utf-8") as handle:
-        return [{HEADERS.get(k, k): v for k, v in row.items()} for row in csv.DictReader(handle)]
+        return [
+            {names.get(k.strip().lower(), k): v for k, v in row.items()} for row in csv.DictReader(handle)
+        ]
 
 
 def _price(text: str, rng: random.Random) -> str:
-    """A source price ("Rp 1.500.000", "391000") jittered by up to 20%, in whole hundreds of rupiah."""
-    digits = re.sub(r"\D", "", text.split(",")[0])
-    return str(max(1000, int(round(int(digits) * rng.uniform(0.8, 1.2), -2)))) if digits else ""
+    """A source price ("Rp 1.500.000", "391000", read as the import reads it) jittered by up to 20%, in whole
+    hundreds of rupiah."""
+    if not text.strip():
+        return ""
+    return str(max(1000, int(round(parse_whole_number(text) * rng.uniform(0.8, 1.2), -2))))
 
 
 def _sentences(text: str) -> list[str]:
@@ -67,7 +63,7 @@ def _join(first: str, second: str) -> str:
 
 
 def _products(sources: tuple[Path, ...], n: int, rng: random.Random, ikms: int) -> Iterator[list[str]]:
-    pool = [row for source in sources for row in _rows(source / "products.csv")]
+    pool = [row for source in sources for row in _rows(source / "products.csv", Entity.PRODUCTS)]
     by_material: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in pool:
         by_material[(row.get("material") or row.get("category") or "").lower()].append(row)
@@ -79,7 +75,7 @@ def _products(sources: tuple[Path, ...], n: int, rng: random.Random, ikms: int) 
             rng.choice(_sentences(p.get("description") or p["name"]) or [""]) for p in rng.choices(kind, k=2)
         ]
         own = (base.get("description") or "").strip()
-        if not own:  # a listing with a title only (PRDECT-ID): the sentences of others of its kind instead
+        if not own:  # a listing with a title only (PRDECT-ID): another listing's title of its kind instead
             own = rng.choice(kind)["name"]
         description = _join(_join(own, extra[0]), extra[1])
         price = _price(base.get("price_idr") or "", rng)
@@ -95,7 +91,7 @@ def _products(sources: tuple[Path, ...], n: int, rng: random.Random, ikms: int) 
 
 
 def _ikms(sources: tuple[Path, ...], n: int, rng: random.Random) -> Iterator[list[str]]:
-    pool = [row for source in sources for row in _rows(source / "ikms.csv")]
+    pool = [row for source in sources for row in _rows(source / "ikms.csv", Entity.IKMS)]
     names = [row["name"] for row in pool]
     for i in range(n):
         base = pool[i % len(pool)]

@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 from matching import Engine, Settings
+from matching.catalogue.schema import Entity
 from matching.data.scale import SOURCES, _rows, write_scaled_catalogue
 
 
@@ -18,7 +19,9 @@ def test_a_scaled_catalogue_imports_whole_and_is_made_of_real_text(tmp_path: Pat
         with part.open(newline="", encoding="utf-8") as handle:
             rows += list(csv.DictReader(handle))
     assert len(rows) == 7_000 and len({r["product_id"] for r in rows}) == 7_000
-    real_names = {row["name"] for source in SOURCES for row in _rows(source / "products.csv")}
+    real_names = {
+        row["name"] for source in SOURCES for row in _rows(source / "products.csv", Entity.PRODUCTS)
+    }
     assert {r["name"] for r in rows} <= real_names  # names are real listings' names
     assert len({(r["name"], r["description"]) for r in rows}) > 6_950  # recombined: hardly two alike
     assert all(r["price_idr"] == "" or r["price_idr"].isdigit() for r in rows)
