@@ -34,6 +34,8 @@ from matching.catalogue.schema import IKM, Product
 from matching.lab.analysis import open_judged_set
 from matching.learning.baselines import SystemRuns, engine_run, evaluate_systems, metrics_table, system_runs
 from matching.learning.judged_sets import JUDGED_SETS, judged_set
+from matching.learning.metrics import Qrels
+from matching.ranking.queries import Queries
 from matching.ranking.searcher import Searcher
 from matching.retrieval.dense_index import VectorIndex
 from matching.retrieval.documents import Catalogue
@@ -267,6 +269,17 @@ def encode(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _dense_ndcg(
+    searcher: Searcher, queries: Queries, vectors: np.ndarray, qrels: Qrels, *, condensed: bool = False
+) -> dict[str, float]:
+    """Dense-only nDCG@10 of ``queries``' buyers searched with ``vectors``: all buyers and per language."""
+    run = {b.buyer_id: searcher.dense_only(v, 10) for b, v in zip(queries.buyers, vectors, strict=True)}
+    results = evaluate_systems(
+        SystemRuns({"dense": run}, dict(queries.languages)), qrels, condensed=condensed
+    )
+    return {split: m.as_dict()["ndcg@10"] for split, m in results["dense"].items() if m.as_dict()["queries"]}
+
+
 def dense(args: argparse.Namespace) -> dict[str, Any]:
     """Dense-only nDCG@10 (all buyers and per language) of every judged set with e5-small run by PyTorch and
     by ONNX Runtime. Each backend embeds the catalogue itself, in its own home (no shared embedding
@@ -285,15 +298,7 @@ def dense(args: argparse.Namespace) -> dict[str, Any]:
             engine, buyers, qrels = open_judged_set(name, Settings(home=home, encoder=spec, ranker="weights"))
             searcher = engine.searcher()
             queries = engine.encode_buyers(buyers, cached=False)
-            run = {
-                q.buyer_id: searcher.dense_only(v, 10) for q, v in zip(buyers, queries.vectors, strict=True)
-            }
-            results = evaluate_systems(SystemRuns({"dense": run}, dict(queries.languages)), qrels)
-            scores = {
-                split: m.as_dict()["ndcg@10"]
-                for split, m in results["dense"].items()
-                if m.as_dict()["queries"]
-            }
+            scores = _dense_ndcg(searcher, queries, queries.vectors, qrels)
             engine.close()
             rows[name][backend] = {"ndcg@10": scores, "seconds": round(time.perf_counter() - started, 1)}
             print(f"{name} {backend}: {scores}", file=sys.stderr)
@@ -406,15 +411,7 @@ def int8(args: argparse.Namespace) -> dict[str, Any]:
             started = time.perf_counter()
             vectors = encoder.encode_queries(texts)
             ms = (time.perf_counter() - started) * 1000 / len(texts)
-            run = {b.buyer_id: searcher.dense_only(v, 10) for b, v in zip(buyers, vectors, strict=True)}
-            results = evaluate_systems(
-                SystemRuns({"dense": run}, dict(queries.languages)),
-                qrels,
-                condensed=judged_set(name).condensed,
-            )
-            scores = {
-                s: m.as_dict()["ndcg@10"] for s, m in results["dense"].items() if m.as_dict()["queries"]
-            }
+            scores = _dense_ndcg(searcher, queries, vectors, qrels, condensed=judged_set(name).condensed)
             rows[name][label] = {"ndcg@10": scores, "ms_a_query": round(ms, 2)}
             print(f"{name} {label}: {scores} {ms:.1f} ms a query", file=sys.stderr)
         encoder.session = fp32_session
