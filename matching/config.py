@@ -22,6 +22,11 @@
                           each printed agenda's QR code opens ``<it>/events/<id>/agenda/<participant>``.
 ``MATCHING_PROGRESS_EVERY`` seconds between the plain progress lines long commands print when stderr is not
                           a terminal (default 5).
+``MATCHING_SHARED_DIR``   the folder every replica of the service must see, on a shared file system when they
+                          run on several machines: the search index versions (``index/``), event plans
+                          (``events/``), photos (``photos/``) and the ranker chosen with
+                          ``matching models use``; default the data home. The embedding cache and the
+                          e5 model stay in each replica's own home (DEPLOYMENT.md).
 ``MATCHING_SMTP_HOST``    the mail server participants' e-mails go out through (none: they stay queued in the
                           outbox); ``MATCHING_SMTP_PORT`` (default 465 with ``_SSL``, 587 with ``_STARTTLS``,
                           else 25), ``MATCHING_SMTP_USERNAME`` / ``_PASSWORD`` (login, when both are set),
@@ -70,6 +75,7 @@ class Settings(BaseSettings):
     ranker: str = "auto"
     models_dir: Path = Field(default_factory=lambda data: data["home"] / "models")
     embed_batch: int = Field(default=256, ge=1)
+    shared_dir: Path = Field(default_factory=lambda data: data["home"])
     progress_every: float = Field(default=5.0, gt=0)
     public_url: str = "http://localhost:8000"
     smtp_host: str | None = None
@@ -80,6 +86,10 @@ class Settings(BaseSettings):
     smtp_ssl: bool = False
     mail_from: str = "Temu Bisnis IKM <noreply@localhost>"
     mail_every: float = Field(default=30.0, gt=0)
+
+    def folder(self, name: Literal["index", "events", "photos"]) -> Path:
+        """Where one of the folders every replica shares lives: ``<shared_dir>/<name>``."""
+        return self.shared_dir / name
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, or SQLite inside the data home."""

@@ -49,6 +49,17 @@ def _warm(engine: Engine) -> None:
         log.exception("loading the search index failed")
 
 
+def _watch(engine: Engine, every: float, stop: threading.Event) -> None:
+    """Every ``every`` seconds, load a catalogue change or index version another process made (in the
+    background: searches go on meanwhile with the searcher in hand)."""
+    while not stop.wait(every):
+        try:
+            if engine.index_outdated():
+                engine.refresh(background=True)
+        except Exception:  # a database hiccup: the next turn tries again
+            log.exception("checking the catalogue for changes failed")
+
+
 def create_app(
     settings: Settings | None = None,
     service_settings: ServiceSettings | None = None,
@@ -70,11 +81,16 @@ def create_app(
             workers=service_settings.search_workers,
         )
         threading.Thread(target=_warm, args=(app.state.engine,), name="matching-warm", daemon=True).start()
+        stop_watch = threading.Event()
+        if service_settings.refresh_every:
+            watch_args = (app.state.engine, service_settings.refresh_every, stop_watch)
+            threading.Thread(target=_watch, args=watch_args, name="matching-watch", daemon=True).start()
         # participants' e-mails: sent in the background when a mail server is configured
         mail = app.state.engine.start_mail_sender() if app.state.engine.mailer.configured else None
         try:
             yield
         finally:
+            stop_watch.set()
             if mail is not None:
                 app.state.engine.stop_mail_sender(mail)
             app.state.batcher.close()

@@ -401,6 +401,11 @@ class Readiness(BaseModel):
     )
     catalogue_revision: int
     searcher_revision: int
+    index_version: str | None = Field(
+        default=None,
+        description="The saved version of the search index this worker serves (e.g. 'v000007'); replicas "
+        "sharing one index folder converge on the same one.",
+    )
     model_version: str
     ikms: int
     products: int

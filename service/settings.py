@@ -8,6 +8,11 @@
                               encodes a query alone faster per query than in a batch; torch gains from 16).
 ``MATCHING_SEARCH_WORKERS``   threads serving searches from the one queue (default 2; ``matching serve`` with
                               several worker processes sets 1 for each, unless this is set).
+``MATCHING_REFRESH_EVERY``    seconds between a worker's checks for a catalogue change made elsewhere (through
+                              another replica, ``matching ingest`` or ``matching index``) or a newer version
+                              of the shared index; a change found is loaded in the background (default 5;
+                              0: only searches check, and the first one after a change is answered from
+                              the index before it).
 ``MATCHING_LOG_LEVEL``        ``info`` (default), ``debug``, ``warning`` ...
 ``MATCHING_TRUSTED_ORIGINS``  JSON list of origins the pages may be served under besides the request's own
                               ``Host``, e.g. ``["https://matching.example.org"]`` behind a proxy that
@@ -34,6 +39,7 @@ class ServiceSettings(BaseSettings):
     max_upload_mb: float = Field(default=20.0, gt=0)
     search_batch: int = Field(default=1, ge=1, le=256)
     search_workers: int = Field(default=2, ge=1, le=32)
+    refresh_every: float = Field(default=5.0, ge=0)
     log_level: str = "info"
     trusted_origins: list[str] = Field(default_factory=list)
     key_failures: int = Field(default=10, ge=1)

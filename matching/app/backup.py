@@ -5,9 +5,9 @@ A backup is a folder (or the same as one ``.tar.gz``) holding
 - ``matching.sqlite``: a consistent online copy of the SQLite store (``sqlite3.Connection.backup``: readers
   and writers of the live store carry on meanwhile), or ``database.dump`` from ``pg_dump`` (custom format)
   when the store is PostgreSQL;
-- ``index/``, ``cache/``, ``models/``, ``events/`` and ``photos/`` of the home as they are (the dense
-  index, the embedding cache, trained models, event plans and exports, product photos); SQLite files among
-  them are copied online as well;
+- ``index/``, ``cache/``, ``models/``, ``events/`` and ``photos/`` as they are (the dense index, the
+  embedding cache, trained models, event plans and exports, product photos; index, events and photos from
+  ``MATCHING_SHARED_DIR``, which is the home unless set); SQLite files among them are copied online too;
 - ``manifest.json``: the format, the engine version, when it was taken, the database kind, the catalogue's
   counts and revision, and the folders it holds.
 
@@ -100,6 +100,14 @@ def _run(command: list[str], what: str) -> None:
         raise StoreError(f"{what} failed (exit {done.returncode}); see the PostgreSQL server's log")
 
 
+def _place(settings: Settings, name: str) -> Path:
+    """Where folder ``name`` of a backup lives: the shared folder's index, events and photos
+    (``MATCHING_SHARED_DIR``), the data home's cache and models."""
+    if name in ("index", "events", "photos"):
+        return settings.folder(name)  # type: ignore[arg-type]
+    return settings.home / name
+
+
 def backup(settings: Settings, dest: Path) -> dict[str, Any]:
     """Back up the data home of ``settings`` into folder ``dest`` (new or empty) or archive ``dest``
     (``.tar.gz``); returns the manifest."""
@@ -107,7 +115,6 @@ def backup(settings: Settings, dest: Path) -> dict[str, Any]:
 
     if dest.exists() and (dest.is_file() or any(dest.iterdir())):
         raise ConfigError(f"{dest}: already exists and is not empty; choose a new backup name")
-    home = settings.home
     with tempfile.TemporaryDirectory(prefix="matching-backup-") as scratch:
         folder = Path(scratch) / "backup" if _is_archive(dest) else dest
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -131,10 +138,10 @@ def backup(settings: Settings, dest: Path) -> dict[str, Any]:
             counts, revision = store.counts(), store.revision()
         finally:
             store.close()
-        folders = [name for name in FOLDERS if (home / name).is_dir()]
+        folders = [name for name in FOLDERS if _place(settings, name).is_dir()]
         models_dir = settings.models_dir
         for name in folders:
-            _copy_folder(home / name, folder / name)
+            _copy_folder(_place(settings, name), folder / name)
         if "models" not in folders and models_dir.is_dir():
             _copy_folder(models_dir, folder / "models")
             folders.append("models")
@@ -218,7 +225,7 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> dict[st
             command = [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", f"--dbname={url}"]
             _run([*command, str(folder / PG_DUMP)], "pg_restore")
         for name in manifest["folders"]:
-            target = settings.models_dir if name == "models" else home / name
+            target = settings.models_dir if name == "models" else _place(settings, name)
             if target.exists():
                 shutil.rmtree(target)
             _copy_folder(folder / name, target)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from filelock import FileLock
 
 from matching.app.scoring import Pair, Participants
 from matching.catalogue.ingest import validate_tables
@@ -35,7 +37,7 @@ from matching.retrieval.lexicon import Concept, lexicon
 from matching.retrieval.query import BuyerNeeds, parse_needs
 from matching.retrieval.query_cache import CachedQueryEncoder
 from matching.store.accounts import Accounts
-from matching.store.database import Store
+from matching.store.database import INDEX_LOCK, Store
 from matching.store.day import DayRepository
 from matching.store.event_settings import EventSettingsRepository
 from matching.store.events import EventRepository
@@ -206,9 +208,13 @@ class Engine:
     ) -> IndexReport:
         """Embed new or changed products and update the dense index atomically (see
         matching.retrieval.indexing)."""
-        catalogue = self._catalogue()
-        _, report = self._update_index(catalogue, rebuild=rebuild, progress=progress, on_total=on_total)
-        self._update_second_index(catalogue, rebuild=rebuild)
+        with self._index_turn():
+            revision = self.store.revision()
+            catalogue = self._catalogue()
+            _, report = self._update_index(
+                catalogue, rebuild=rebuild, revision=revision, progress=progress, on_total=on_total
+            )
+            self._update_second_index(catalogue, rebuild=rebuild, revision=revision)
         with self._searcher_lock:
             self._searcher = None
         self.query_vectors([self.buyer_needs(b).text for b in self.store.buyers()])  # warm for planning
@@ -232,7 +238,7 @@ class Engine:
 
         with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
             return update_dense_index(
-                self.settings.home / "index" / "dense",
+                self.settings.folder("index") / "dense",
                 catalogue,
                 self.encoder,
                 cache,
@@ -241,20 +247,52 @@ class Engine:
                 **kwargs,
             )
 
-    def _update_second_index(self, catalogue: Catalogue, *, rebuild: bool = False) -> VectorIndex | None:
+    @contextlib.contextmanager
+    def _index_turn(self) -> Iterator[None]:
+        """Held while the catalogue is read and the shared search indexes are brought in line with it.
+
+        Replicas of the service (processes on one machine or several, on one store and one shared folder)
+        take turns: each finds the versions the others saved and embeds only what is still missing, and
+        none saves an index of an older catalogue over a newer one, since each reads the catalogue inside
+        its turn. PostgreSQL's advisory lock reaches every machine; on SQLite (one machine) a file lock
+        in the index folder does.
+        """
+        with self.store.advisory_lock(INDEX_LOCK) as held:
+            if held:
+                yield
+                return
+            folder = self.settings.folder("index")
+            folder.mkdir(parents=True, exist_ok=True)
+            with FileLock(folder / ".build.lock"):
+                yield
+
+    def index_outdated(self) -> bool:
+        """Whether the searcher in use lags: the catalogue changed since it was built (through any replica,
+        an import or a profile edit), or another process saved a newer version of the shared index."""
+        if self._searcher is None:
+            return False
+        if self.store.revision() > self._searcher_revision:
+            return True
+        current = VectorIndex.current_version(self.settings.folder("index") / "dense")
+        return current is not None and current != self._searcher.index_version
+
+    def _update_second_index(
+        self, catalogue: Catalogue, *, rebuild: bool = False, revision: int | None = None
+    ) -> VectorIndex | None:
         """The second encoder's index brought in line with ``catalogue`` (None without a second encoder)."""
         second = self.second_encoder
         if second is None:
             return None
         with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
             index, _ = update_dense_index(
-                self.settings.home / "index" / "second",
+                self.settings.folder("index") / "second",
                 catalogue,
                 second,
                 cache,
                 kind=self.settings.index_kind,
                 batch_size=self.settings.embed_batch,
                 rebuild=rebuild,
+                revision=revision,
             )
         return index
 
@@ -371,7 +409,7 @@ class Engine:
         from matching.app.photos import Photos  # Pillow: imported when photos are used
         from matching.store.photos import PhotoRepository
 
-        return Photos(self.settings.home / "photos", PhotoRepository(self.store), self.store)
+        return Photos(self.settings.folder("photos"), PhotoRepository(self.store), self.store)
 
     @property
     def profile_edits(self) -> ProfileEdits:
@@ -391,7 +429,7 @@ class Engine:
         from matching.app.events import Events  # planning's solvers and export libraries: seconds to import
 
         return Events(
-            self.settings.home / "events",
+            self.settings.folder("events"),
             EventRepository(self.store),
             OutcomeRepository(self.store),
             scorer=self,
@@ -538,7 +576,7 @@ class Engine:
                     try:
                         searcher, revision = self._build_searcher()
                         with self._searcher_lock:
-                            if revision > self._searcher_revision:
+                            if revision >= self._searcher_revision:  # equal: a newer index version
                                 self._searcher, self._searcher_revision = searcher, revision
                         log.info("search index refreshed to catalogue revision %d", revision)
                     except Exception:  # the old searcher keeps serving; the next request tries again
@@ -565,6 +603,11 @@ class Engine:
         """The catalogue revision the searcher in use was built from (-1 before the first search)."""
         return self._searcher_revision
 
+    @property
+    def index_version(self) -> str | None:
+        """The saved version of the dense index the searcher in use reads (``v000007``), once searching."""
+        return self._searcher.index_version if self._searcher is not None else None
+
     def ranker_spec(self) -> str:
         """What ranks: ``MATCHING_RANKER`` when set to other than ``auto``, else the model chosen with
         ``matching models use`` for this data home, else ``auto`` (the bundled model chosen by
@@ -573,7 +616,7 @@ class Engine:
 
         if self.settings.ranker != "auto":
             return self.settings.ranker
-        return active_model(self.settings.home) or "auto"
+        return active_model(self.settings.shared_dir) or "auto"
 
     def use_model(self, name: str | None) -> str:
         """Rank with model ``name`` (``weights``, ``newest``, or a version in the data home's models folder or
@@ -585,7 +628,7 @@ class Engine:
 
         # the encoders only say what `auto` is, after forgetting the choice (reading them may load USE)
         encoders = self.ranker_encoders() if name is None else None
-        return set_active_model(self.settings.home, name, self.settings.models_dir, encoders=encoders)
+        return set_active_model(self.settings.shared_dir, name, self.settings.models_dir, encoders=encoders)
 
     def ranker_encoders(self) -> tuple[str, str | None]:
         """The model ids of the encoder and second encoder (None without one) whose features the ranker
@@ -617,10 +660,12 @@ class Engine:
         return self._searcher.model_version if self._searcher is not None else "weights"
 
     def _build_searcher(self) -> tuple[Searcher, int]:
-        revision = self.store.revision()  # read first: a change during the build triggers another one
-        catalogue = self._catalogue()
-        dense, _ = self._update_index(catalogue)  # embeds what changed since the last index, if anything
-        second = self._update_second_index(catalogue)
+        with self._index_turn():
+            revision = self.store.revision()  # read first: a change during the build triggers another one
+            catalogue = self._catalogue()
+            # embeds what changed since the last index, if anything (nothing when another replica has)
+            dense, _ = self._update_index(catalogue, revision=revision)
+            second = self._update_second_index(catalogue, revision=revision)
         spec = self.ranker_spec()
         ranker, version = self.resolve_ranker(spec)
         searcher = Searcher(
@@ -634,6 +679,7 @@ class Engine:
             second=None if second is None or self.second_encoder is None else (self.second_encoder, second),
         )
         searcher.model_version, searcher.ranker_spec = version, spec
+        searcher.index_version = dense.version
         return searcher, revision
 
     def search_notice(self) -> str | None:

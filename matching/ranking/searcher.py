@@ -116,6 +116,7 @@ class Searcher:
         self.ranker = ranker
         self.model_version = "weights"  # the ranker's version label and what it was resolved from
         self.ranker_spec = "weights"
+        self.index_version: str | None = None  # the saved version of the dense index, when it was saved
         self.lex = lex
         self.constraint_mode = constraint_mode
         self.fetch_factor = fetch_factor

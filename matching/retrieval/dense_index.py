@@ -93,6 +93,7 @@ class VectorIndex:
         self._ef_search = ef_search
         self.max_dead_fraction = max_dead_fraction
         self.meta: dict[str, Any] = {}
+        self.version: str | None = None  # the saved version this index was loaded from or last saved as
         self._label_of: dict[str, int] = {}  # live id -> FAISS label, in storage order
         self._id_by_label: list[str | None] = []  # FAISS label -> id, None once deleted
         self._alive_bits: np.ndarray | None = None  # cached HNSW selector bitmap
@@ -327,6 +328,12 @@ class VectorIndex:
             _swap_pointer(directory, name)
             _prune(directory, name, keep)
         self.meta = user_meta
+        self.version = name
+
+    @staticmethod
+    def current_version(directory: Path) -> str | None:
+        """The version ``CURRENT`` names in ``directory`` now (``"v000007"``); None before any save."""
+        return _read_current(Path(directory))
 
     @staticmethod
     def exists(directory: Path) -> bool:
@@ -358,6 +365,7 @@ class VectorIndex:
                 continue
             if ef_search is not None:
                 index.ef_search = ef_search
+            index.version = name
             return index
 
     @classmethod

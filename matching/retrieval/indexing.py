@@ -35,6 +35,7 @@ class IndexReport:
     deleted: int
     unchanged: int
     seconds: float
+    version: str | None = None  # the saved version in force after the run (``v000007``)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,12 +53,14 @@ def update_dense_index(
     *,
     kind: Kind = "auto",
     rebuild: bool = False,
+    revision: int | None = None,
     batch_size: int = 256,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> tuple[VectorIndex, IndexReport]:
     """Bring the dense index in ``directory`` in line with ``catalogue``; save it if anything changed.
 
+    ``revision``, the catalogue revision ``catalogue`` was read at, is recorded with a saved version.
     Texts are encoded ``batch_size`` at a time and each batch is committed to ``cache`` as soon as it is
     encoded, so a run killed part-way keeps its finished batches and the next run encodes only the rest.
     """
@@ -90,7 +93,10 @@ def update_dense_index(
     if removed:
         index.delete(removed)
     if changed or removed or not VectorIndex.exists(directory):
-        index.save(directory, meta={"model_id": encoder.model_id, "hashes": hashes})
+        meta: dict[str, Any] = {"model_id": encoder.model_id, "hashes": hashes}
+        if revision is not None:
+            meta["revision"] = revision
+        index.save(directory, meta=meta)
     report = IndexReport(
         model_id=encoder.model_id,
         backend=index.backend,
@@ -100,5 +106,6 @@ def update_dense_index(
         deleted=len(removed),
         unchanged=len(ids) - len(changed),
         seconds=time.perf_counter() - started,
+        version=index.version,
     )
     return index, report

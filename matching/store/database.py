@@ -53,6 +53,7 @@ ROW_TYPES: dict[Entity, type[IkmRow] | type[ProductRow] | type[BuyerRow]] = {
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT = 15.0  # seconds a write waits for another writer (e.g. an import's batch) before giving up
 MIGRATION_LOCK = 0x494B4D  # PostgreSQL advisory lock key held while migrating ("IKM")
+INDEX_LOCK = 0x494B4D01  # ... and while a replica brings the shared search index in line with the catalogue
 WRITE_BATCH = 2_000  # records per import transaction: readers and other writers get turns in between
 
 
@@ -123,6 +124,33 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def advisory_lock(self, key: int) -> Iterator[bool]:
+        """Hold PostgreSQL's advisory lock ``key`` for the block: every process using this database, on any
+        machine, that asks for the same key waits until it is released (or this connection ends).
+
+        Yields True while held; on other databases it holds nothing and yields False (the caller then
+        needs a lock of its own, e.g. a file lock beside a SQLite file)."""
+        if self.engine.dialect.name != "postgresql":
+            yield False
+            return
+        try:
+            connection = self.engine.connect()
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            connection.commit()  # the lock belongs to the session, not to a transaction
+        except SQLAlchemyError as exc:
+            raise plain_store_error(exc, f"locking the database {self.where}") from exc
+        try:
+            yield True
+        finally:
+            try:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
+            except SQLAlchemyError:
+                connection.invalidate()  # closed, not pooled: the server drops the lock with the session
+            finally:
+                connection.close()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -45,6 +45,7 @@ def ready(engine: EngineDep, response: Response) -> Any:
         "reason": reason,
         "catalogue_revision": engine.store.revision(),
         "searcher_revision": engine.searcher_revision,
+        "index_version": engine.index_version,
         "model_version": engine.ranker_version,
         "query_cache": engine.query_cache_stats(),
         **counts,

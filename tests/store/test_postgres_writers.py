@@ -75,3 +75,22 @@ def test_two_processes_importing_at_once_store_every_row_once(postgres_url: str,
         assert engine.store.revision() >= 1
     finally:
         engine.close()
+
+
+def test_the_index_lock_holds_off_every_other_connection_until_released(postgres_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    store = database.Store(postgres_url)
+    other = create_engine(postgres_url)
+    try_lock = text("SELECT pg_try_advisory_lock(:key)")
+    try:
+        with store.advisory_lock(database.INDEX_LOCK) as held:
+            assert held
+            with other.connect() as connection:  # another replica's connection, on any machine
+                assert connection.scalar(try_lock, {"key": database.INDEX_LOCK}) is False
+        with other.connect() as connection:
+            assert connection.scalar(try_lock, {"key": database.INDEX_LOCK}) is True
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": database.INDEX_LOCK})
+    finally:
+        other.dispose()
+        store.close()
