@@ -22,6 +22,10 @@
                           each printed agenda's QR code opens ``<it>/events/<id>/agenda/<participant>``.
 ``MATCHING_PROGRESS_EVERY`` seconds between the plain progress lines long commands print when stderr is not
                           a terminal (default 5).
+``MATCHING_RAY``          ``matching index`` embeds the products it must on this Ray cluster (``auto``,
+                          ``host:6379``, ``ray://host:10001``) or, with ``local``, on ``$RAY_ADDRESS``'s
+                          cluster, else a Ray instance it starts on this machine; unset (default): in this
+                          process. Needs the ``ray`` extra.
 ``MATCHING_SHARED_DIR``   the folder every replica of the service must see, on a shared file system when they
                           run on several machines: the search index versions (``index/``), event plans
                           (``events/``), photos (``photos/``) and the ranker chosen with
@@ -76,6 +80,7 @@ class Settings(BaseSettings):
     models_dir: Path = Field(default_factory=lambda data: data["home"] / "models")
     embed_batch: int = Field(default=256, ge=1)
     shared_dir: Path = Field(default_factory=lambda data: data["home"])
+    ray: str | None = None
     progress_every: float = Field(default=5.0, gt=0)
     public_url: str = "http://localhost:8000"
     smtp_host: str | None = None

@@ -203,16 +203,19 @@ class Engine:
         self,
         *,
         rebuild: bool = False,
+        ray: str | None = None,
         progress: Callable[[int], None] | None = None,
         on_total: Callable[[int], None] | None = None,
     ) -> IndexReport:
         """Embed new or changed products and update the dense index atomically (see
-        matching.retrieval.indexing)."""
+        matching.retrieval.indexing). ``ray`` (default ``Settings.ray``): embed them on the Ray cluster at
+        that address, or on a Ray instance started here for ``local`` (matching.retrieval.ray_embedding)."""
+        ray = ray or self.settings.ray
         with self._index_turn():
             revision = self.store.revision()
             catalogue = self._catalogue()
             _, report = self._update_index(
-                catalogue, rebuild=rebuild, revision=revision, progress=progress, on_total=on_total
+                catalogue, rebuild=rebuild, revision=revision, ray=ray, progress=progress, on_total=on_total
             )
             self._update_second_index(catalogue, rebuild=rebuild, revision=revision)
         with self._searcher_lock:
@@ -234,9 +237,28 @@ class Engine:
             vectors, _ = cache.embed(model_id, list(texts), self.encoder.encode_queries)
         return vectors
 
-    def _update_index(self, catalogue: Catalogue, **kwargs: Any) -> tuple[VectorIndex, IndexReport]:
-
+    def _update_index(
+        self, catalogue: Catalogue, *, ray: str | None = None, **kwargs: Any
+    ) -> tuple[VectorIndex, IndexReport]:
+        """The dense index brought in line with ``catalogue``; with ``ray`` (a cluster address or ``local``)
+        the texts the embedding cache lacks are encoded on Ray first."""
         with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
+            fill = None
+            if ray is not None:
+                from matching.retrieval.ray_embedding import fill_cache_on_ray  # Ray: only when asked for
+
+                def fill(texts: list[str], progress: Callable[[int], None] | None) -> int:
+                    return fill_cache_on_ray(
+                        cache,
+                        self.encoder.model_id,
+                        texts,
+                        spec=self.settings.encoder,
+                        home=self.settings.home,
+                        address=ray,
+                        threads=self.settings.encoder_threads,
+                        progress=progress,
+                    )
+
             return update_dense_index(
                 self.settings.folder("index") / "dense",
                 catalogue,
@@ -244,6 +266,7 @@ class Engine:
                 cache,
                 kind=self.settings.index_kind,
                 batch_size=self.settings.embed_batch,
+                fill_cache=fill,
                 **kwargs,
             )
 

@@ -40,6 +40,20 @@ __all__ = ["evaluate", "index", "rank", "search"]
 @app.command()
 def index(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-embed every product.")] = False,
+    ray: Annotated[
+        bool,
+        typer.Option(
+            "--ray",
+            help="Embed on Ray: the cluster --ray-address or $RAY_ADDRESS names, else a Ray instance started "
+            "on this machine for the run (default: MATCHING_RAY, else in this process).",
+        ),
+    ] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address", metavar="ADDRESS", help="The Ray cluster: auto, host:6379 or ray://host:10001."
+        ),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     home: HomeOption = None,
 ) -> None:
@@ -47,7 +61,8 @@ def index(
     engine = open_engine(home)
     try:
         with errors(), progress("embedding products") as (advance, set_total):
-            report = engine.index(rebuild=rebuild, progress=advance, on_total=set_total)
+            where = ray_address or ("local" if ray else None)
+            report = engine.index(rebuild=rebuild, ray=where, progress=advance, on_total=set_total)
     finally:
         engine.close()
     if json_output:

@@ -54,6 +54,7 @@ def update_dense_index(
     kind: Kind = "auto",
     rebuild: bool = False,
     revision: int | None = None,
+    fill_cache: Callable[[list[str], Callable[[int], None] | None], int] | None = None,
     batch_size: int = 256,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
@@ -61,6 +62,9 @@ def update_dense_index(
     """Bring the dense index in ``directory`` in line with ``catalogue``; save it if anything changed.
 
     ``revision``, the catalogue revision ``catalogue`` was read at, is recorded with a saved version.
+    ``fill_cache(texts, progress)``, when given, first encodes elsewhere (on a Ray cluster:
+    :mod:`matching.retrieval.ray_embedding`) the texts the cache lacks and writes them to ``cache``,
+    returning how many it encoded; then nothing is left to encode here.
     Texts are encoded ``batch_size`` at a time and each batch is committed to ``cache`` as soon as it is
     encoded, so a run killed part-way keeps its finished batches and the next run encodes only the rest.
     """
@@ -82,13 +86,19 @@ def update_dense_index(
         on_total(len(changed))
     embedded = 0
     if changed:
-        vectors, embedded = cache.embed(
+        wanted = [texts[i] for i in changed]
+        if fill_cache is not None:
+            embedded = fill_cache(wanted, progress)
+            if progress:  # the positions the texts encoded now fill twice or more, and those cached before
+                progress(len(wanted) - embedded)
+        vectors, here = cache.embed(
             encoder.model_id,
-            [texts[i] for i in changed],
+            wanted,
             lambda batch: encoder.encode_passages(batch),
             batch_size=batch_size,
-            progress=progress,
+            progress=None if fill_cache is not None else progress,
         )
+        embedded += here
         index.upsert([ids[i] for i in changed], vectors)
     if removed:
         index.delete(removed)
