@@ -261,7 +261,8 @@ class EmbeddingCache:
         positions: dict[str, list[int]] = {}
         for i in missing:
             positions.setdefault(texts[i], []).append(i)
-        todo = list(positions)
+        # longest first: each batch holds texts of about one length, so an encoder pads little
+        todo = sorted(positions, key=len, reverse=True)
         out = cached
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
