@@ -89,7 +89,7 @@ def fill_cache_on_ray(
     address: str = LOCAL,
     threads: int = 1,
     actors: int | None = None,
-    batch_size: int = 64,
+    batch_size: int = 256,
     shard_size: int = 2_000,
     progress: Callable[[int], None] | None = None,
 ) -> int:
@@ -104,7 +104,8 @@ def fill_cache_on_ray(
     if threads < 1 or batch_size < 1 or shard_size < 1:
         raise ValueError("threads, batch_size and shard_size must be at least 1")
     _, missing = cache.get_many(model_id, texts)
-    todo = list(dict.fromkeys(texts[i] for i in missing))
+    # longest first: a shard, and a batch in it, holds texts of about one length, so little is padding
+    todo = sorted(dict.fromkeys(texts[i] for i in missing), key=len, reverse=True)
     if not todo:
         return 0
     try:
