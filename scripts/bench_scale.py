@@ -1,0 +1,268 @@
+"""The engine at a million products on real e5 vectors: embedding throughput, index kinds, recall, latency.
+
+Three steps, each a subcommand (the vectors stay outside the repository: ~1.5 GB at a million):
+
+``embed``   Embedding throughput of ``matching index`` on a catalogue of real text (``matching.data.scale``),
+            in this process (ONNX Runtime with ``--threads`` threads) and on a local Ray instance (one-thread
+            actors, one per core), each into a fresh data home, in alternating turns; products embedded a
+            second from the index report (``embedded`` over ``seconds``; Ray's start-up included)::
+
+                .venv/bin/python scripts/bench_scale.py embed --products 4000 --runs 2 --work /tmp/bscale
+
+``export``  The product vectors a data home's embedding cache holds for e5-small (``matching index`` on the
+            million-product catalogue writes them: ``python -m matching.data.scale OUT --products 1000000``,
+            ``matching ingest OUT``, ``matching index``), and query vectors of every bundled buyer text
+            (demo, dev2, PRDECT-ID in English and Indonesian) encoded as searches encode them::
+
+                .venv/bin/python scripts/bench_scale.py export --home HOME --out VECTORS
+
+``ann``     Index kinds built from those vectors with FAISS (inner product, as the engine searches): exact
+            flat search (the reference), HNSW (the engine's kind above 50k products) at several ``efSearch``,
+            IVF with product quantisation at several ``nprobe``, with and without re-ranking its candidates by
+            the exact vectors. Per kind: build time, size in memory (the serialised index), recall@10 against
+            exact search, and one-query-at-a-time latency p50/p99 on one thread (a search's path in the
+            service)::
+
+                .venv/bin/python scripts/bench_scale.py --json out.json ann --vectors VECTORS
+
+Timings on shared machines are noisy: compare rows from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+DATA = REPO / "matching" / "data"
+QUERY_FILES = [  # (file, column): every bundled buyer text, English and Indonesian
+    (DATA / "demo" / "buyers.csv", "requirement"),
+    (DATA / "dev2" / "buyers.csv", "requirement"),
+    (DATA / "prdect" / "queries-en.csv", "requirement"),
+    (DATA / "prdect" / "queries-id.csv", "requirement"),
+]
+
+
+def _matching(*args: str, home: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Run ``matching ARGS --json --home HOME``; the printed JSON report."""
+    command = [str(REPO / ".venv" / "bin" / "matching"), *args, "--json", "--home", str(home)]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, check=False)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def embed(args: argparse.Namespace) -> dict[str, Any]:
+    from matching.data.scale import write_scaled_catalogue
+
+    work = Path(args.work)
+    catalogue = work / f"catalogue-{args.products}"
+    if not (catalogue / "products.csv").exists():
+        write_scaled_catalogue(catalogue, products=args.products, seed=0)
+    base = {"MATCHING_SECOND_ENCODER": "none", "MATCHING_ENCODER": "e5-small", "COLUMNS": "200"}
+    from matching.retrieval.encoders import e5_folder
+
+    model, _ = e5_folder(work / "models-home", progress=False)  # built once, linked into every fresh home
+    paths = {
+        "single process": ([], {"MATCHING_ENCODER_THREADS": str(args.threads)}),
+        "Ray (local)": (["--ray"], {"MATCHING_ENCODER_THREADS": "1"}),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in paths}
+    for run in range(args.runs):
+        for name, (flags, env) in paths.items():
+            home = work / f"home-{run}-{name.split()[0].lower()}"
+            shutil.rmtree(home, ignore_errors=True)
+            _matching("ingest", str(catalogue), home=home, env=base)
+            (home / "models").mkdir(exist_ok=True)
+            (home / "models" / model.name).symlink_to(model, target_is_directory=True)
+            report = _matching("index", *flags, home=home, env={**base, **env})
+            rate = report["embedded"] / report["seconds"]
+            rates[name].append(rate)
+            print(f"run {run + 1}: {name}: {report['embedded']} embedded in {report['seconds']:.1f} s = "
+                  f"{rate:.1f}/s", flush=True)  # fmt: skip
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    return {"products": args.products, "threads": args.threads, "runs": rates, "median_per_s": medians,
+            "ray_vs_single": medians["Ray (local)"] / medians["single process"]}  # fmt: skip
+
+
+def export(args: argparse.Namespace) -> dict[str, Any]:
+    from matching.retrieval.encoders import e5_folder, load_encoder
+
+    home, out = Path(args.home), Path(args.out)
+    _, model_id = e5_folder(home, progress=False)
+    with sqlite3.connect(f"file:{home / 'cache' / 'embeddings.sqlite'}?mode=ro", uri=True) as db:
+        total = db.execute("SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()[0]
+        limit = min(total, args.limit or total)
+        vectors = np.lib.format.open_memmap(
+            out / "vectors.npy", mode="w+", dtype=np.float32, shape=(limit, 384)
+        )
+        rows = db.execute("SELECT vector FROM embeddings WHERE model_id = ? LIMIT ?", (model_id, limit))
+        for i, (blob,) in enumerate(rows):
+            vectors[i] = np.frombuffer(blob, dtype="<f4")
+        vectors.flush()
+    texts: list[str] = []
+    for path, column in QUERY_FILES:
+        with path.open(encoding="utf-8", newline="") as handle:
+            texts += [row[column] for row in csv.DictReader(handle) if row.get(column)]
+    texts = list(dict.fromkeys(texts))
+    encoder = load_encoder("e5-small", home=home, progress=False, threads=2)
+    np.save(out / "queries.npy", encoder.encode_queries(texts).astype(np.float32))
+    return {"model_id": model_id, "vectors": limit, "queries": len(texts)}
+
+
+def _exact(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    import faiss
+
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    _, ids = flat.search(queries, k)
+    return np.asarray(ids)
+
+
+def _latency(index: Any, queries: np.ndarray, k: int, params: Any = None) -> tuple[np.ndarray, list[float]]:
+    """One query a call, as the service searches; the ids found and the milliseconds each took."""
+    found, times = [], []
+    for row in range(queries.shape[0]):
+        start = time.perf_counter()
+        _, ids = index.search(queries[row : row + 1], k, params=params) if params else index.search(
+            queries[row : row + 1], k)  # fmt: skip
+        times.append((time.perf_counter() - start) * 1000)
+        found.append(ids[0])
+    return np.asarray(found), times
+
+
+def _recall(found: np.ndarray, truth: np.ndarray, k: int) -> float:
+    return float(np.mean([len(set(f[:k]) & set(t[:k])) / k for f, t in zip(found, truth, strict=True)]))
+
+
+def ann(args: argparse.Namespace) -> dict[str, Any]:
+    import faiss
+
+    folder = Path(args.vectors)
+    vectors = np.ascontiguousarray(np.load(folder / "vectors.npy", mmap_mode="r")[: args.limit or None])
+    queries = np.ascontiguousarray(np.load(folder / "queries.npy"))
+    n, dim, k = vectors.shape[0], vectors.shape[1], 10
+    faiss.omp_set_num_threads(args.threads)
+    start = time.perf_counter()
+    truth = _exact(vectors, queries, k)
+    took = time.perf_counter() - start
+    print(f"{n} vectors, {len(queries)} queries; exact search of all queries: {took:.1f} s", flush=True)
+    records: list[dict[str, Any]] = []
+
+    def measure(kind: str, index: Any, build_s: float, settings: list[tuple[str, Any]]) -> None:
+        size = faiss.serialize_index(index).size  # what the index holds in memory, near enough
+        faiss.omp_set_num_threads(1)  # one thread a query: the service's small-batch path
+        for label, params in settings:
+            _latency(index, queries[:20], k, params)  # warm
+            found, times = _latency(index, queries, k, params)
+            record = {"kind": kind, "setting": label, "build_s": round(build_s, 1), "bytes": int(size),
+                      "recall@10": round(_recall(found, truth, k), 4),
+                      "p50_ms": round(float(np.percentile(times, 50)), 3),
+                      "p99_ms": round(float(np.percentile(times, 99)), 3)}  # fmt: skip
+            records.append(record)
+            print(json.dumps(record), flush=True)
+        faiss.omp_set_num_threads(args.threads)
+
+    flat = faiss.IndexFlatIP(dim)
+    start = time.perf_counter()
+    flat.add(vectors)
+    measure("flat (exact)", flat, time.perf_counter() - start, [("", None)])
+    del flat
+
+    hnsw = faiss.IndexHNSWFlat(dim, args.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = args.ef_construction
+    start = time.perf_counter()
+    hnsw.add(vectors)
+    settings = []
+    for ef in args.ef_search:
+        params = faiss.SearchParametersHNSW()
+        params.efSearch = ef
+        settings.append((f"efSearch={ef}", params))
+    measure(f"HNSW M={args.hnsw_m} efConstruction={args.ef_construction}", hnsw, time.perf_counter() - start,
+            settings)  # fmt: skip
+    del hnsw
+
+    nlist = args.nlist or int(4 * np.sqrt(n))
+    for codes in args.ivf:
+        spec = f"IVF{nlist},{codes}"
+        if codes.startswith("OPQ"):  # a learnt rotation first: OPQ48_384,IVF...,PQ48
+            rotation, _, rest = codes.partition(",")
+            spec = f"{rotation},IVF{nlist},{rest}"
+        refine = spec.endswith(",RFlat")
+        index = faiss.index_factory(dim, spec, faiss.METRIC_INNER_PRODUCT)
+        start = time.perf_counter()
+        train = vectors[np.random.default_rng(0).choice(n, size=min(n, 64 * nlist), replace=False)]
+        index.train(train)
+        index.add(vectors)
+        build = time.perf_counter() - start
+        settings = []
+        for nprobe in args.nprobe:
+            ivf = faiss.SearchParametersIVF()
+            ivf.nprobe = nprobe
+            if refine:
+                params = faiss.IndexRefineSearchParameters()
+                params.k_factor = args.k_factor
+                params.base_index_params = ivf
+                settings.append((f"nprobe={nprobe} k_factor={args.k_factor}", params))
+            else:
+                settings.append((f"nprobe={nprobe}", ivf))
+        measure(spec, index, build, settings)
+        del index
+    return {"vectors": n, "queries": len(queries), "threads": args.threads, "records": records}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    sub = parser.add_subparsers(dest="step", required=True)
+    p = sub.add_parser("embed")
+    p.add_argument("--products", type=int, default=4000)
+    p.add_argument("--runs", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2, help="ONNX Runtime threads of the single process")
+    p.add_argument("--work", default=".matching-bench-scale")
+    p = sub.add_parser("export")
+    p.add_argument("--home", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--limit", type=int, default=0, help="at most this many product vectors (0: all)")
+    p = sub.add_parser("ann")
+    p.add_argument("--vectors", required=True, help="the folder export wrote")
+    p.add_argument("--limit", type=int, default=0, help="only the first N vectors (0: all)")
+    p.add_argument("--threads", type=int, default=2, help="threads for building (searches use one)")
+    p.add_argument("--hnsw-m", type=int, default=32)
+    p.add_argument("--ef-construction", type=int, default=128)
+    p.add_argument("--ef-search", type=int, nargs="+", default=[128, 256, 512, 1024])
+    p.add_argument("--nlist", type=int, default=0, help="IVF lists (0: 4 sqrt(n))")
+    p.add_argument("--ivf", nargs="+", default=["PQ48", "PQ48,RFlat", "OPQ48_384,PQ48,RFlat", "SQ8", "Flat"],
+                   help="IVF codes, in FAISS's factory terms (PQ48: 48 sub-vectors of 8 bits, 8 dims each; "
+                   "RFlat: candidates re-ranked by the exact vectors; SQ8: a byte a dimension)")  # fmt: skip
+    p.add_argument("--nprobe", type=int, nargs="+", default=[16, 32, 64, 128])
+    p.add_argument("--k-factor", type=int, default=10, help="candidates re-ranked exactly: k_factor x 10")
+    args = parser.parse_args()
+    result = {"embed": embed, "export": export, "ann": ann}[args.step](args)
+    result |= {"step": args.step, "machine": platform.platform(), "cpus": os.cpu_count(),
+               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
+    print(json.dumps({k: v for k, v in result.items() if k != "records"}, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
