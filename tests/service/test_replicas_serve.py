@@ -101,6 +101,14 @@ def _product_ids(base: str) -> list[str]:
     return [p["product_id"] for match in response.json()["data"] for p in match["products"]]
 
 
+def _upload(base: str, key: str, path: Path, row: list[str]) -> None:
+    products = write_csv(path, [PRODUCT_HEADER, row])
+    with products.open("rb") as handle:
+        files = [("files", ("products.csv", handle, "text/csv"))]
+        response = httpx.post(f"{base}/api/v1/imports", files=files, headers={"X-API-Key": key}, timeout=60)
+    assert response.status_code == 200, response.text
+
+
 def test_a_change_through_one_replica_is_served_by_the_other(
     replicas: tuple[str, str, str, Path], tmp_path: Path
 ) -> None:
@@ -130,11 +138,7 @@ def test_a_change_through_one_replica_is_served_by_the_other(
     searching = threading.Thread(target=search_b)
     searching.start()
     try:
-        products = write_csv(tmp_path / "products.csv", [PRODUCT_HEADER, NEW_PRODUCT])
-        with products.open("rb") as handle:
-            files = [("files", ("products.csv", handle, "text/csv"))]
-            response = httpx.post(f"{a}/api/v1/imports", files=files, headers={"X-API-Key": key}, timeout=60)
-        assert response.status_code == 200, response.text
+        _upload(a, key, tmp_path / "products.csv", NEW_PRODUCT)
         changed_at = time.monotonic()
         while "P900" not in _product_ids(b):
             assert time.monotonic() - changed_at < 60, "replica B never served the change made through A"
@@ -156,3 +160,22 @@ def test_a_change_through_one_replica_is_served_by_the_other(
         time.sleep(0.1)
     assert _cached(tmp_path / "a") + _cached(tmp_path / "b") == embedded + 1
     print(f"replica B served the change {took:.1f} s after the upload to A returned ({answered} searches)")
+
+
+def test_an_idle_replica_loads_the_change_by_itself(
+    replicas: tuple[str, str, str, Path], tmp_path: Path
+) -> None:
+    """No search reaches B: its own check (every MATCHING_REFRESH_EVERY seconds) loads the new version, so
+    B's first search after the change already has it."""
+    a, b, key, shared = replicas
+    _upload(a, key, tmp_path / "products.csv", NEW_PRODUCT)
+    deadline = time.monotonic() + 60
+    while True:
+        ready_a, ready_b = (httpx.get(f"{base}/api/v1/ready", timeout=5).json() for base in (a, b))
+        current = VectorIndex.current_version(shared / "index" / "dense")
+        caught_up = ready_b["searcher_revision"] == ready_a["catalogue_revision"]
+        if caught_up and ready_b["index_version"] == current:
+            break
+        assert time.monotonic() < deadline, f"B still serves {ready_b}; A {ready_a}, the folder {current}"
+        time.sleep(REFRESH_EVERY / 2)
+    assert "P900" in _product_ids(b)
