@@ -209,7 +209,8 @@ class Engine:
     ) -> IndexReport:
         """Embed new or changed products and update the dense index atomically (see
         matching.retrieval.indexing). ``ray`` (default ``Settings.ray``): embed them on the Ray cluster at
-        that address, or on a Ray instance started here for ``local`` (matching.retrieval.ray_embedding)."""
+        that address; ``local``: ``$RAY_ADDRESS``'s, else a Ray instance started here for the run
+        (matching.retrieval.ray_embedding)."""
         ray = ray or self.settings.ray
         with self._index_turn():
             revision = self.store.revision()
