@@ -218,7 +218,7 @@ class Engine:
             _, report = self._update_index(
                 catalogue, rebuild=rebuild, revision=revision, ray=ray, progress=progress, on_total=on_total
             )
-            self._update_second_index(catalogue, rebuild=rebuild, revision=revision)
+            self._update_second_index(catalogue, rebuild=rebuild, revision=revision, ray=ray)
         with self._searcher_lock:
             self._searcher = None
         self.query_vectors([self.buyer_needs(b).text for b in self.store.buyers()])  # warm for planning
@@ -238,28 +238,34 @@ class Engine:
             vectors, _ = cache.embed(model_id, list(texts), self.encoder.encode_queries)
         return vectors
 
+    def _ray_fill(
+        self, cache: EmbeddingCache, model_id: str, spec: str, ray: str | None
+    ) -> Callable[[list[str], Callable[[int], None] | None], int] | None:
+        """What encodes on the Ray cluster ``ray`` the texts ``cache`` lacks (None without ``ray``)."""
+        if ray is None:
+            return None
+        from matching.retrieval.ray_embedding import fill_cache_on_ray  # Ray: only when asked for
+
+        def fill(texts: list[str], progress: Callable[[int], None] | None) -> int:
+            return fill_cache_on_ray(
+                cache,
+                model_id,
+                texts,
+                spec=spec,
+                home=self.settings.home,
+                address=ray,
+                threads=self.settings.encoder_threads,
+                progress=progress,
+            )
+
+        return fill
+
     def _update_index(
         self, catalogue: Catalogue, *, ray: str | None = None, **kwargs: Any
     ) -> tuple[VectorIndex, IndexReport]:
         """The dense index brought in line with ``catalogue``; with ``ray`` (a cluster address or ``local``)
         the texts the embedding cache lacks are encoded on Ray first."""
         with EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite") as cache:
-            fill = None
-            if ray is not None:
-                from matching.retrieval.ray_embedding import fill_cache_on_ray  # Ray: only when asked for
-
-                def fill(texts: list[str], progress: Callable[[int], None] | None) -> int:
-                    return fill_cache_on_ray(
-                        cache,
-                        self.encoder.model_id,
-                        texts,
-                        spec=self.settings.encoder,
-                        home=self.settings.home,
-                        address=ray,
-                        threads=self.settings.encoder_threads,
-                        progress=progress,
-                    )
-
             return update_dense_index(
                 self.settings.folder("index") / "dense",
                 catalogue,
@@ -267,7 +273,7 @@ class Engine:
                 cache,
                 kind=self.settings.index_kind,
                 batch_size=self.settings.embed_batch,
-                fill_cache=fill,
+                fill_cache=self._ray_fill(cache, self.encoder.model_id, self.settings.encoder, ray),
                 **kwargs,
             )
 
@@ -301,7 +307,12 @@ class Engine:
         return current is not None and current != self._searcher.index_version
 
     def _update_second_index(
-        self, catalogue: Catalogue, *, rebuild: bool = False, revision: int | None = None
+        self,
+        catalogue: Catalogue,
+        *,
+        rebuild: bool = False,
+        revision: int | None = None,
+        ray: str | None = None,
     ) -> VectorIndex | None:
         """The second encoder's index brought in line with ``catalogue`` (None without a second encoder)."""
         second = self.second_encoder
@@ -317,6 +328,7 @@ class Engine:
                 batch_size=self.settings.embed_batch,
                 rebuild=rebuild,
                 revision=revision,
+                fill_cache=self._ray_fill(cache, second.model_id, "use", ray),
             )
         return index
 

@@ -34,8 +34,9 @@ import numpy as np
 from matching.errors import ConfigError
 from matching.retrieval.embedding_cache import EmbeddingCache
 
-__all__ = ["LOCAL", "fill_cache_on_ray"]
+__all__ = ["LOCAL", "USE", "fill_cache_on_ray"]
 
+USE = "use"  # the spec of the second encoder (multilingual USE), which load_encoder does not name
 LOCAL = "local"  # $RAY_ADDRESS's cluster, else a Ray instance started on this machine for the run
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,18 @@ class _Encode:
     """A Ray Data actor: one encoder, loaded once, encoding batches of texts."""
 
     def __init__(self, spec: str, home: str, threads: int, model_id: str) -> None:
-        from matching.retrieval.encoders import load_encoder
+        from matching.retrieval.encoders import Encoder, load_encoder
 
-        # the driver's home when this node has it (a local cluster: the model is built there already), else
-        # the node's own MATCHING_HOME, else that path made here
-        where = Path(home) if Path(home).is_dir() else Path(os.environ.get("MATCHING_HOME") or home)
-        self.encoder = load_encoder(spec, home=where, progress=False, threads=threads)
+        self.encoder: Encoder
+        if spec == USE:
+            from matching.retrieval.use_encoder import UseEncoder, fetch_model
+
+            self.encoder = UseEncoder(fetch_model(), threads=threads)
+        else:
+            # the driver's home when this node has it (a local cluster: the model is built there already),
+            # else the node's own MATCHING_HOME, else that path made here
+            where = Path(home) if Path(home).is_dir() else Path(os.environ.get("MATCHING_HOME") or home)
+            self.encoder = load_encoder(spec, home=where, progress=False, threads=threads)
         if self.encoder.model_id != model_id:
             raise ConfigError(
                 f"a Ray worker's encoder is {self.encoder.model_id}, the driver's {model_id}: install the "
@@ -96,7 +103,8 @@ def fill_cache_on_ray(
     """Encode on Ray the distinct ``texts`` that ``cache`` lacks for ``model_id``, writing each finished batch
     to ``cache``; returns how many texts were encoded.
 
-    ``spec`` names the encoder as :func:`matching.retrieval.encoders.load_encoder` does; each actor loads it
+    ``spec`` names the encoder as :func:`matching.retrieval.encoders.load_encoder` does, or is ``"use"``
+    for the second encoder (:mod:`matching.retrieval.use_encoder`); each actor loads it
     with ``threads`` threads and asks Ray for as many CPUs. ``actors`` defaults to the cluster's CPUs divided
     by ``threads``. The texts are split into shards of about ``shard_size``; an actor encodes ``batch_size``
     at a time. ``progress`` is called with the number of texts in each batch written.

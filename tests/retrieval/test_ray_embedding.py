@@ -141,3 +141,16 @@ def test_without_the_option_nothing_of_ray_is_imported(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_second_encoder_embeds_on_ray_too(
+    cluster: None, home: Path, texts: list[str], tmp_path: Path
+) -> None:
+    from matching.retrieval.use_encoder import UseEncoder, fetch_model
+
+    use = UseEncoder(fetch_model())
+    with EmbeddingCache(tmp_path / "embeddings.sqlite") as cache:
+        encoded = fill_cache_on_ray(cache, use.model_id, texts, spec="use", home=home, shard_size=60)
+        vectors, missing = cache.get_many(use.model_id, texts)
+    assert encoded == len(set(texts)) and not missing and vectors is not None
+    assert np.abs(vectors - use.encode_passages(texts)).max() < 1e-5
