@@ -29,7 +29,7 @@ from matching.ranking.queries import Queries
 from matching.ranking.searcher import Match, Searcher
 from matching.retrieval.bm25 import LexicalIndex
 from matching.retrieval.dense_index import VectorIndex
-from matching.retrieval.documents import Catalogue
+from matching.retrieval.documents import Catalogue, Memo
 from matching.retrieval.embedding_cache import EmbeddingCache
 from matching.retrieval.encoders import Encoder, load_encoder
 from matching.retrieval.indexing import IndexReport, update_dense_index
@@ -103,6 +103,11 @@ class Engine:
         self._refresh_done = threading.Event()
         self._keys: ApiKeys | None = None  # one instance: it holds key uses not yet written
         self._mail_senders: list[MailSender] = []  # the services' sender threads, woken by the outbox
+        # what the last rebuild found in each product text (concepts; BM25 terms by settings): the next one
+        # reads only new or changed texts (BENCHMARKS.md, "Scale": a refresh at 100k products)
+        self._concept_memo: Memo = {}
+        self._terms_memo: dict[tuple[bool, bool], dict[str, list[str]]] = {}
+        self._memo_lock = threading.Lock()
 
     @property
     def store(self) -> Store:
@@ -197,7 +202,10 @@ class Engine:
 
     def _catalogue(self, progress: Callable[[int], None] | None = None) -> Catalogue:
 
-        return Catalogue.build(self.store.ikms(), self.store.products(), progress=progress)
+        with self._memo_lock:  # one build at a time uses and renews the memo
+            return Catalogue.build(
+                self.store.ikms(), self.store.products(), progress=progress, memo=self._concept_memo
+            )
 
     def index(
         self,
@@ -339,7 +347,9 @@ class Engine:
 
         lex = lexicon()
         index = LexicalIndex(concepts=lex.concept_terms if concepts else None, stemmed=stemmed)
-        return index.fit(*catalogue.texts())
+        with self._memo_lock:
+            memo = self._terms_memo.setdefault((concepts, stemmed), {})
+            return index.fit(*catalogue.texts(), memo=memo)
 
     @property
     def accounts(self) -> Accounts:

@@ -48,12 +48,25 @@ class LexicalIndex:
             terms += self.concepts(text)
         return terms
 
-    def fit(self, ids: Sequence[str], texts: Sequence[str]) -> LexicalIndex:
+    def fit(
+        self, ids: Sequence[str], texts: Sequence[str], *, memo: dict[str, list[str]] | None = None
+    ) -> LexicalIndex:
+        """Index ``texts`` under ``ids``. ``memo`` (text -> terms) keeps each text's analysis for the next fit
+        with the same settings: a rebuild after a small change analyses only the new texts."""
         import bm25s
 
         if len(ids) != len(texts):
             raise ValueError(f"{len(ids)} ids but {len(texts)} texts")
-        corpus = [self.analyse(t) or ["\x00empty"] for t in texts]
+        if memo is None:
+            corpus = [self.analyse(t) or ["\x00empty"] for t in texts]
+        else:
+            now: dict[str, list[str]] = {}
+            for text in texts:
+                if text not in now:
+                    now[text] = memo.get(text) or self.analyse(text) or ["\x00empty"]
+            memo.clear()  # keep exactly these texts for the next fit
+            memo.update(now)
+            corpus = [now[text] for text in texts]
         self.ids_ = list(ids)
         retriever = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
         if corpus:

@@ -51,17 +51,34 @@ class IkmProfile:
         return self.ikm.ikm_id
 
 
-def _concepts(lex: Lexicon, text: str, kind: str) -> frozenset[str]:
-    return frozenset(m.concept for m in lex.find(text, kinds={kind}))
+Memo = dict[tuple[str, str], frozenset[str]]  # (text, kind) -> the concepts found in it
 
 
-def _product_types(lex: Lexicon, product: Product, text: str) -> frozenset[str]:
+def _concepts(lex: Lexicon, text: str, kind: str, memo: tuple[Memo, Memo] | None = None) -> frozenset[str]:
+    """The concepts of ``kind`` in ``text``; with ``memo`` (the last build's answers, this build's) looked up
+    first and kept for the next build."""
+    if memo is None:
+        return frozenset(m.concept for m in lex.find(text, kinds={kind}))
+    last, now = memo
+    key = (text, kind)
+    found = now.get(key)
+    if found is None:
+        found = last.get(key)
+    if found is None:
+        found = frozenset(m.concept for m in lex.find(text, kinds={kind}))
+    now[key] = found
+    return found
+
+
+def _product_types(
+    lex: Lexicon, product: Product, text: str, memo: tuple[Memo, Memo] | None = None
+) -> frozenset[str]:
     """What a product is. The name is the most specific ("Bamboo Dining Chair" in the category "Mebel" is a
     chair); a category that agrees with one of the name's types picks it ("Tas Keranjang" in "Keranjang");
     without a type in the name, the category, then the whole text."""
-    named = _concepts(lex, product.name, "product")
-    category = _concepts(lex, (product.category or "").replace("_", " "), "product")
-    return (named & category) or named or category or _concepts(lex, text, "product")
+    named = _concepts(lex, product.name, "product", memo)
+    category = _concepts(lex, (product.category or "").replace("_", " "), "product", memo)
+    return (named & category) or named or category or _concepts(lex, text, "product", memo)
 
 
 @dataclass
@@ -79,8 +96,13 @@ class Catalogue:
         *,
         lex: Lexicon | None = None,
         progress: Callable[[int], None] | None = None,
+        memo: Memo | None = None,
     ) -> Catalogue:
+        """The catalogue of ``products`` whose IKM is among ``ikms``. ``memo`` keeps the concepts found in
+        each text: a service passes the same dict to every rebuild, so one after a small change looks up the
+        unchanged products instead of reading them again (the lexicon must stay the same)."""
         lex = lex or lexicon()
+        pair: tuple[Memo, Memo] | None = (memo, {}) if memo is not None else None
         profiles = {
             i.ikm_id: IkmProfile(i, frozenset(lex.normalise_certifications(list(i.certifications))))
             for i in ikms
@@ -90,14 +112,19 @@ class Catalogue:
             if product.ikm_id not in profiles:
                 continue
             text = product_text(product)
-            materials = _concepts(lex, product.material or "", "material") or _concepts(lex, text, "material")
-            kinds = _product_types(lex, product, text)
+            materials = _concepts(lex, product.material or "", "material", pair) or _concepts(
+                lex, text, "material", pair
+            )
+            kinds = _product_types(lex, product, text, pair)
             catalogue[product.product_id] = ProductProfile(
                 product.product_id, product.ikm_id, product.name, text, materials, kinds, product.price_idr
             )
             profiles[product.ikm_id].product_ids.append(product.product_id)
             if progress:
                 progress(1)
+        if memo is not None and pair is not None:  # keep exactly this catalogue's texts for the next build
+            memo.clear()
+            memo.update(pair[1])
         return cls(catalogue, profiles)
 
     def texts(self) -> tuple[list[str], list[str]]:

@@ -48,3 +48,18 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     index.save(tmp_path / "lexical")
     loaded = LexicalIndex.load(tmp_path / "lexical", concepts=lexicon().concept_terms)
     assert loaded.search(["keranjang rotan"], 3) == index.search(["keranjang rotan"], 3)
+
+
+def test_a_fit_with_the_memo_ranks_the_same_and_keeps_only_current_texts() -> None:
+    lex = lexicon()
+    memo: dict[str, list[str]] = {}
+    ids, texts = list(DOCS), list(DOCS.values())
+    with_memo = LexicalIndex(concepts=lex.concept_terms).fit(ids, texts, memo=memo)
+    plain = LexicalIndex(concepts=lex.concept_terms).fit(ids, texts)
+    queries = ["keranjang rotan laundry", "tikar mendong", "tas pandan"]
+    assert with_memo.search(queries, 5) == plain.search(queries, 5)
+    texts[0] = "Keranjang bambu untuk pakaian kotor"
+    again = LexicalIndex(concepts=lex.concept_terms).fit(ids, texts, memo=memo)
+    fresh = LexicalIndex(concepts=lex.concept_terms).fit(ids, texts)
+    assert again.search(queries, 5) == fresh.search(queries, 5)
+    assert set(memo) == set(texts)  # the replaced text is forgotten
