@@ -25,6 +25,12 @@ Three steps, each a subcommand (the vectors stay outside the repository: ~1.5 GB
 
                 .venv/bin/python scripts/bench_scale.py --json out.json ann --vectors VECTORS
 
+``refresh``  How long a service's refresh takes after one product changed (what a replica does before it
+            serves the change), on a catalogue of real text imported into a fresh home with the hashing
+            encoder (the rebuild's own cost; e5 would add the changed product's encoding)::
+
+                .venv/bin/python scripts/bench_scale.py refresh --products 100000 --work /tmp/bscale
+
 Timings on shared machines are noisy: compare rows from one run.
 """
 
@@ -99,6 +105,43 @@ def embed(args: argparse.Namespace) -> dict[str, Any]:
     medians = {name: statistics.median(values) for name, values in rates.items()}
     return {"products": args.products, "threads": args.threads, "runs": rates, "median_per_s": medians,
             "ray_vs_single": medians["Ray (local)"] / medians["single process"]}  # fmt: skip
+
+
+def refresh(args: argparse.Namespace) -> dict[str, Any]:
+    from matching import Engine, Settings
+    from matching.data.scale import write_scaled_catalogue
+
+    work = Path(args.work)
+    catalogue = work / f"catalogue-{args.products}"
+    if not (catalogue / "products.csv").exists():
+        write_scaled_catalogue(catalogue, products=args.products, seed=0)
+    home = work / f"refresh-{args.products}"
+    shutil.rmtree(home, ignore_errors=True)
+    engine = Engine(Settings(home=home, encoder="hashing", ranker="weights", second_encoder="none"))
+    try:
+        engine.import_files(sorted(catalogue.glob("*.csv")))
+        start = time.perf_counter()
+        engine.searcher()
+        first = time.perf_counter() - start
+        times = []
+        for run in range(args.runs):
+            product = engine.store.products()[run]
+            changed = home / f"changed-{run}.csv"
+            with changed.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["product_id", "ikm_id", "name", "description", "material", "category"])
+                name = f"{product.name} {run}"
+                rest = [product.description or "", product.material or "", product.category or ""]
+                writer.writerow([product.product_id, product.ikm_id, name, *rest])
+            engine.import_files([changed])
+            start = time.perf_counter()
+            engine.refresh()
+            times.append(time.perf_counter() - start)
+            print(f"refresh {run + 1}: {times[-1]:.1f} s", flush=True)
+    finally:
+        engine.close()
+    return {"products": args.products, "first_build_s": first, "refresh_s": times,
+            "median_refresh_s": statistics.median(times)}  # fmt: skip
 
 
 def export(args: argparse.Namespace) -> dict[str, Any]:
@@ -238,6 +281,10 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=2)
     p.add_argument("--threads", type=int, default=2, help="ONNX Runtime threads of the single process")
     p.add_argument("--work", default=".matching-bench-scale")
+    p = sub.add_parser("refresh")
+    p.add_argument("--products", type=int, default=100_000)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--work", default=".matching-bench-scale")
     p = sub.add_parser("export")
     p.add_argument("--home", required=True)
     p.add_argument("--out", required=True)
@@ -256,7 +303,7 @@ def main() -> None:
     p.add_argument("--nprobe", type=int, nargs="+", default=[16, 32, 64, 128])
     p.add_argument("--k-factor", type=int, default=10, help="candidates re-ranked exactly: k_factor x 10")
     args = parser.parse_args()
-    result = {"embed": embed, "export": export, "ann": ann}[args.step](args)
+    result = {"embed": embed, "refresh": refresh, "export": export, "ann": ann}[args.step](args)
     result |= {"step": args.step, "machine": platform.platform(), "cpus": os.cpu_count(),
                "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
     print(json.dumps({k: v for k, v in result.items() if k != "records"}, indent=1))
