@@ -159,9 +159,14 @@ class EmbeddingCache:
             )
         return int(row[0])
 
-    def _lookup(self, model_id: str, keys: Sequence[bytes]) -> dict[bytes, tuple[int, bytes]]:
+    def _lookup(
+        self, model_id: str, keys: Sequence[bytes], *, vectors: bool = True
+    ) -> dict[bytes, tuple[int, bytes]]:
+        """The cached ``(dim, vector bytes)`` of each of ``keys`` found; with ``vectors=False`` only which
+        are there (the values are then ``(0, b"")``: no vector is read)."""
         found: dict[bytes, tuple[int, bytes]] = {}
         unique = list(dict.fromkeys(keys))
+        columns = "text_sha256, dim, vector" if vectors else "text_sha256, 0, x''"
         with self._lock:
             conn = self._connection()
             try:
@@ -169,8 +174,7 @@ class EmbeddingCache:
                     chunk = unique[start : start + _LOOKUP_CHUNK]
                     marks = ",".join("?" * len(chunk))
                     rows = conn.execute(
-                        "SELECT text_sha256, dim, vector FROM embeddings "
-                        f"WHERE model_id = ? AND text_sha256 IN ({marks})",
+                        f"SELECT {columns} FROM embeddings WHERE model_id = ? AND text_sha256 IN ({marks})",
                         (model_id, *chunk),
                     )
                     for key, dim, blob in rows:
@@ -179,6 +183,12 @@ class EmbeddingCache:
                 self._recover(exc)  # a damaged file: nothing is cached any more
                 return {}
         return found
+
+    def missing(self, model_id: str, texts: Sequence[str]) -> list[int]:
+        """The positions of ``texts`` not cached for ``model_id``, without reading any vector."""
+        keys = [text_key(t) for t in texts]
+        found = self._lookup(model_id, keys, vectors=False)
+        return [i for i, key in enumerate(keys) if key not in found]
 
     def get_many(self, model_id: str, texts: Sequence[str]) -> tuple[np.ndarray | None, list[int]]:
         """Cached vectors of ``texts`` in input order, and the positions that are not cached.

@@ -111,7 +111,7 @@ def fill_cache_on_ray(
     """
     if threads < 1 or batch_size < 1 or shard_size < 1:
         raise ValueError("threads, batch_size and shard_size must be at least 1")
-    _, missing = cache.get_many(model_id, texts)
+    missing = cache.missing(model_id, texts)
     # longest first: a shard, and a batch in it, holds texts of about one length, so little is padding
     todo = sorted(dict.fromkeys(texts[i] for i in missing), key=len, reverse=True)
     if not todo:
@@ -151,7 +151,7 @@ def fill_cache_on_ray(
     finally:
         if started:
             ray.shutdown()
-    _, still = cache.get_many(model_id, todo)
+    still = cache.missing(model_id, todo)
     if still:  # every shard is retried until done: a shortfall is a bug, not a lost worker
         raise RuntimeError(f"Ray returned {written} vectors; {len(still)} of {len(todo)} texts are missing")
     return len(todo)

@@ -91,6 +91,15 @@ def test_models_do_not_share_vectors(cache: EmbeddingCache) -> None:
     assert (cache.count("model-a"), cache.count("model-b"), len(cache)) == (1, 1, 2)
 
 
+def test_missing_names_the_positions_not_cached_for_that_model(cache: EmbeddingCache) -> None:
+    texts = catalogue(1200)  # more than one lookup chunk
+    cache.embed("fake", texts[::3], CountingEncoder())
+    expected = [i for i in range(1200) if i % 3]
+    assert cache.missing("fake", texts) == expected == cache.get_many("fake", texts)[1]
+    assert cache.missing("other", texts[:5]) == [0, 1, 2, 3, 4]
+    assert cache.missing("fake", []) == []
+
+
 def test_batches_and_progress(cache: EmbeddingCache) -> None:
     texts = catalogue(25)
     cache.embed("fake", texts[:5], CountingEncoder())
