@@ -42,7 +42,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +50,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["Settings", "default_home"]
 
 STORE_FILE = "matching.sqlite"
+SharedFolder = Literal["index", "events", "photos"]  # the data folders every replica must see
+SHARED_FOLDERS: tuple[SharedFolder, ...] = get_args(SharedFolder)
 
 
 def default_home() -> Path:
@@ -92,7 +94,7 @@ class Settings(BaseSettings):
     mail_from: str = "Temu Bisnis IKM <noreply@localhost>"
     mail_every: float = Field(default=30.0, gt=0)
 
-    def folder(self, name: Literal["index", "events", "photos"]) -> Path:
+    def folder(self, name: SharedFolder) -> Path:
         """Where one of the folders every replica shares lives: ``<shared_dir>/<name>``."""
         return self.shared_dir / name
 

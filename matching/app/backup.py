@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from matching.app.engine import make_private
-from matching.config import STORE_FILE, Settings
+from matching.config import SHARED_FOLDERS, STORE_FILE, Settings
 from matching.errors import ConfigError, StoreError
 from matching.store.database import Store
 
@@ -103,9 +103,7 @@ def _run(command: list[str], what: str) -> None:
 def _place(settings: Settings, name: str) -> Path:
     """Where folder ``name`` of a backup lives: the shared folder's index, events and photos
     (``MATCHING_SHARED_DIR``), the data home's cache and models."""
-    if name in ("index", "events", "photos"):
-        return settings.folder(name)  # type: ignore[arg-type]
-    return settings.home / name
+    return settings.shared_dir / name if name in SHARED_FOLDERS else settings.home / name
 
 
 def backup(settings: Settings, dest: Path) -> dict[str, Any]:

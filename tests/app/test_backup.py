@@ -135,3 +135,19 @@ def test_a_backup_taken_while_the_service_searches(tmp_path: Path, original: tup
     restored = Engine(settings(tmp_path / "restored"))
     assert restored.stats() == stats
     restored.close()
+
+
+def test_the_shared_folders_are_backed_up_from_and_restored_to_the_shared_dir(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", shared_dir=tmp_path / "shared", encoder="hashing")
+    engine = Engine(settings)
+    engine.import_demo()
+    engine.index()
+    engine.close()
+    (settings.home / "events").mkdir()  # a home folder of that name is not the one in force
+    manifest = backup(settings, tmp_path / "backup")
+    assert "index" in manifest["folders"] and "events" not in manifest["folders"]
+    assert (tmp_path / "backup" / "index" / "dense" / "CURRENT").is_file()
+    again = Settings(home=tmp_path / "home2", shared_dir=tmp_path / "shared2", encoder="hashing")
+    restore(again, tmp_path / "backup")
+    assert (tmp_path / "shared2" / "index" / "dense" / "CURRENT").is_file()
+    assert not (tmp_path / "home2" / "index").exists()
