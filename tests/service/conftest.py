@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
 from schemathesis.pytest.plugin import SchemathesisFunction
 
 from matching import Engine, Settings
@@ -164,6 +164,27 @@ def phone(browser: Browser, server: str) -> Iterator[Page]:
 def shot(page: Page, name: str) -> None:
     """A full-page screenshot, ``test-artifacts/screenshots/<name>.png``."""
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def image_loaded(image: Locator) -> bool:
+    """Whether the browser fetched and decoded the image (not a broken one).
+
+    The photos load lazily and a page may still be fetching one when asked, so this scrolls the image
+    into view and waits up to TIMEOUT_MS for its load or error event rather than reading `complete` at
+    one instant.
+    """
+    image.scroll_into_view_if_needed()
+    return bool(
+        image.evaluate(
+            """(img, wait) => img.complete && img.naturalWidth > 0 ? true : new Promise(done => {
+                img.addEventListener("load", () => done(img.naturalWidth > 0), {once: true});
+                img.addEventListener("error", () => done(false), {once: true});
+                setTimeout(() => done(false), wait);
+                if (img.complete) done(img.naturalWidth > 0);
+            })""",
+            TIMEOUT_MS,
+        )
+    )
 
 
 def no_horizontal_scroll(page: Page) -> bool:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from matching import Engine
 from matching.catalogue.schema import Entity
@@ -41,6 +41,7 @@ from tests.service.conftest import (
     TIMEOUT_MS,
     _free_port,
     demo_engine,
+    image_loaded,
     log_in,
     no_horizontal_scroll,
     participant_session,
@@ -202,11 +203,6 @@ def links(message: EmailMessage) -> list[str]:
     return re.findall(r"https?://[^\s<>\"]+", text(message))
 
 
-def loaded(image: Locator) -> bool:
-    """Whether the browser fetched and decoded the image (not a broken one)."""
-    return bool(image.evaluate("img => img.complete && img.naturalWidth > 0"))
-
-
 def photo_file(folder: Path) -> Path:
     """A real PNG (made with Pillow): a basket weave in the browns of ketak."""
     image = Image.new("RGB", (800, 600), (92, 60, 32))
@@ -337,14 +333,14 @@ def test_participants_from_the_invitation_to_the_rating(
     product.get_by_role("button", name="Unggah foto").click()
     expect(maker.get_by_text("Foto diunggah.")).to_be_visible()
     expect(product.locator(".photo-list img")).to_have_count(1)
-    assert loaded(product.locator(".photo-list img"))
+    assert image_loaded(product.locator(".photo-list img"))
     step(maker, "ikm-photo")
 
     buyer.locator(f"#partner-{ikm} h3 a").click()  # the buyer looks at the IKM's public profile
     expect(buyer.get_by_role("heading", level=1)).to_have_text(ikm_name)
     shown = buyer.locator("li.product-card").filter(has=buyer.get_by_role("heading", name=wanted, exact=True))
     expect(shown.locator(".photo-list img")).to_have_count(1)
-    assert loaded(shown.locator(".photo-list img"))
+    assert image_loaded(shown.locator(".photo-list img"))
     step(buyer, "buyer-sees-photo")
     buyer.go_back()
 

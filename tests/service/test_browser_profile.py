@@ -14,6 +14,7 @@ from matching import Engine
 from tests.service.conftest import (
     PHONE,
     TIMEOUT_MS,
+    image_loaded,
     log_in,
     no_horizontal_scroll,
     participant_session,
@@ -59,11 +60,6 @@ def photo_file(folder: Path) -> Path:
     return folder / "tas.png"
 
 
-def loaded(page: Page, selector: str) -> bool:
-    """Whether the image has been fetched and decoded (not a broken image)."""
-    return bool(page.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0"))
-
-
 def test_an_ikm_uploads_a_product_photo_and_sees_it(
     tab: Page, server: str, web_engine: Engine, event: str, tmp_path: Path
 ) -> None:
@@ -90,7 +86,7 @@ def test_an_ikm_uploads_a_product_photo_and_sees_it(
     expect(tab.get_by_text("Foto diunggah.")).to_be_visible()
     first = tab.locator("li.product-card").first
     expect(first.locator(".photo-list img")).to_have_count(before + 1)
-    assert loaded(tab, "li.product-card .photo-list img")
+    assert image_loaded(tab.locator("li.product-card .photo-list img").first)
     assert no_horizontal_scroll(tab)
     shot(tab, f"profile-ikm-{width}-uploaded")
 
@@ -98,7 +94,7 @@ def test_an_ikm_uploads_a_product_photo_and_sees_it(
     expect(tab.get_by_role("heading", level=1)).to_be_visible()
     card = tab.locator("li.product-card", has_text=product).first
     expect(card.locator(".photo-list img").first).to_be_visible()
-    assert loaded(tab, "li.product-card .photo-list img")
+    assert image_loaded(tab.locator("li.product-card .photo-list img").first)
     assert no_horizontal_scroll(tab)
     shot(tab, f"profile-public-{width}")
 
@@ -106,7 +102,7 @@ def test_an_ikm_uploads_a_product_photo_and_sees_it(
     tab.goto(f"/?q={product}")
     result = tab.locator("li.match", has_text=product).first
     expect(result.locator("img.match-photo")).to_be_visible()
-    assert loaded(tab, "li.match img.match-photo")
+    assert image_loaded(tab.locator("li.match img.match-photo").first)
     assert no_horizontal_scroll(tab)
     shot(tab, f"profile-search-{width}")
 
