@@ -31,6 +31,13 @@ Three steps, each a subcommand (the vectors stay outside the repository: ~1.5 GB
 
                 .venv/bin/python scripts/bench_scale.py refresh --products 100000 --work /tmp/bscale
 
+``search``  The engine in process on a data home that ``matching index`` filled (the million-product one):
+            how long loading the index takes, the process's memory once loaded, and the latency of one
+            search at a time (what the service's search does: parse, encode, retrieve, rank and explain the
+            top 50) over every bundled buyer text, after 10 warm-up searches::
+
+                .venv/bin/python scripts/bench_scale.py search --home HOME
+
 Timings on shared machines are noisy: compare rows from one run.
 """
 
@@ -283,6 +290,54 @@ def ann(args: argparse.Namespace) -> dict[str, Any]:
     return {"vectors": n, "queries": len(queries), "threads": args.threads, "records": records}
 
 
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def search(args: argparse.Namespace) -> dict[str, Any]:
+    import gc
+    import resource
+
+    from matching import Engine, Settings
+
+    texts: list[str] = []
+    for path, column in QUERY_FILES:
+        with path.open(encoding="utf-8", newline="") as handle:
+            texts += [row[column] for row in csv.DictReader(handle) if row.get(column)]
+    texts = list(dict.fromkeys(texts))
+    before = _rss_mb()
+    engine = Engine(Settings(home=Path(args.home)))
+    try:
+        start = time.perf_counter()
+        searcher = engine.searcher()
+        load_s = time.perf_counter() - start
+        gc.collect()
+        loaded = _rss_mb()
+        products = len(searcher.catalogue.products)
+        print(f"{products} products loaded in {load_s:.1f} s, RSS {loaded:.0f} MB", flush=True)
+        for text in texts[:10]:  # warm-up
+            engine.search(text, k=args.k)
+        times = []
+        for text in texts:
+            start = time.perf_counter()
+            engine.search(text, k=args.k)
+            times.append((time.perf_counter() - start) * 1000)
+        q = np.percentile(times, [50, 95, 99])
+        dense = searcher.dense
+        return {"home": str(args.home), "products": products, "index": dense.backend,
+                "ef_search": dense.ef_search, "load_s": round(load_s, 1), "rss_before_mb": round(before),
+                "rss_loaded_mb": round(loaded), "rss_after_mb": round(_rss_mb()),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "queries": len(times), "k": args.k, "p50_ms": round(float(q[0]), 1),
+                "p95_ms": round(float(q[1]), 1), "p99_ms": round(float(q[2]), 1)}  # fmt: skip
+    finally:
+        engine.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -315,8 +370,12 @@ def main() -> None:
                    "RFlat: candidates re-ranked by the exact vectors; SQ8: a byte a dimension)")  # fmt: skip
     p.add_argument("--nprobe", type=int, nargs="+", default=[16, 32, 64, 128])
     p.add_argument("--k-factor", type=int, default=10, help="candidates re-ranked exactly: k_factor x 10")
+    p = sub.add_parser("search")
+    p.add_argument("--home", required=True, help="a data home that `matching index` filled")
+    p.add_argument("--k", type=int, default=50, help="results ranked a search (the service ranks 50)")
     args = parser.parse_args()
-    result = {"embed": embed, "refresh": refresh, "export": export, "ann": ann}[args.step](args)
+    steps = {"embed": embed, "refresh": refresh, "export": export, "ann": ann, "search": search}
+    result = steps[args.step](args)
     result |= {"step": args.step, "machine": platform.platform(), "cpus": os.cpu_count(),
                "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
     print(json.dumps({k: v for k, v in result.items() if k != "records"}, indent=1))
