@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -164,6 +165,10 @@ class _PlainProgress:
         self.done = 0
         self.total: int | None = None
         self._started = time.monotonic()
+        # (time, done) at the last few lines: the time left comes from the recent rate, since work found
+        # done (texts already in the embedding cache) is counted at once and the run's average would
+        # promise far too little time after a resume
+        self._recent: deque[tuple[float, int]] = deque(maxlen=10)
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
 
@@ -180,15 +185,29 @@ class _PlainProgress:
         if final:
             return f"{self.label}: done, {count}, in {_duration(elapsed)}"
         text = f"{self.label}: {count}, {_duration(elapsed)} elapsed"
-        if total and 0 < done < total:
-            text += f", ~{_duration(elapsed * (total - done) / done)} left"
+        rate = self._rate(elapsed)
+        if total and 0 < done < total and rate > 0:
+            text += f", ~{_duration((total - done) / rate)} left"
         return text
+
+    def _rate(self, elapsed: float) -> float:
+        """Work a second over the recent lines, else over the whole run."""
+        if len(self._recent) >= 2:
+            (then, before), (now, after) = self._recent[0], self._recent[-1]
+            if after > before and now > then:
+                return (after - before) / (now - then)
+        return self.done / elapsed if elapsed > 0 else 0.0
+
+    def note(self) -> None:
+        """Remember how much is done now (before each periodic line)."""
+        self._recent.append((time.monotonic(), self.done))
 
     def _print(self, text: str) -> None:
         err.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def _tick(self) -> None:
         while not self._stop.wait(self.every):
+            self.note()
             self._print(self.line())
 
     def __enter__(self) -> _PlainProgress:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from matching import Engine, Settings
+from matching.cli import _app
 from matching.cli._app import progress
 
 PERIODIC = re.compile(r"^indexing: [\d,]+/1,000 \(\d+%\), \d+s elapsed(, ~\d+s left)?$")
@@ -71,3 +72,19 @@ def test_matching_index_piped_into_a_log_prints_progress_lines(tmp_path: Path) -
     assert len(lines) >= 2, done.stderr  # some periodic lines, then the final one
     assert re.fullmatch(rf"embedding products: done, {products:,}/{products:,} \(100%\), in \d+s", lines[-1])
     assert all("elapsed" in line for line in lines[:-1])
+
+
+def test_time_left_follows_the_recent_rate_after_work_found_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resumed embedding counts its cached texts at once; the time left must not take them as speed."""
+    clock = [1000.0]
+    monkeypatch.setattr(_app.time, "monotonic", lambda: clock[0])
+    plain = _app._PlainProgress("embedding products", every=60)
+    plain.set_total(1_000_000)
+    plain.advance(240_000)  # found in the cache
+    for _ in range(3):  # then 60 products a minute
+        clock[0] += 60
+        plain.advance(60)
+        plain.note()
+    line = plain.line()
+    assert line.startswith("embedding products: 240,180/1,000,000 (24%), 3m00s elapsed")
+    assert line.endswith(", ~211h03m left"), line  # 759,820 products at one a second
