@@ -78,7 +78,7 @@ class VectorIndex:
         hnsw_threshold: int = 50_000,
         hnsw_m: int = 32,
         ef_construction: int = 128,
-        ef_search: int = 128,
+        ef_search: int = 512,
         max_dead_fraction: float = 0.25,
     ) -> None:
         if dim < 1:

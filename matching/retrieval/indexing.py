@@ -52,6 +52,7 @@ def update_dense_index(
     cache: EmbeddingCache,
     *,
     kind: Kind = "auto",
+    ef_search: int | None = None,
     rebuild: bool = False,
     revision: int | None = None,
     fill_cache: Callable[[list[str], Callable[[int], None] | None], int] | None = None,
@@ -62,6 +63,7 @@ def update_dense_index(
     """Bring the dense index in ``directory`` in line with ``catalogue``; save it if anything changed.
 
     ``revision``, the catalogue revision ``catalogue`` was read at, is recorded with a saved version.
+    ``ef_search``, when given, is the HNSW search breadth the index searches with, whatever it was saved with.
     ``fill_cache(texts, progress)``, when given, first encodes elsewhere (on a Ray cluster:
     :mod:`matching.retrieval.ray_embedding`) the texts the cache lacks and writes them to ``cache``,
     returning how many it encoded; then nothing is left to encode here.
@@ -71,11 +73,13 @@ def update_dense_index(
     started = time.perf_counter()
     index: VectorIndex | None = None
     if not rebuild and VectorIndex.exists(directory):
-        index = VectorIndex.load(directory)
+        index = VectorIndex.load(directory, ef_search=ef_search)
         if index.meta.get("model_id") != encoder.model_id or index.dim != encoder.dim:
             index = None  # another model: start afresh
     if index is None:
         index = VectorIndex(encoder.dim, kind=kind)
+        if ef_search is not None:
+            index.ef_search = ef_search
         index.meta = {"model_id": encoder.model_id, "hashes": {}}
     known: dict[str, str] = dict(index.meta.get("hashes", {}))
     ids, texts = catalogue.texts()

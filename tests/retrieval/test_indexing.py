@@ -61,6 +61,27 @@ def test_deleted_products_leave_the_index(indexed: Engine) -> None:
     assert not set(gone) & set(dense.ids())
 
 
+def test_the_search_breadth_follows_the_setting_without_a_rebuild(tmp_path: Path) -> None:
+    """``MATCHING_EF_SEARCH`` applies to an HNSW index when it is built and to one saved with another."""
+    home = tmp_path / "home"
+    engine = Engine(Settings(home=home, encoder="hashing", ranker="weights", index_kind="hnsw", ef_search=40))
+    engine.import_demo()
+    engine.index()
+    dense = engine.searcher().dense
+    assert (dense.backend, dense.ef_search) == ("hnsw", 40)
+    saved = VectorIndex.load(home / "index" / "dense")
+    engine.close()
+
+    wider = Engine(Settings(home=home, encoder="hashing", ranker="weights", index_kind="hnsw", ef_search=700))
+    report = wider.index()
+    assert (report.embedded, report.upserted) == (0, 0)
+    dense = wider.searcher().dense
+    assert dense.version == saved.version  # the same saved graph, not a rebuild
+    assert dense.ef_search == dense._index.hnsw.efSearch == 700
+    wider.close()
+    assert Settings(home=home).ef_search == 512  # the default for a million products (BENCHMARKS.md)
+
+
 def test_a_crash_while_saving_leaves_the_previous_index_usable(
     indexed: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
