@@ -38,6 +38,12 @@ Three steps, each a subcommand (the vectors stay outside the repository: ~1.5 GB
 
                 .venv/bin/python scripts/bench_scale.py search --home HOME
 
+``memory``  Where a searcher's memory goes: the process's resident memory after each step of building one
+            on a filled data home (the store's records, the catalogue, the dense index, BM25), then a
+            whole second searcher, as the service holds during a refresh::
+
+                .venv/bin/python scripts/bench_scale.py memory --home HOME [--encoder hashing]
+
 Timings on shared machines are noisy: compare rows from one run.
 """
 
@@ -338,6 +344,52 @@ def search(args: argparse.Namespace) -> dict[str, Any]:
         engine.close()
 
 
+def memory(args: argparse.Namespace) -> dict[str, Any]:
+    import gc
+
+    from matching import Engine, Settings
+    from matching.retrieval.documents import Catalogue
+
+    steps: list[dict[str, Any]] = []
+    last, clock = _rss_mb(), time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal last, clock
+        gc.collect()
+        now = _rss_mb()
+        steps.append({"step": name, "added_mb": round(now - last), "rss_mb": round(now),
+                      "seconds": round(time.perf_counter() - clock, 1)})  # fmt: skip
+        print(json.dumps(steps[-1]), flush=True)
+        last, clock = now, time.perf_counter()
+
+    settings: dict[str, Any] = {"home": Path(args.home)}
+    if args.encoder:
+        settings |= {"encoder": args.encoder, "ranker": "weights", "second_encoder": "none"}
+    engine = Engine(Settings(**settings))
+    try:
+        step("engine")
+        ikms = engine.store.ikms()
+        step("the IKM records")
+        products = engine.store.products()
+        step("the product records")
+        catalogue = Catalogue.build(ikms, products, memo=engine._concept_memo)
+        step("the catalogue (+ the concepts memo)")
+        del ikms, products
+        step("the records dropped (the catalogue keeps them)")
+        engine._update_index(catalogue)
+        step("the dense index, loaded")
+        if engine.second_encoder is not None:
+            engine._update_second_index(catalogue)
+            step("the second encoder's index, loaded")
+        engine.lexical_index(catalogue)
+        step("BM25, with and without concept terms (+ the terms memo)")
+        engine.searcher()
+        step("a whole searcher beside these (as during a refresh)")
+    finally:
+        engine.close()
+    return {"home": str(args.home), "encoder": args.encoder or "the configured one", "steps": steps}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -373,8 +425,12 @@ def main() -> None:
     p = sub.add_parser("search")
     p.add_argument("--home", required=True, help="a data home that `matching index` filled")
     p.add_argument("--k", type=int, default=50, help="results ranked a search (the service ranks 50)")
+    p = sub.add_parser("memory")
+    p.add_argument("--home", required=True, help="a filled data home")
+    p.add_argument("--encoder", help="hashing: for a home built with it (then weights, no second encoder)")
     args = parser.parse_args()
-    steps = {"embed": embed, "refresh": refresh, "export": export, "ann": ann, "search": search}
+    steps = {"embed": embed, "refresh": refresh, "export": export, "ann": ann, "search": search,
+             "memory": memory}  # fmt: skip
     result = steps[args.step](args)
     result |= {"step": args.step, "machine": platform.platform(), "cpus": os.cpu_count(),
                "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
