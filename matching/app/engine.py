@@ -204,7 +204,7 @@ class Engine:
 
         with self._memo_lock:  # one build at a time uses and renews the memo
             return Catalogue.build(
-                self.store.ikms(), self.store.products(), progress=progress, memo=self._concept_memo
+                self.store.ikms(), self.store.each_product(), progress=progress, memo=self._concept_memo
             )
 
     def index(

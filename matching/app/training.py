@@ -406,6 +406,6 @@ def load_catalogue(paths: Sequence[Path] | None = None) -> Catalogue:
         engine = Engine(Settings(home=Path(scratch), encoder="hashing"))
         try:
             engine.import_files(list(paths) if paths else [demo_data_dir()])
-            return Catalogue.build(engine.store.ikms(), engine.store.products())
+            return Catalogue.build(engine.store.ikms(), engine.store.each_product())
         finally:
             engine.close()

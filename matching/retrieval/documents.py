@@ -8,7 +8,7 @@ keeps the numbers the constraints need (capacity, MOQ, lead time, certificates, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from matching.catalogue.schema import IKM, Product
@@ -92,7 +92,7 @@ class Catalogue:
     def build(
         cls,
         ikms: Sequence[IKM],
-        products: Sequence[Product],
+        products: Iterable[Product],
         *,
         lex: Lexicon | None = None,
         progress: Callable[[int], None] | None = None,

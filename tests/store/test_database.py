@@ -65,6 +65,24 @@ def test_deleting_an_ikm_removes_its_products(engine: Engine, canonical_files: l
     assert "P001" not in {p.product_id for p in engine.store.products()}
 
 
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_records_read_a_chunk_at_a_time_are_all_the_records_in_id_order(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else None
+    engine = Engine(Settings(home=tmp_path / "home", database_url=url, encoder="hashing"))
+    try:
+        engine.import_demo()
+        products = engine.store.products()
+        assert len(products) > 100
+        assert [p.product_id for p in products] == sorted(p.product_id for p in products)
+        assert list(engine.store.each_product()) == products
+        assert list(engine.store._each(Entity.PRODUCTS, chunk=7)) == products  # across many chunks
+        assert list(engine.store._each(Entity.IKMS, chunk=7)) == engine.store.ikms()
+    finally:
+        engine.close()
+
+
 @pytest.mark.postgres
 def test_postgresql_gives_the_same_records_as_sqlite(
     postgres_url: str, tmp_path: Path, canonical_files: list[Path]
