@@ -346,9 +346,9 @@ def search(args: argparse.Namespace) -> dict[str, Any]:
 
 def memory(args: argparse.Namespace) -> dict[str, Any]:
     import gc
+    import resource
 
     from matching import Engine, Settings
-    from matching.retrieval.documents import Catalogue
 
     steps: list[dict[str, Any]] = []
     last, clock = _rss_mb(), time.perf_counter()
@@ -357,8 +357,10 @@ def memory(args: argparse.Namespace) -> dict[str, Any]:
         nonlocal last, clock
         gc.collect()
         now = _rss_mb()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        took = round(time.perf_counter() - clock, 1)
         steps.append({"step": name, "added_mb": round(now - last), "rss_mb": round(now),
-                      "seconds": round(time.perf_counter() - clock, 1)})  # fmt: skip
+                      "peak_rss_mb": round(peak), "seconds": took})  # fmt: skip
         print(json.dumps(steps[-1]), flush=True)
         last, clock = now, time.perf_counter()
 
@@ -368,14 +370,8 @@ def memory(args: argparse.Namespace) -> dict[str, Any]:
     engine = Engine(Settings(**settings))
     try:
         step("engine")
-        ikms = engine.store.ikms()
-        step("the IKM records")
-        products = engine.store.products()
-        step("the product records")
-        catalogue = Catalogue.build(ikms, products, memo=engine._concept_memo)
-        step("the catalogue (+ the concepts memo)")
-        del ikms, products
-        step("the records dropped (the catalogue keeps them)")
+        catalogue = engine._catalogue()  # what a searcher build reads: the store's records into the catalogue
+        step("the catalogue, read and built (+ the concepts memo)")
         engine._update_index(catalogue)
         step("the dense index, loaded")
         if engine.second_encoder is not None:
