@@ -374,14 +374,14 @@ def memory(args: argparse.Namespace) -> dict[str, Any]:
         step("engine")
         catalogue = engine._catalogue()  # what a searcher build reads: the store's records into the catalogue
         step("the catalogue, read and built (+ the concepts memo)")
-        engine._update_index(catalogue)
-        step("the dense index, loaded")
+        held: list[Any] = [catalogue, engine._update_index(catalogue)]  # each part kept, as a searcher does
+        step("the encoder and its dense index, loaded")
         if engine.second_encoder is not None:
-            engine._update_second_index(catalogue)
-            step("the second encoder's index, loaded")
-        engine.lexical_index(catalogue)
+            held.append(engine._update_second_index(catalogue))
+            step("the second encoder and its index, loaded")
+        held.append(engine.lexical_index(catalogue))
         step("BM25, with and without concept terms (+ the terms memo)")
-        engine.searcher()
+        held.append(engine.searcher())
         step("a whole searcher beside these (as during a refresh)")
     finally:
         engine.close()
