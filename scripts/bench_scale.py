@@ -417,9 +417,10 @@ def main() -> None:
     p.add_argument("--ef-construction", type=int, default=128)
     p.add_argument("--ef-search", type=int, nargs="+", default=[128, 256, 512, 1024])
     p.add_argument("--nlist", type=int, default=0, help="IVF lists (0: 4 sqrt(n))")
-    p.add_argument("--ivf", nargs="+", default=["PQ48", "PQ48,RFlat", "OPQ48_384,PQ48,RFlat", "SQ8", "Flat"],
+    p.add_argument("--ivf", nargs="+", default=["PQ48", "PQ48,RFlat", "SQ8", "Flat"],
                    help="IVF codes, in FAISS's factory terms (PQ48: 48 sub-vectors of 8 bits, 8 dims each; "
-                   "RFlat: candidates re-ranked by the exact vectors; SQ8: a byte a dimension)")  # fmt: skip
+                   "RFlat: candidates re-ranked by the exact vectors; SQ8: a byte a dimension; "
+                   "OPQ48_384,PQ48,RFlat: a learnt rotation first, minutes of training)")  # fmt: skip
     p.add_argument("--nprobe", type=int, nargs="+", default=[16, 32, 64, 128])
     p.add_argument("--k-factor", type=int, default=10, help="candidates re-ranked exactly: k_factor x 10")
     p = sub.add_parser("search")
