@@ -51,7 +51,7 @@ class Ranker(Protocol):
 class DenseIndex(Protocol):
     def search(self, queries: np.ndarray, k: int) -> list[list[tuple[str, float]]]: ...
 
-    def vectors(self, ids: Sequence[str]) -> np.ndarray: ...
+    def matrix(self, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 class _Candidates(NamedTuple):
@@ -127,15 +127,14 @@ class Searcher:
         # products by row: their vectors as one matrix (cosines of any subset are one product), their IKM,
         # and for each lexicon concept the rows that carry it
         self._pids = list(catalogue.products)
-        self._matrix = dense.vectors(self._pids) if self._pids else np.zeros((0, 1), dtype=np.float32)
+        # the index's own storage where it can lend it (HNSW), and each product's row in it
+        self._matrix, self._dense_row = dense.matrix(self._pids)
         # the second encoder (USE): its index adds candidates, its cosines join the text evidence
         self.second = second
         self._second_matrix: np.ndarray | None = None
+        self._second_row = np.zeros(0, dtype=np.int64)
         if second is not None:
-            dim = second[0].dim
-            self._second_matrix = (
-                second[1].vectors(self._pids) if self._pids else np.zeros((0, dim), np.float32)
-            )
+            self._second_matrix, self._second_row = second[1].matrix(self._pids)
         ikm_ids = sorted(catalogue.ikms)
         self._ikm_ids = np.array(ikm_ids, dtype=object)
         position = {ikm: i for i, ikm in enumerate(ikm_ids)}
@@ -145,7 +144,10 @@ class Searcher:
         )
         # the features of many IKMs at once, and each of its products' row in the vector matrix
         self._table = FeatureTable(catalogue, lex)
-        self._vector_row = np.array([row_of[p] for p in self._table.product_ids], dtype=np.int64)
+        # the table's products' rows in each matrix
+        table_rows = np.array([row_of[p] for p in self._table.product_ids], dtype=np.int64)
+        self._vector_row = self._dense_row[table_rows]
+        self._second_vector_row = self._second_row[table_rows] if second is not None else table_rows
         self._last_participants: (
             tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None
         ) = None
@@ -211,7 +213,7 @@ class Searcher:
         if rows.size:
             # every IKM with an exact material + product-type match is a candidate; the best by cosine
             # when there are too many
-            order = rows[np.argsort(-(self._matrix[rows] @ query_vector), kind="stable")]
+            order = rows[np.argsort(-(self._matrix[self._dense_row[rows]] @ query_vector), kind="stable")]
             owners = self._ikm_of_row[order]
             _, first = np.unique(owners, return_index=True)
             best = owners[np.sort(first)][: self.max_concept_candidates]
@@ -227,7 +229,7 @@ class Searcher:
         product_ids = [self._table.product_ids[r] for r in product_rows.tolist()]
         second, second_cosines = None, None
         if self._second_matrix is not None and second_vector is not None:
-            second_cosines = self._second_matrix[self._vector_row[product_rows]] @ second_vector
+            second_cosines = self._second_matrix[self._second_vector_row[product_rows]] @ second_vector
             second = dict(zip(product_ids, second_cosines.tolist(), strict=True))
         dense = dict(zip(product_ids, cosines.tolist(), strict=True))
         return _Candidates(ordered, dense, bm25_hits, text_hits, second, at, cosines, second_cosines)
@@ -329,7 +331,7 @@ class Searcher:
             vectors = self._matrix[self._vector_row[products]]
             second = None
             if self._second_matrix is not None:
-                second = self._second_matrix[self._vector_row[products]]
+                second = self._second_matrix[self._second_vector_row[products]]
                 second.flags.writeable = False
             for array in (positions, products, vectors):
                 array.flags.writeable = False

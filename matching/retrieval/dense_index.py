@@ -97,6 +97,7 @@ class VectorIndex:
         self._label_of: dict[str, int] = {}  # live id -> FAISS label, in storage order
         self._id_by_label: list[str | None] = []  # FAISS label -> id, None once deleted
         self._alive_bits: np.ndarray | None = None  # cached HNSW selector bitmap
+        self._lent = False  # whether matrix() handed out a view of the HNSW storage
         self._index: Any = self._empty("hnsw" if kind == "hnsw" else "flat")
 
     @property
@@ -138,10 +139,32 @@ class VectorIndex:
         labels = np.fromiter((self._label_of[i] for i in ids), dtype=np.int64, count=len(ids))
         return np.asarray(self._index.reconstruct_batch(labels), dtype=np.float32)
 
+    def matrix(self, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors of ``ids`` for gathering many subsets later: ``(matrix, rows)``, ``matrix[rows[i]]``
+        being the vector of ``ids[i]``.
+
+        From HNSW, ``matrix`` is a read-only view of the index's own storage, not a copy (a million e5
+        vectors are 1.5 GB, and a searcher held them twice), so from then on this index refuses changes
+        (a refresh loads a new copy). From the flat index it is a copy of the vectors of ``ids``."""
+        if self.backend != "hnsw" or not ids:
+            return self.vectors(ids), np.arange(len(ids), dtype=np.int64)
+        rows = np.fromiter((self._label_of[i] for i in ids), dtype=np.int64, count=len(ids))
+        total = int(self._index.ntotal)
+        storage: Any = faiss.downcast_index(self._index.storage)  # an IndexFlat (get_xb: not in the stubs)
+        view = faiss.rev_swig_ptr(storage.get_xb(), total * self.dim).reshape(total, self.dim)
+        view.flags.writeable = False
+        self._lent = True
+        return view, rows
+
+    def _check_unlent(self) -> None:
+        if self._lent:  # a change may move or free the storage the view reads
+            raise RuntimeError("this index lent its vectors (VectorIndex.matrix): load a copy to change it")
+
     # -- changes ---------------------------------------------------------------------------------------
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray) -> None:
         """Add or replace vectors (normalised on the way in); on repeated ids the last row wins."""
+        self._check_unlent()
         array = self._as_matrix(vectors, "vectors")
         if len(ids) != array.shape[0]:
             raise ValueError(f"{len(ids)} ids but {array.shape[0]} vectors")
@@ -177,6 +200,7 @@ class VectorIndex:
 
     def delete(self, ids: Sequence[str]) -> int:
         """Remove ids (unknown ones are ignored); returns how many were removed."""
+        self._check_unlent()
         labels = [self._label_of.pop(i) for i in dict.fromkeys(ids) if i in self._label_of]
         if not labels:
             return 0

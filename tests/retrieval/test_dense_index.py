@@ -442,3 +442,41 @@ def test_readers_see_only_complete_versions_while_saving(tmp_path: Path) -> None
         writer.wait(timeout=120)
     assert writer.returncode == 0
     assert VectorIndex.load(directory).meta == {"round": 15}
+
+
+# -- lending the stored vectors to a searcher --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_matrix_rows_hold_the_vectors_of_the_ids(kind: str) -> None:
+    index = filled(kind, n=300)
+    index.upsert(["p0007"], unit(np.random.default_rng(5), 1))  # an update: in HNSW its row moves
+    index.delete(["p0011"])
+    ids = ["p0299", "p0007", "p0000", "p0150"]
+    matrix, rows = index.matrix(ids)
+    np.testing.assert_array_equal(matrix[rows], index.vectors(ids))
+    assert not matrix.flags.writeable or kind == "flat"
+
+
+def test_hnsw_lends_its_storage_without_a_copy_and_then_refuses_changes() -> None:
+    import tracemalloc
+
+    index = filled("hnsw", n=20_000)  # 20,000 x 32 float32: 2.4 MB
+    ids = [f"p{i:04d}" for i in range(0, 20_000, 2)]
+    tracemalloc.start()
+    try:
+        index.vectors(ids)  # the copy a searcher used to keep: 1.2 MB
+        _, copied = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        matrix, rows = index.matrix(ids)
+        _, lent = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert copied > 1_000_000
+    assert lent < copied / 4  # the rows (80 kB) and the id lookups, not the vectors
+    assert matrix.shape == (20_000, 32)
+    with pytest.raises(RuntimeError, match="load a copy"):
+        index.upsert(["p0001"], unit(np.random.default_rng(2), 1))
+    with pytest.raises(RuntimeError, match="load a copy"):
+        index.delete(["p0001"])
+    np.testing.assert_array_equal(matrix[rows[:3]], index.vectors(ids[:3]))  # the view still reads true
