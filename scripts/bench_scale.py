@@ -77,6 +77,15 @@ QUERY_FILES = [  # (file, column): every bundled buyer text, English and Indones
 ]
 
 
+def _buyer_texts() -> list[str]:
+    """Every bundled buyer text (QUERY_FILES), each once, in file order."""
+    texts: list[str] = []
+    for path, column in QUERY_FILES:
+        with path.open(encoding="utf-8", newline="") as handle:
+            texts += [row[column] for row in csv.DictReader(handle) if row.get(column)]
+    return list(dict.fromkeys(texts))
+
+
 def _matching(*args: str, home: Path, env: dict[str, str]) -> dict[str, Any]:
     """Run ``matching ARGS --json --home HOME``; the printed JSON report."""
     command = [str(REPO / ".venv" / "bin" / "matching"), *args, "--json", "--home", str(home)]
@@ -174,11 +183,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
         for i, (blob,) in enumerate(rows):
             vectors[i] = np.frombuffer(blob, dtype="<f4")
         vectors.flush()
-    texts: list[str] = []
-    for path, column in QUERY_FILES:
-        with path.open(encoding="utf-8", newline="") as handle:
-            texts += [row[column] for row in csv.DictReader(handle) if row.get(column)]
-    texts = list(dict.fromkeys(texts))
+    texts = _buyer_texts()
     encoder = load_encoder("e5-small", home=home, progress=False, threads=2)
     np.save(out / "queries.npy", encoder.encode_queries(texts).astype(np.float32))
     return {"model_id": model_id, "vectors": limit, "queries": len(texts)}
@@ -312,11 +317,7 @@ def search(args: argparse.Namespace) -> dict[str, Any]:
 
     from matching import Engine, Settings
 
-    texts: list[str] = []
-    for path, column in QUERY_FILES:
-        with path.open(encoding="utf-8", newline="") as handle:
-            texts += [row[column] for row in csv.DictReader(handle) if row.get(column)]
-    texts = list(dict.fromkeys(texts))
+    texts = _buyer_texts()
     before = _rss_mb()
     engine = Engine(Settings(home=Path(args.home)))
     try:

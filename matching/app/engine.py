@@ -36,6 +36,7 @@ from matching.retrieval.indexing import IndexReport, update_dense_index
 from matching.retrieval.lexicon import Concept, lexicon
 from matching.retrieval.query import BuyerNeeds, parse_needs
 from matching.retrieval.query_cache import CachedQueryEncoder
+from matching.retrieval.ray_embedding import USE  # the module imports Ray only when it runs
 from matching.store.accounts import Accounts
 from matching.store.database import INDEX_LOCK, Store
 from matching.store.day import DayRepository
@@ -338,7 +339,7 @@ class Engine:
                 batch_size=self.settings.embed_batch,
                 rebuild=rebuild,
                 revision=revision,
-                fill_cache=self._ray_fill(cache, second.model_id, "use", ray),
+                fill_cache=self._ray_fill(cache, second.model_id, USE, ray),
             )
         return index
 

@@ -132,9 +132,9 @@ class Searcher:
         # the second encoder (USE): its index adds candidates, its cosines join the text evidence
         self.second = second
         self._second_matrix: np.ndarray | None = None
-        self._second_row = np.zeros(0, dtype=np.int64)
+        second_row: np.ndarray | None = None
         if second is not None:
-            self._second_matrix, self._second_row = second[1].matrix(self._pids)
+            self._second_matrix, second_row = second[1].matrix(self._pids)
         ikm_ids = sorted(catalogue.ikms)
         self._ikm_ids = np.array(ikm_ids, dtype=object)
         position = {ikm: i for i, ikm in enumerate(ikm_ids)}
@@ -147,7 +147,7 @@ class Searcher:
         # the table's products' rows in each matrix
         table_rows = np.array([row_of[p] for p in self._table.product_ids], dtype=np.int64)
         self._vector_row = self._dense_row[table_rows]
-        self._second_vector_row = self._second_row[table_rows] if second is not None else table_rows
+        self._second_vector_row = second_row[table_rows] if second_row is not None else table_rows
         self._last_participants: (
             tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None
         ) = None

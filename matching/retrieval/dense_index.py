@@ -136,8 +136,11 @@ class VectorIndex:
         """The stored vectors of ``ids`` as one ``(n, dim)`` array, in one FAISS call; KeyError if absent."""
         if not ids:
             return np.zeros((0, self.dim), dtype=np.float32)
-        labels = np.fromiter((self._label_of[i] for i in ids), dtype=np.int64, count=len(ids))
-        return np.asarray(self._index.reconstruct_batch(labels), dtype=np.float32)
+        return np.asarray(self._index.reconstruct_batch(self._labels(ids)), dtype=np.float32)
+
+    def _labels(self, ids: Sequence[str]) -> np.ndarray:
+        """The FAISS label of each of ``ids`` (for HNSW, its row in the storage); KeyError if absent."""
+        return np.fromiter((self._label_of[i] for i in ids), dtype=np.int64, count=len(ids))
 
     def matrix(self, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The vectors of ``ids`` for gathering many subsets later: ``(matrix, rows)``, ``matrix[rows[i]]``
@@ -148,7 +151,7 @@ class VectorIndex:
         (a refresh loads a new copy). From the flat index it is a copy of the vectors of ``ids``."""
         if self.backend != "hnsw" or not ids:
             return self.vectors(ids), np.arange(len(ids), dtype=np.int64)
-        rows = np.fromiter((self._label_of[i] for i in ids), dtype=np.int64, count=len(ids))
+        rows = self._labels(ids)
         total = int(self._index.ntotal)
         storage: Any = faiss.downcast_index(self._index.storage)  # an IndexFlat (get_xb: not in the stubs)
         view = faiss.rev_swig_ptr(storage.get_xb(), total * self.dim).reshape(total, self.dim)
